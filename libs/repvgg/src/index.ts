@@ -1,0 +1,3 @@
+export * from './arch/arch-spec';
+export * from './arch/variants';
+export * from './tensor/host-tensor';
