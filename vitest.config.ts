@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
