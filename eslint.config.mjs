@@ -12,6 +12,7 @@ export default tseslint.config(
       'bin/**',
       'bench/run.js',
       'eslint.config.mjs',
+      'libs/contracts/src/generated/**',
     ],
   },
   eslint.configs.recommended,

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const list = (separator: RegExp) =>
+  z.string().transform((s) =>
+    s
+      .split(separator)
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
+  );
+
+/** The coordinator's environment, parsed once at start. */
+export const coordinatorEnvSchema = z
+  .object({
+    PORT: port.default(8080),
+    GRPC_PORT: port.default(50051),
+    HOST: z.string().default('0.0.0.0'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key and BullMQ queue (lets several deployments share one Redis). */
+    REPVGG_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('repvgg'),
+    REPVGG_API_TOKENS: list(/[,\s]+/).optional(),
+    REPVGG_API_TOKEN_FILE: z.string().min(1).optional(),
+    REPVGG_DATA_ROOTS: list(/[:,]/).pipe(z.array(z.string().startsWith('/')).min(1)),
+    REPVGG_ARTIFACTS: z.string().startsWith('/'),
+    REPVGG_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),
+    /** A worker silent for this long is gone; its generation ends. */
+    REPVGG_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    REPVGG_BODY_LIMIT: z.string().default('64kb'),
+  })
+  .refine((e) => e.REPVGG_API_TOKENS !== undefined || e.REPVGG_API_TOKEN_FILE !== undefined, {
+    error: 'set REPVGG_API_TOKENS or REPVGG_API_TOKEN_FILE',
+    path: ['REPVGG_API_TOKENS'],
+  });
+export type CoordinatorEnv = z.infer<typeof coordinatorEnvSchema>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { epochResultSchema, stepMetricsSchema } from '../job/job-record.schema';
+import { stateTransitionSchema } from '../job/job-state';
+
+/** Server-sent events of `GET /v1/jobs/:id/events`; the SSE `event:` field is `type`. */
+export const jobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), jobId: z.string(), transition: stateTransitionSchema }),
+  z.object({ type: z.literal('step'), jobId: z.string(), metrics: stepMetricsSchema }),
+  z.object({ type: z.literal('epoch'), jobId: z.string(), result: epochResultSchema }),
+  z.object({
+    type: z.literal('generation'),
+    jobId: z.string(),
+    generation: z.number().int(),
+    workers: z.array(z.string()),
+    reason: z.string(),
+  }),
+]);
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventType = JobEvent['type'];

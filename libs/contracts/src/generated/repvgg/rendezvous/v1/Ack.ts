@@ -1,0 +1,5 @@
+// Original file: proto/rendezvous.proto
+
+export interface Ack {}
+
+export interface Ack__Output {}

@@ -1,0 +1,81 @@
+// Original file: proto/rendezvous.proto
+
+import type {
+  Member as _repvgg_rendezvous_v1_Member,
+  Member__Output as _repvgg_rendezvous_v1_Member__Output,
+} from '../../../repvgg/rendezvous/v1/Member';
+import type {
+  ShardWork as _repvgg_rendezvous_v1_ShardWork,
+  ShardWork__Output as _repvgg_rendezvous_v1_ShardWork__Output,
+} from '../../../repvgg/rendezvous/v1/ShardWork';
+import type {
+  ValidateWork as _repvgg_rendezvous_v1_ValidateWork,
+  ValidateWork__Output as _repvgg_rendezvous_v1_ValidateWork__Output,
+} from '../../../repvgg/rendezvous/v1/ValidateWork';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Assignment {
+  /**
+   * Empty: the worker is idle and waits for the next assignment.
+   */
+  jobId?: string;
+  generation?: number | string | Long;
+  /**
+   * Collective messages of this generation carry this token; peers refuse any other.
+   */
+  token?: string;
+  /**
+   * Ring order.
+   */
+  members?: _repvgg_rendezvous_v1_Member[];
+  rank?: number;
+  leaderId?: string;
+  /**
+   * The validated job spec (libs/contracts jobSpecSchema output) as JSON.
+   */
+  jobSpecJson?: string;
+  /**
+   * Artifact-store directory of the job; checkpoints are written under it.
+   */
+  artifactDir?: string;
+  /**
+   * Artifact name of the checkpoint to start from when no live member has the state; empty: none.
+   */
+  checkpoint?: string;
+  shard?: _repvgg_rendezvous_v1_ShardWork | null;
+  validate?: _repvgg_rendezvous_v1_ValidateWork | null;
+  work?: 'shard' | 'validate';
+}
+
+export interface Assignment__Output {
+  /**
+   * Empty: the worker is idle and waits for the next assignment.
+   */
+  jobId: string;
+  generation: number;
+  /**
+   * Collective messages of this generation carry this token; peers refuse any other.
+   */
+  token: string;
+  /**
+   * Ring order.
+   */
+  members: _repvgg_rendezvous_v1_Member__Output[];
+  rank: number;
+  leaderId: string;
+  /**
+   * The validated job spec (libs/contracts jobSpecSchema output) as JSON.
+   */
+  jobSpecJson: string;
+  /**
+   * Artifact-store directory of the job; checkpoints are written under it.
+   */
+  artifactDir: string;
+  /**
+   * Artifact name of the checkpoint to start from when no live member has the state; empty: none.
+   */
+  checkpoint: string;
+  shard?: _repvgg_rendezvous_v1_ShardWork__Output | null;
+  validate?: _repvgg_rendezvous_v1_ValidateWork__Output | null;
+  work?: 'shard' | 'validate';
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { jobSpecSchema } from './job-spec.schema';
+import { jobStateSchema, stateTransitionSchema } from './job-state';
+
+/** The leader's report of one committed optimizer step. */
+export const stepMetricsSchema = z.object({
+  epoch: z.number().int().min(0),
+  step: z.number().int().min(0),
+  loss: z.number(),
+  lr: z.number(),
+  images: z.number().int().min(0),
+  seconds: z.number().min(0),
+  allreduceSeconds: z.number().min(0),
+  workers: z.number().int().min(0),
+  at: z.iso.datetime(),
+});
+export type StepMetrics = z.infer<typeof stepMetricsSchema>;
+
+export const epochResultSchema = z.object({
+  epoch: z.number().int().min(0),
+  valLoss: z.number(),
+  top1: z.number().min(0).max(1),
+  top5: z.number().min(0).max(1),
+  imagesPerSecond: z.number().min(0),
+  at: z.iso.datetime(),
+});
+export type EpochResult = z.infer<typeof epochResultSchema>;
+
+export const datasetManifestSummarySchema = z.object({
+  hash: z.string(),
+  classes: z.array(z.string()),
+  trainSamples: z.number().int().min(0),
+  valSamples: z.number().int().min(0),
+});
+export type DatasetManifestSummary = z.infer<typeof datasetManifestSummarySchema>;
+
+export const jobProgressSchema = z.object({
+  /** Epoch being trained (0-based); equals spec.epochs once training is over. */
+  epoch: z.number().int().min(0),
+  stepsPerEpoch: z.number().int().min(0),
+  /** Steps of the current epoch whose update every replica has applied. */
+  committedSteps: z.number().int().min(0),
+  totalSteps: z.number().int().min(0),
+  completedSteps: z.number().int().min(0),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  spec: jobSpecSchema,
+  state: jobStateSchema,
+  reason: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  dataset: datasetManifestSummarySchema.nullable(),
+  progress: jobProgressSchema,
+  latestMetrics: stepMetricsSchema.nullable(),
+  epochResults: z.array(epochResultSchema),
+  generation: z.number().int().min(0),
+  workers: z.array(z.string()),
+  /** Distinct worker counts over time, for the bundle's provenance. */
+  workerHistory: z.array(z.object({ generation: z.number().int(), workers: z.number().int() })),
+  latestCheckpoint: z.string().nullable(),
+});
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** `GET /v1/jobs/:id`: the record, its transitions and an ETA. */
+export const jobViewSchema = jobRecordSchema.extend({
+  transitions: z.array(stateTransitionSchema),
+  etaSeconds: z.number().nullable(),
+});
+export type JobView = z.infer<typeof jobViewSchema>;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const JOB_STATES = [
+  'queued',
+  'preparing',
+  'running',
+  'finalizing',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export const jobStateSchema = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+const NEXT: Readonly<Record<JobState, readonly JobState[]>> = {
+  queued: ['preparing', 'failed', 'cancelled'],
+  preparing: ['running', 'failed', 'cancelled'],
+  running: ['finalizing', 'failed', 'cancelled'],
+  finalizing: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+/** The lifecycle only moves forward: queued → preparing → running → finalizing → a terminal state. */
+export function canTransition(from: JobState, to: JobState): boolean {
+  return NEXT[from].includes(to);
+}
+
+export const stateTransitionSchema = z.object({
+  from: jobStateSchema.nullable(),
+  to: jobStateSchema,
+  reason: z.string(),
+  at: z.iso.datetime(),
+});
+export type StateTransition = z.infer<typeof stateTransitionSchema>;
