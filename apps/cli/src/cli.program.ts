@@ -1,0 +1,41 @@
+import { Command, Option } from 'commander';
+import { registerInfo } from './commands/info.command';
+import { registerInit } from './commands/init.command';
+import { CommandLineError } from './errors/command-line.error';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+
+/** Each command lives in its own file and registers itself here. */
+const COMMANDS: readonly ((program: Command) => void)[] = [registerInfo, registerInit];
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Parse errors are thrown (not printed and exited) so one handler formats every failure. */
+function throwParseErrors(cmd: Command): void {
+  cmd.exitOverride((err) => {
+    throw new CommandLineError(err, commandPath(cmd));
+  });
+  cmd.configureOutput({ outputError: () => undefined });
+  cmd.commands.forEach(throwParseErrors);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('repvgg')
+    .description(
+      'RepVGG model tools: architecture info, init, convert to a deploy bundle, inference',
+    )
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'compute backend (default: REPVGG_BACKEND, else tfjs-node-gpu → tfjs-node → wasm → cpu)',
+      ).choices(BACKENDS),
+    )
+    .showHelpAfterError(false);
+  for (const register of COMMANDS) register(program);
+  throwParseErrors(program);
+  return program;
+}

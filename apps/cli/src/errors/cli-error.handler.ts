@@ -1,0 +1,51 @@
+import { CommandLineError } from './command-line.error';
+import { isUsageError } from './usage-error-kinds';
+
+export const EXIT_USAGE = 2;
+export const EXIT_FAILURE = 1;
+
+/** Help and --version go through commander's exit path too; they are successes. */
+const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version']);
+
+/** One line without a trailing full stop, so that `; <what to do>` can follow. */
+const oneLine = (text: string): string =>
+  text
+    .split(/\s*\n\s*/)
+    .filter((l) => l.length > 0)
+    .join('; ')
+    .replace(/\.\s*$/, '');
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** Prints one `repvgg: …` line for a failure and returns the process exit code. */
+export function reportCliError(err: unknown, writeErr: (line: string) => void): number {
+  if (err instanceof CommandLineError) {
+    if (COMMANDER_SUCCESS.has(err.commanderCode)) return 0;
+    // commander already printed the help text when a command was called without a subcommand.
+    if (err.commanderCode === 'commander.help') return EXIT_USAGE;
+    writeErr(`repvgg: ${oneLine(err.message)}; run '${err.commandPath} --help' for the usage\n`);
+    return EXIT_USAGE;
+  }
+  if (isUsageError(err)) {
+    writeErr(`repvgg: ${oneLine(err.message)}\n`);
+    return EXIT_USAGE;
+  }
+  const code = errnoCode(err);
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {
+    writeErr(
+      `repvgg: ${oneLine(err instanceof Error ? err.message : String(err))}; check the path\n`,
+    );
+    return EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeErr(
+    `repvgg: ${oneLine(message)}; this is a bug or an environment problem, rerun with REPVGG_DEBUG=1 for the stack\n`,
+  );
+  if (process.env.REPVGG_DEBUG === '1' && err instanceof Error && err.stack !== undefined) {
+    writeErr(`${err.stack}\n`);
+  }
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,23 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MissingFileError, UsageError } from '../errors/usage.error';
+
+/** Fails with a usage error unless `path` is an existing regular file. */
+export function requireFile(what: string, path: string): void {
+  if (!existsSync(path)) throw new MissingFileError(what, path);
+  if (statSync(path).isDirectory()) {
+    throw new UsageError(`${what} ${path} is a directory`, 'pass a file');
+  }
+}
+
+/** Fails with a usage error unless the directory that will hold `path` exists. */
+export function requireParentDir(path: string): void {
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+    throw new UsageError(`output directory ${parent} does not exist`, 'create it first');
+  }
+}
+
+export function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
