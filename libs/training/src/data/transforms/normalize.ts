@@ -1,0 +1,47 @@
+import type { ChannelStats } from '../dataset-source';
+import { ImageChannelsError } from '../dataset.error';
+import type { RawImage } from '../raw-image';
+
+export interface NormalizeOptions {
+  readonly stats: ChannelStats;
+  /** Output channels; a 1-channel image is replicated to 3. */
+  readonly channels: number;
+  readonly flip: boolean;
+}
+
+/** Per-output-channel values; a single mean/std applies to every channel. */
+function perChannel(values: readonly number[], channels: number): number[] {
+  if (values.length !== 1 && values.length !== channels) {
+    throw new RangeError(`normalization has ${values.length} values for ${channels} channels`);
+  }
+  return Array.from({ length: channels }, (_, c) => values[values.length === 1 ? 0 : c] ?? 0);
+}
+
+/**
+ * Writes (x/255 − mean)/std as HWC float32 at out[offset…], mirrored horizontally when `flip`.
+ * Flip and normalization share one pass because this loop is the per-pixel cost of every sample.
+ */
+export function writeNormalized(
+  image: RawImage,
+  out: Float32Array,
+  offset: number,
+  opts: NormalizeOptions,
+): void {
+  const { width, height, channels: inC, data } = image;
+  const outC = opts.channels;
+  if (!(inC === outC || (inC === 1 && outC === 3))) throw new ImageChannelsError(inC, outC);
+  const mean = perChannel(opts.stats.mean, outC);
+  const std = perChannel(opts.stats.std, outC);
+  const scale = Float32Array.from(std, (s) => 1 / (255 * s));
+  const shift = Float32Array.from(mean, (m, c) => m / (std[c] ?? 1));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sx = opts.flip ? width - 1 - x : x;
+      const src = (y * width + sx) * inC;
+      const dst = offset + (y * width + x) * outC;
+      for (let c = 0; c < outC; c++) {
+        out[dst + c] = data[src + (inC === 1 ? 0 : c)] * scale[c] - shift[c];
+      }
+    }
+  }
+}
