@@ -1,0 +1,122 @@
+/**
+ * Everything one or more replicas contribute to a step, as sums so that packets from any grouping of
+ * replicas (threads, workers) add up to the same step: gradients of Σloss/B, and per BatchNorm the
+ * micro-batch mean and unbiased variance, summed over replicas.
+ */
+export interface GradientPacket {
+  readonly grads: Map<string, Float32Array>;
+  readonly bnMean: Map<string, Float32Array>;
+  readonly bnVar: Map<string, Float32Array>;
+  replicas: number;
+  samples: number;
+  lossSum: number;
+  correct: number;
+}
+
+export function emptyPacket(): GradientPacket {
+  return {
+    grads: new Map(),
+    bnMean: new Map(),
+    bnVar: new Map(),
+    replicas: 0,
+    samples: 0,
+    lossSum: 0,
+    correct: 0,
+  };
+}
+
+function addInto(
+  target: Map<string, Float32Array>,
+  source: ReadonlyMap<string, Float32Array>,
+): void {
+  for (const [key, src] of source) {
+    const dst = target.get(key);
+    if (dst === undefined) {
+      target.set(key, Float32Array.from(src));
+      continue;
+    }
+    if (dst.length !== src.length) throw new PacketMismatchError(key, dst.length, src.length);
+    for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+  }
+}
+
+/** Adds `source` into `target` (the local part of the "communicate: sum" between compute and apply). */
+export function addPacket(target: GradientPacket, source: GradientPacket): GradientPacket {
+  addInto(target.grads, source.grads);
+  addInto(target.bnMean, source.bnMean);
+  addInto(target.bnVar, source.bnVar);
+  target.replicas += source.replicas;
+  target.samples += source.samples;
+  target.lossSum += source.lossSum;
+  target.correct += source.correct;
+  return target;
+}
+
+export class PacketMismatchError extends Error {
+  constructor(key: string, a: number, b: number) {
+    super(
+      `gradient packets disagree on ${key} (${a} vs ${b} values): every replica must train the same architecture`,
+    );
+    this.name = 'PacketMismatchError';
+  }
+}
+
+/** Keys and sizes of a packet's tensors in a fixed order, the same on every worker of a job. */
+export interface PacketLayout {
+  readonly grads: readonly (readonly [string, number])[];
+  readonly bn: readonly (readonly [string, number])[];
+}
+
+const SCALARS = 4;
+
+export function packetLayout(p: GradientPacket): PacketLayout {
+  return {
+    grads: [...p.grads].map(([k, v]) => [k, v.length] as const),
+    bn: [...p.bnMean].map(([k, v]) => [k, v.length] as const),
+  };
+}
+
+export function flatLength(layout: PacketLayout): number {
+  const sum = (xs: PacketLayout['grads']): number => xs.reduce((a, [, n]) => a + n, 0);
+  return sum(layout.grads) + 2 * sum(layout.bn) + SCALARS;
+}
+
+/**
+ * One Float32Array for a collective's all-reduce: gradients, BN means, BN variances, then
+ * replicas, samples, loss sum and correct count (integers stay exact below 2^24).
+ */
+export function flattenPacket(p: GradientPacket, layout: PacketLayout): Float32Array {
+  const out = new Float32Array(flatLength(layout));
+  let o = 0;
+  const put = (m: ReadonlyMap<string, Float32Array>, key: string, n: number): void => {
+    const v = m.get(key);
+    if (v?.length !== n) throw new PacketMismatchError(key, n, v?.length ?? 0);
+    out.set(v, o);
+    o += n;
+  };
+  for (const [k, n] of layout.grads) put(p.grads, k, n);
+  for (const [k, n] of layout.bn) put(p.bnMean, k, n);
+  for (const [k, n] of layout.bn) put(p.bnVar, k, n);
+  out.set([p.replicas, p.samples, p.lossSum, p.correct], o);
+  return out;
+}
+
+export function unflattenPacket(flat: Float32Array, layout: PacketLayout): GradientPacket {
+  if (flat.length !== flatLength(layout)) {
+    throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
+  }
+  const p = emptyPacket();
+  let o = 0;
+  const take = (m: Map<string, Float32Array>, key: string, n: number): void => {
+    m.set(key, flat.slice(o, o + n));
+    o += n;
+  };
+  for (const [k, n] of layout.grads) take(p.grads, k, n);
+  for (const [k, n] of layout.bn) take(p.bnMean, k, n);
+  for (const [k, n] of layout.bn) take(p.bnVar, k, n);
+  p.replicas = flat[o];
+  p.samples = flat[o + 1];
+  p.lossSum = flat[o + 2];
+  p.correct = flat[o + 3];
+  return p;
+}
