@@ -7,7 +7,7 @@ describe('expandArch', () => {
     const arch = expandArch({
       name: 'RepVGG-A0',
       numClasses: 1000,
-      ...OFFICIAL_VARIANTS['RepVGG-A0']!,
+      ...OFFICIAL_VARIANTS['RepVGG-A0'],
     });
     expect(
       arch.blocks.map((b) => b.outChannels).filter((_, i, a) => i === 0 || a[i - 1] !== a[i]),
