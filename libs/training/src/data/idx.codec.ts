@@ -23,9 +23,7 @@ function decodeIdxArray(
   file: string,
 ): { dims: number[]; data: Uint8Array } {
   if (isGzip(buf)) throw new IdxFormatError(file, 'still gzip-compressed: gunzip it first');
-  const ndims = magic & 0xff;
-  const headerBytes = 4 + 4 * ndims;
-  if (buf.length < headerBytes)
+  if (buf.length < 4)
     throw new IdxFormatError(file, `only ${buf.length} bytes, shorter than its header`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const found = view.getUint32(0, false);
@@ -34,6 +32,11 @@ function decodeIdxArray(
       file,
       `magic 0x${found.toString(16).padStart(8, '0')}, expected 0x${magic.toString(16).padStart(8, '0')}`,
     );
+  }
+  const ndims = magic & 0xff;
+  const headerBytes = 4 + 4 * ndims;
+  if (buf.length < headerBytes) {
+    throw new IdxFormatError(file, `only ${buf.length} bytes, shorter than its header`);
   }
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
@@ -45,7 +48,7 @@ function decodeIdxArray(
       `header says ${dims.join('×')} = ${expected} bytes of data, file has ${actual}`,
     );
   }
-  return { dims, data: buf.subarray(headerBytes) };
+  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + headerBytes, actual) };
 }
 
 export function decodeIdxImages(buf: Uint8Array, file = 'IDX images'): IdxImages {

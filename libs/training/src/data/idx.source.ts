@@ -97,7 +97,8 @@ async function readIdxFile(
 
 function pixelStats(pixels: Uint8Array): ChannelStats {
   const hist = new Float64Array(256);
-  for (const p of pixels) hist[p]++;
+  // An indexed loop: iterating 47 M bytes with for…of is about 20× slower.
+  for (let i = 0; i < pixels.length; i++) hist[pixels[i]]++;
   let sum = 0;
   let sumSq = 0;
   for (let v = 0; v < 256; v++) {

@@ -32,15 +32,16 @@ export function writeNormalized(
   if (!(inC === outC || (inC === 1 && outC === 3))) throw new ImageChannelsError(inC, outC);
   const mean = perChannel(opts.stats.mean, outC);
   const std = perChannel(opts.stats.std, outC);
-  const scale = Float32Array.from(std, (s) => 1 / (255 * s));
-  const shift = Float32Array.from(mean, (m, c) => m / (std[c] ?? 1));
+  // Kept in float64 so that e.g. mean = std = 0.5 maps 0 and 255 to exactly −1 and 1.
+  const scale = std.map((s) => 1 / (255 * s));
+  const shift = mean.map((m, c) => m / (std[c] ?? 1));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const sx = opts.flip ? width - 1 - x : x;
       const src = (y * width + sx) * inC;
       const dst = offset + (y * width + x) * outC;
       for (let c = 0; c < outC; c++) {
-        out[dst + c] = data[src + (inC === 1 ? 0 : c)] * scale[c] - shift[c];
+        out[dst + c] = data[src + (inC === 1 ? 0 : c)] * (scale[c] ?? 0) - (shift[c] ?? 0);
       }
     }
   }
