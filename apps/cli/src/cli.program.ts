@@ -1,12 +1,22 @@
 import { Command, Option } from 'commander';
+import { registerConvert } from './commands/convert.command';
+import { registerInfer } from './commands/infer.command';
 import { registerInfo } from './commands/info.command';
 import { registerInit } from './commands/init.command';
+import { registerPredict } from './commands/predict.command';
+import { registerTrain } from './commands/train.command';
 import { CommandLineError } from './errors/command-line.error';
-
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+import { BACKENDS } from './model/backend';
 
 /** Each command lives in its own file and registers itself here. */
-const COMMANDS: readonly ((program: Command) => void)[] = [registerInfo, registerInit];
+const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerInfo,
+  registerInit,
+  registerConvert,
+  registerInfer,
+  registerPredict,
+  registerTrain,
+];
 
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -34,7 +44,7 @@ export function buildProgram(): Command {
         'compute backend (default: REPVGG_BACKEND, else tfjs-node-gpu → tfjs-node → wasm → cpu)',
       ).choices(BACKENDS),
     )
-    .showHelpAfterError(false);
+    .configureHelp({ showGlobalOptions: true });
   for (const register of COMMANDS) register(program);
   throwParseErrors(program);
   return program;

@@ -1,5 +1,5 @@
 import { CommandLineError } from './command-line.error';
-import { isUsageError } from './usage-error-kinds';
+import { describeUsageError } from './usage-error-kinds';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
@@ -29,8 +29,9 @@ export function reportCliError(err: unknown, writeErr: (line: string) => void): 
     writeErr(`repvgg: ${oneLine(err.message)}; run '${err.commandPath} --help' for the usage\n`);
     return EXIT_USAGE;
   }
-  if (isUsageError(err)) {
-    writeErr(`repvgg: ${oneLine(err.message)}\n`);
+  const usage = describeUsageError(err);
+  if (usage !== undefined) {
+    writeErr(`repvgg: ${oneLine(usage)}\n`);
     return EXIT_USAGE;
   }
   const code = errnoCode(err);

@@ -1,5 +1,11 @@
 import { InvalidArchSpecError, UnknownArchError } from '@repvgg/core/arch/arch.error';
 import { BackendUnavailableError, UnknownBackendError } from '@repvgg/core/compute/backend.error';
+import {
+  BundleExistsError,
+  BundleIntegrityError,
+  BundleOptionsError,
+  BundleReportError,
+} from '@repvgg/core/export/bundle.error';
 import { NpyFormatError } from '@repvgg/core/weights/npy.error';
 import { SafetensorsFormatError } from '@repvgg/core/weights/safetensors.error';
 import {
@@ -8,22 +14,63 @@ import {
 } from '@repvgg/core/weights/state-dict.error';
 import { UsageError } from './usage.error';
 
+interface Kind {
+  readonly matches: (err: unknown) => boolean;
+  /** `<what is wrong>; <what to do>` for this error. */
+  readonly describe: (err: Error) => string;
+}
+
+function kind<T extends Error>(
+  type: abstract new (...args: never[]) => T,
+  describe: (err: T) => string,
+): Kind {
+  return {
+    matches: (err) => err instanceof type,
+    describe: (err) => describe(err as T),
+  };
+}
+
+/** Library messages that name the problem but not (after a `; `) what the CLI user should do. */
+const withRemedy =
+  (remedy: string) =>
+  (err: Error): string =>
+    err.message.includes('; ') ? err.message : `${err.message}; ${remedy}`;
+
+const asIs = (err: Error): string => err.message;
+
+const ARCH_JSON_HINT =
+  'fix the file: {"numBlocks": [4 ints], "widthMultiplier": [4 numbers], optional "overrideGroupsMap": {"<layer>": groups} and "numClasses": N}';
+
 /**
  * Library errors that mean "the user's input or flags are wrong" (exit 2) rather than "something
  * broke" (exit 1). Imported from their own files so that startup does not load tfjs.
  */
-const USAGE_ERROR_TYPES: readonly (abstract new (...args: never[]) => Error)[] = [
-  UsageError,
-  UnknownArchError,
-  InvalidArchSpecError,
-  StateDictMismatchError,
-  UnknownStateDictKindError,
-  SafetensorsFormatError,
-  NpyFormatError,
-  UnknownBackendError,
-  BackendUnavailableError,
+const USAGE_ERROR_KINDS: readonly Kind[] = [
+  kind(UsageError, asIs),
+  kind(
+    UnknownArchError,
+    (e) =>
+      `unknown architecture "${e.requested}"; use one of ${e.validNames.join(', ')} (the "RepVGG-" prefix is optional) or --arch-file FILE`,
+  ),
+  kind(InvalidArchSpecError, withRemedy(ARCH_JSON_HINT)),
+  kind(StateDictMismatchError, asIs),
+  kind(UnknownStateDictKindError, asIs),
+  kind(SafetensorsFormatError, withRemedy('pass a .safetensors checkpoint (official RepVGG keys)')),
+  kind(NpyFormatError, withRemedy('save the array with numpy.save as float32, C order')),
+  kind(UnknownBackendError, withRemedy('use tensorflow, wasm or cpu')),
+  kind(BackendUnavailableError, asIs),
+  kind(BundleIntegrityError, asIs),
+  kind(BundleReportError, asIs),
+  kind(
+    BundleExistsError,
+    (e) =>
+      `bundle directory ${e.outDir} exists and is not empty; choose a new directory or pass --overwrite`,
+  ),
+  kind(BundleOptionsError, withRemedy('check --resize, --crop-size, --mean, --std, --class-names')),
 ];
 
-export function isUsageError(err: unknown): err is Error {
-  return USAGE_ERROR_TYPES.some((type) => err instanceof type);
+/** The one-line description of a usage error, or undefined when `err` is not one. */
+export function describeUsageError(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  return USAGE_ERROR_KINDS.find((k) => k.matches(err))?.describe(err);
 }

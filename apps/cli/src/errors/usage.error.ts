@@ -33,15 +33,6 @@ export class InputShapeError extends UsageError {
   }
 }
 
-export class NotABundleError extends UsageError {
-  constructor(dir: string, missing: string) {
-    super(
-      `${dir} is not a deploy bundle (no ${missing})`,
-      'pass the directory written by `repvgg convert`',
-    );
-  }
-}
-
 export class ImageDecodeError extends UsageError {
   constructor(path: string, reason: string) {
     super(

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MissingFileError, UsageError } from '../errors/usage.error';
 
@@ -20,4 +20,8 @@ export function requireParentDir(path: string): void {
 
 export function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
+}
+
+export function isNonEmptyDirectory(path: string): boolean {
+  return isDirectory(path) && readdirSync(path).length > 0;
 }

@@ -33,6 +33,10 @@ export function addArchOptions(cmd: Command): Command {
     );
 }
 
+/** Help text for commands that can take the architecture from the weights' own record. */
+export const ARCH_FROM_WEIGHTS_HELP =
+  "\nWithout --arch/--arch-file the architecture is read from the bundle's report.json or from the\ncheckpoint's metadata (written by `repvgg init`); official PyTorch checkpoints need --arch.\n";
+
 export function hasArch(opts: ArchOptions): boolean {
   return opts.arch !== undefined || opts.archFile !== undefined;
 }

@@ -16,3 +16,13 @@ export function nonNegativeInt(value: string): number {
   }
   return n;
 }
+
+/** `a,b,c`: a comma-separated list of finite numbers (per-channel mean/std). */
+export function numberList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) {
+    throw new InvalidArgumentError('expected comma-separated numbers, e.g. 0.485,0.456,0.406');
+  }
+  return nums;
+}
