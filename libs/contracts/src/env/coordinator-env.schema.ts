@@ -29,6 +29,8 @@ export const coordinatorEnvSchema = z
     /** A worker silent for this long is gone; its generation ends. */
     REPVGG_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     REPVGG_BODY_LIMIT: z.string().default('64kb'),
+    /** BullMQ lock of an active shard; after a coordinator crash its shard is retaken this late. */
+    REPVGG_QUEUE_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   })
   .refine((e) => e.REPVGG_API_TOKENS !== undefined || e.REPVGG_API_TOKEN_FILE !== undefined, {
     error: 'set REPVGG_API_TOKENS or REPVGG_API_TOKEN_FILE',

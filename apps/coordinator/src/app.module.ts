@@ -1,0 +1,85 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator-config';
+import { FinalizerService } from './finalizer/finalizer.service';
+import { ArtifactsController } from './http/artifacts.controller';
+import { AuthGuard } from './http/auth.guard';
+import { ErrorFilter } from './http/error.filter';
+import { HealthController } from './http/health.controller';
+import { JobsController } from './http/jobs.controller';
+import { MetricsController } from './http/metrics.controller';
+import { WorkersController } from './http/workers.controller';
+import { JobEventsService } from './jobs/job-events.service';
+import { JobService } from './jobs/job.service';
+import { LifecycleService } from './jobs/lifecycle.service';
+import { MetricsService } from './metrics/metrics.service';
+import { TrainingService } from './planner/training.service';
+import { RendezvousService } from './rendezvous/rendezvous.service';
+import { ArtifactRepository } from './repositories/artifact.repository';
+import { DatasetRepository } from './repositories/dataset.repository';
+import { QueueRepository } from './repositories/queue.repository';
+import { RedisStoreRepository } from './repositories/redis-store.repository';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: CoordinatorConfig, codeVersion: string): DynamicModule {
+    const logger = new Logger('Rendezvous');
+    return {
+      module: AppModule,
+      controllers: [
+        JobsController,
+        ArtifactsController,
+        WorkersController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [
+        { provide: COORDINATOR_CONFIG, useValue: config },
+        {
+          provide: RedisStoreRepository,
+          useFactory: () => new RedisStoreRepository(config.redisUrl, config.redisPrefix),
+        },
+        {
+          provide: QueueRepository,
+          useFactory: () =>
+            new QueueRepository({
+              redisUrl: config.redisUrl,
+              prefix: `${config.redisPrefix}:bull`,
+              lockMs: config.queueLockMs,
+            }),
+        },
+        {
+          provide: ArtifactRepository,
+          useFactory: () => new ArtifactRepository(config.artifactsRoot),
+        },
+        {
+          provide: DatasetRepository,
+          useFactory: () => new DatasetRepository(config.artifactsRoot),
+        },
+        {
+          provide: RendezvousService,
+          useFactory: () =>
+            new RendezvousService(
+              { heartbeatMs: config.heartbeatMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs },
+              (err: unknown) => {
+                logger.error((err as Error).stack ?? String(err));
+              },
+            ),
+        },
+        {
+          provide: FinalizerService,
+          inject: [ArtifactRepository],
+          useFactory: (artifacts: ArtifactRepository) =>
+            new FinalizerService(artifacts, codeVersion),
+        },
+        JobEventsService,
+        JobService,
+        TrainingService,
+        LifecycleService,
+        MetricsService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { coordinatorEnvSchema } from '@repvgg/contracts';
+import { ConfigError } from './config.error';
+
+export interface CoordinatorConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly grpcPort: number;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly apiTokens: readonly string[];
+  readonly dataRoots: readonly string[];
+  readonly artifactsRoot: string;
+  readonly heartbeatMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly bodyLimit: string;
+  readonly queueLockMs: number;
+}
+
+export const COORDINATOR_CONFIG = Symbol('COORDINATOR_CONFIG');
+
+/** Parses the environment once; any problem becomes one ConfigError line naming the variable. */
+export function loadCoordinatorConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): CoordinatorConfig {
+  const parsed = coordinatorEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues.at(0);
+    const variable = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`invalid configuration: ${variable}: ${issue?.message ?? 'invalid'}`);
+  }
+  const e = parsed.data;
+  const tokens = [...(e.REPVGG_API_TOKENS ?? [])];
+  if (e.REPVGG_API_TOKEN_FILE !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(e.REPVGG_API_TOKEN_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration: REPVGG_API_TOKEN_FILE: cannot read ${e.REPVGG_API_TOKEN_FILE} (${(err as Error).message})`,
+      );
+    }
+    tokens.push(...text.split(/\s+/).filter((t) => t.length > 0));
+  }
+  if (tokens.length === 0) {
+    throw new ConfigError('invalid configuration: REPVGG_API_TOKENS: no API token configured');
+  }
+  const short = tokens.find((t) => t.length < 16);
+  if (short !== undefined) {
+    throw new ConfigError(
+      'invalid configuration: REPVGG_API_TOKENS: every token must be at least 16 characters',
+    );
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    grpcPort: e.GRPC_PORT,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REPVGG_REDIS_PREFIX,
+    apiTokens: tokens,
+    dataRoots: e.REPVGG_DATA_ROOTS,
+    artifactsRoot: e.REPVGG_ARTIFACTS,
+    heartbeatMs: e.REPVGG_HEARTBEAT_MS,
+    heartbeatTimeoutMs: e.REPVGG_HEARTBEAT_TIMEOUT_MS,
+    bodyLimit: e.REPVGG_BODY_LIMIT,
+    queueLockMs: e.REPVGG_QUEUE_LOCK_MS,
+  };
+}

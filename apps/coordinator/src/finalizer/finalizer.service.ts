@@ -1,0 +1,73 @@
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import type { JobRecord } from '@repvgg/contracts';
+import { openDataset } from '@repvgg/training/data';
+import { loadCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
+import { ArtifactRepository } from '../repositories/artifact.repository';
+import { FinalizeError } from './finalize.error';
+import { jobArchitecture } from './job-architecture';
+import { validationProbe } from './validation-probe';
+
+const PROBE_IMAGES = 2;
+export const BUNDLE_DIR = 'bundle';
+export const FINAL_CHECKPOINT_DIR = 'final-checkpoint';
+
+/**
+ * After the last epoch: fuse the final weights, verify fused against multi-branch logits on
+ * validation images (writeDeployBundle refuses to publish outside the libs/repvgg bound), write the
+ * deploy bundle with provenance, and keep the final training checkpoint beside it.
+ */
+@Injectable()
+export class FinalizerService {
+  constructor(
+    private readonly artifacts: ArtifactRepository,
+    private readonly codeVersion: string,
+  ) {}
+
+  /** Returns a one-line summary for the job's final transition. */
+  async run(record: JobRecord): Promise<string> {
+    if (record.latestCheckpoint === null) {
+      throw new FinalizeError(
+        'no training checkpoint was reported by the workers, so there is nothing to fuse',
+      );
+    }
+    const checkpoint = await this.artifacts.resolveDir(record.id, record.latestCheckpoint);
+    const { weights } = await loadCheckpoint(checkpoint);
+    const source = await openDataset({
+      data: record.spec.dataset.path,
+      cacheDir: join(this.artifacts.root, 'manifests'),
+    });
+    const arch = jobArchitecture(record.spec.architecture, source.numClasses);
+    const probeInput = await validationProbe(source, arch, record.spec.imageSize, PROBE_IMAGES);
+    const jobDir = await this.artifacts.jobDir(record.id);
+    const last = record.epochResults.at(-1);
+    const { writeDeployBundle } = await import('@repvgg/core/export/bundle');
+    await writeDeployBundle({
+      arch,
+      trainSd: weights,
+      outDir: join(jobDir, BUNDLE_DIR),
+      overwrite: true,
+      ...(probeInput.shape[0] > 0 ? { probeInput } : {}),
+      preprocessing: {
+        ...(source.stats ?? {}),
+        cropSize: record.spec.imageSize,
+        resize: Math.floor(record.spec.imageSize / 0.875),
+        classNames: [...source.classNames],
+      },
+      provenance: {
+        jobId: record.id,
+        jobSpec: record.spec,
+        datasetManifestHash: source.contentHash,
+        codeVersion: this.codeVersion,
+        workerHistory: record.workerHistory,
+        finalAccuracy: last === undefined ? null : { top1: last.top1, top5: last.top5 },
+        checkpoint: record.latestCheckpoint,
+      },
+    });
+    await cp(checkpoint, join(jobDir, FINAL_CHECKPOINT_DIR), { recursive: true, force: true });
+    return last === undefined
+      ? 'deploy bundle written'
+      : `deploy bundle written; top-1 ${(100 * last.top1).toFixed(2)}%`;
+  }
+}

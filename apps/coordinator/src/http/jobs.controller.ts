@@ -1,0 +1,151 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import {
+  epochResultSchema,
+  jobEventSchema,
+  jobRecordSchema,
+  jobSpecSchema,
+  jobViewSchema,
+  stepMetricsSchema,
+  type JobRecord,
+  type JobSpec,
+  type JobView,
+} from '@repvgg/contracts';
+import { JobEventsService } from '../jobs/job-events.service';
+import { JobService, type JobMetricsView } from '../jobs/job.service';
+import { openApiSchema } from '../openapi/json-schema';
+import { ZodBodyPipe } from './zod-body.pipe';
+
+const ERROR = openApiSchema(
+  z.object({
+    statusCode: z.number(),
+    error: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+);
+const id = new ParseUUIDPipe({ version: '4' });
+const metricsView = z.object({
+  latest: stepMetricsSchema.nullable(),
+  steps: z.array(stepMetricsSchema),
+  epochs: z.array(epochResultSchema),
+});
+
+@ApiTags('jobs')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'No bearer token', schema: ERROR })
+@ApiResponse({ status: 403, description: 'Wrong bearer token', schema: ERROR })
+@Controller('v1/jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobService,
+    private readonly events: JobEventsService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: "Submit a training job (defaults: the paper's recipe)" })
+  @ApiBody({ schema: openApiSchema(jobSpecSchema, 'input') })
+  @ApiResponse({ status: 201, schema: openApiSchema(jobRecordSchema) })
+  @ApiResponse({ status: 400, description: 'Names each bad field', schema: ERROR })
+  @ApiResponse({ status: 413, description: 'Body too large' })
+  create(@Body(new ZodBodyPipe(jobSpecSchema, 'job spec')) spec: JobSpec): Promise<JobRecord> {
+    return this.jobs.submit(spec);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List jobs, oldest first' })
+  @ApiResponse({ status: 200, schema: openApiSchema(z.array(jobRecordSchema)) })
+  list(): Promise<JobRecord[]> {
+    return this.jobs.list();
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A job: state, progress, latest metrics, workers, transitions, ETA' })
+  @ApiResponse({ status: 200, schema: openApiSchema(jobViewSchema) })
+  @ApiResponse({ status: 404, schema: ERROR })
+  get(@Param('id', id) jobId: string): Promise<JobView> {
+    return this.jobs.view(jobId);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a job that has not finished' })
+  @ApiResponse({ status: 200, schema: openApiSchema(jobRecordSchema) })
+  @ApiResponse({ status: 404, schema: ERROR })
+  @ApiResponse({ status: 409, description: 'The job already finished', schema: ERROR })
+  cancel(@Param('id', id) jobId: string): Promise<JobRecord> {
+    return this.jobs.cancel(jobId);
+  }
+
+  @Get(':id/metrics')
+  @ApiOperation({ summary: 'Latest step metrics and every epoch result' })
+  @ApiQuery({
+    name: 'steps',
+    required: false,
+    description: 'How many recent steps (1–1000, default 100)',
+  })
+  @ApiResponse({ status: 200, schema: openApiSchema(metricsView) })
+  @ApiResponse({ status: 404, schema: ERROR })
+  metrics(@Param('id', id) jobId: string, @Query('steps') steps?: string): Promise<JobMetricsView> {
+    const n = Math.min(1000, Math.max(1, Number.parseInt(steps ?? '100', 10) || 100));
+    return this.jobs.metrics(jobId, n);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: 'Server-sent events: state changes, steps, epochs, generations',
+    description:
+      'Replays the history (after Last-Event-ID when sent), then streams live; ends after the terminal state.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, schema: openApiSchema(jobEventSchema) })
+  @ApiResponse({ status: 404, schema: ERROR })
+  async stream(
+    @Param('id', id) jobId: string,
+    @Req() req: IncomingMessage,
+    @Res() res: ServerResponse,
+  ): Promise<void> {
+    await this.jobs.get(jobId);
+    const lastHeader = req.headers['last-event-id'];
+    const last =
+      typeof lastHeader === 'string' && /^\d+-\d+$/.test(lastHeader) ? lastHeader : undefined;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    const sub = this.events.stream(jobId, last).subscribe({
+      next: (e) => {
+        res.write(`id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+      },
+      error: () => res.end(),
+      complete: () => res.end(),
+    });
+    req.on('close', () => {
+      sub.unsubscribe();
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import { TERMINAL_STATES, type JobEvent } from '@repvgg/contracts';
+import { RedisStoreRepository, type StoredEvent } from '../repositories/redis-store.repository';
+
+interface LiveEvent extends StoredEvent {
+  readonly jobId: string;
+}
+
+/** Redis stream ids are `<ms>-<seq>`. */
+function after(a: string, b: string): boolean {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am > bm || (am === bm && as > bs);
+}
+
+const isEnd = (e: JobEvent): boolean => e.type === 'state' && TERMINAL_STATES.has(e.transition.to);
+
+/** Persists each job event in its Redis stream and fans it out to live SSE subscribers. */
+@Injectable()
+export class JobEventsService {
+  private readonly live = new Subject<LiveEvent>();
+
+  constructor(private readonly store: RedisStoreRepository) {}
+
+  async publish(jobId: string, event: JobEvent): Promise<void> {
+    const id = await this.store.appendEvent(jobId, event);
+    this.live.next({ jobId, id, event });
+  }
+
+  /**
+   * The job's events after `lastEventId` (all when absent), then live ones; completes after the
+   * terminal state event, so a client of a finished job gets its history and an end.
+   */
+  stream(jobId: string, lastEventId?: string): Observable<StoredEvent> {
+    return new Observable<StoredEvent>((subscriber) => {
+      const buffered: StoredEvent[] = [];
+      let last = lastEventId ?? '0-0';
+      let replaying = true;
+      const emit = (e: StoredEvent): void => {
+        if (!after(e.id, last)) return;
+        last = e.id;
+        subscriber.next(e);
+        if (isEnd(e.event)) subscriber.complete();
+      };
+      const sub = this.live.subscribe((e) => {
+        if (e.jobId !== jobId) return;
+        if (replaying) buffered.push(e);
+        else emit(e);
+      });
+      this.store.readEvents(jobId, lastEventId).then(
+        (history) => {
+          for (const e of [...history, ...buffered]) emit(e);
+          replaying = false;
+        },
+        (err: unknown) => {
+          subscriber.error(err);
+        },
+      );
+      return () => {
+        sub.unsubscribe();
+      };
+    });
+  }
+}

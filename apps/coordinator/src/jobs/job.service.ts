@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import {
+  TERMINAL_STATES,
+  canTransition,
+  type JobRecord,
+  type JobSpec,
+  type JobState,
+  type JobView,
+  type StateTransition,
+  type StepMetrics,
+  type EpochResult,
+} from '@repvgg/contracts';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator-config';
+import { RedisStoreRepository } from '../repositories/redis-store.repository';
+import { confineDatasetPath, DatasetPathError } from './dataset-path';
+import { InvalidRequestError, JobFinishedError, JobNotFoundError } from './job.errors';
+import { JobEventsService } from './job-events.service';
+
+export interface TransitionNotice {
+  readonly record: JobRecord;
+  readonly transition: StateTransition;
+}
+
+export interface JobMetricsView {
+  readonly latest: StepMetrics | null;
+  readonly steps: StepMetrics[];
+  readonly epochs: EpochResult[];
+}
+
+const ETA_WINDOW = 50;
+
+/** Jobs: submission, reads, cancellation, and the one place state transitions are written. */
+@Injectable()
+export class JobService {
+  /** Every persisted transition, for the services that react to them (in process). */
+  readonly transitions$ = new Subject<TransitionNotice>();
+
+  constructor(
+    private readonly store: RedisStoreRepository,
+    private readonly events: JobEventsService,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+  ) {}
+
+  async submit(spec: JobSpec): Promise<JobRecord> {
+    let path: string;
+    try {
+      path = await confineDatasetPath(spec.dataset.path, this.config.dataRoots);
+    } catch (err) {
+      if (!(err instanceof DatasetPathError)) throw err;
+      throw new InvalidRequestError('invalid job spec', [
+        { path: 'dataset.path', message: err.message },
+      ]);
+    }
+    const now = new Date().toISOString();
+    const record: JobRecord = {
+      id: randomUUID(),
+      spec: { ...spec, dataset: { ...spec.dataset, path } },
+      state: 'queued',
+      reason: 'submitted',
+      createdAt: now,
+      updatedAt: now,
+      dataset: null,
+      progress: { epoch: 0, stepsPerEpoch: 0, committedSteps: 0, totalSteps: 0, completedSteps: 0 },
+      latestMetrics: null,
+      epochResults: [],
+      generation: 0,
+      workers: [],
+      workerHistory: [],
+      latestCheckpoint: null,
+    };
+    const transition: StateTransition = { from: null, to: 'queued', reason: 'submitted', at: now };
+    await this.store.createJob(record, transition);
+    await this.events.publish(record.id, { type: 'state', jobId: record.id, transition });
+    this.transitions$.next({ record, transition });
+    return record;
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const record = await this.store.getJob(id);
+    if (record === null) throw new JobNotFoundError(id);
+    return record;
+  }
+
+  list(): Promise<JobRecord[]> {
+    return this.store.listJobs();
+  }
+
+  async view(id: string): Promise<JobView> {
+    const record = await this.get(id);
+    const [transitions, steps] = await Promise.all([
+      this.store.getTransitions(id),
+      this.store.getStepMetrics(id, ETA_WINDOW),
+    ]);
+    return { ...record, transitions, etaSeconds: eta(record, steps) };
+  }
+
+  async metrics(id: string, count: number): Promise<JobMetricsView> {
+    const record = await this.get(id);
+    const steps = await this.store.getStepMetrics(id, count);
+    return { latest: record.latestMetrics, steps, epochs: record.epochResults };
+  }
+
+  async cancel(id: string, reason = 'cancelled by request'): Promise<JobRecord> {
+    const record = await this.get(id);
+    if (TERMINAL_STATES.has(record.state)) throw new JobFinishedError(id, record.state);
+    return (await this.transition(id, 'cancelled', reason)) ?? (await this.get(id));
+  }
+
+  /**
+   * Moves a job to `to` if the lifecycle allows it from its current state (persisted with reason and
+   * time, published, announced); returns null, changing nothing, when it does not.
+   */
+  async transition(id: string, to: JobState, reason: string): Promise<JobRecord | null> {
+    const at = new Date().toISOString();
+    const seen: { from?: JobState } = {};
+    const updated = await this.store.update(id, (r) => {
+      if (!canTransition(r.state, to)) return null;
+      seen.from = r.state;
+      return { ...r, state: to, reason, updatedAt: at };
+    });
+    if (updated === null || seen.from === undefined) return null;
+    const transition: StateTransition = { from: seen.from, to, reason, at };
+    await this.store.appendTransition(id, transition);
+    await this.events.publish(id, { type: 'state', jobId: id, transition });
+    this.transitions$.next({ record: updated, transition });
+    return updated;
+  }
+
+  recordStep(id: string, metrics: StepMetrics): Promise<void> {
+    return this.store.pushStepMetrics(id, metrics);
+  }
+
+  update(id: string, mutate: (r: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
+    return this.store.update(id, mutate);
+  }
+}
+
+/** Remaining steps at the mean pace of the latest steps; null before any step. */
+function eta(record: JobRecord, steps: readonly StepMetrics[]): number | null {
+  if (record.state !== 'running' || steps.length === 0) return null;
+  const seconds = steps.reduce((s, m) => s + m.seconds, 0) / steps.length;
+  return Math.max(0, record.progress.totalSteps - record.progress.completedSteps) * seconds;
+}

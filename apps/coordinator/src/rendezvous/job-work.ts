@@ -1,0 +1,28 @@
+/** What a job's generation works on now; null between works. */
+export type JobWork =
+  | {
+      readonly kind: 'shard';
+      readonly epoch: number;
+      readonly shard: number;
+      readonly startStep: number;
+      readonly endStep: number;
+      readonly resumeStep: number;
+      readonly stepsPerEpoch: number;
+    }
+  | { readonly kind: 'validate'; readonly epoch: number };
+
+/** A running job as the rendezvous needs it. */
+export interface RendezvousJob {
+  readonly id: string;
+  readonly priority: number;
+  readonly createdAt: string;
+  readonly min: number;
+  readonly max: number;
+  readonly virtualReplicas: number;
+  readonly specJson: string;
+  readonly artifactDir: string;
+  /** The last generation number used (persisted on the job, so numbers grow across restarts). */
+  generation: number;
+  /** Artifact name to start from when no member holds the state. */
+  checkpoint: string;
+}

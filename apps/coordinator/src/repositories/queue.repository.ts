@@ -1,0 +1,137 @@
+import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  QueueJobName,
+  QueueName,
+  epochPayloadSchema,
+  shardPayloadSchema,
+  type EpochPayload,
+  type ShardPayload,
+} from '@repvgg/contracts';
+
+export interface QueueHandlers {
+  /** Runs once every shard of the epoch has completed. */
+  epoch(data: EpochPayload): Promise<void>;
+  /** Runs a shard; `progress` records the last committed step on the BullMQ job. */
+  shard(data: ShardPayload, progress: (committedStep: number) => Promise<void>): Promise<void>;
+}
+
+export interface QueueOptions {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  /** Lock of an active job; a crashed coordinator's shards are retaken after it expires. */
+  readonly lockMs: number;
+}
+
+/** Shards of different jobs run at once; one job's shards are serialized by the training service. */
+const SHARD_CONCURRENCY = 64;
+const EPOCH_CONCURRENCY = 16;
+/** A stall is a coordinator restart, never a poisoned job: retake it however often it happens. */
+const MAX_STALLS = 1_000_000;
+
+export const epochFlowId = (jobId: string, epoch: number): string => `${jobId}.e${epoch}`;
+export const shardFlowId = (jobId: string, epoch: number, shard: number): string =>
+  `${jobId}.e${epoch}.s${shard}`;
+
+/** BullMQ priority: 1 is the most urgent; job priorities run from -100 to 100. */
+export const bullPriority = (priority: number): number => 101 - priority;
+
+/** The one repository that talks to BullMQ: epoch flows (epoch parent, shard children). */
+export class QueueRepository {
+  private readonly connection: Redis;
+  private readonly flows: FlowProducer;
+  private readonly epochQueue: Queue;
+  private readonly shardQueue: Queue;
+  private readonly workers: Worker[] = [];
+
+  constructor(private readonly opts: QueueOptions) {
+    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    const base = { connection: this.connection, prefix: opts.prefix };
+    this.flows = new FlowProducer(base);
+    this.epochQueue = new Queue(QueueName.Epoch, base);
+    this.shardQueue = new Queue(QueueName.Shard, base);
+  }
+
+  /** Adds the epoch's flow unless it already exists (planning is idempotent across restarts). */
+  async addEpochFlow(epoch: EpochPayload, shards: ShardPayload[], priority: number): Promise<void> {
+    const parentId = epochFlowId(epoch.jobId, epoch.epoch);
+    if ((await this.epochQueue.getJob(parentId)) !== undefined) return;
+    const opts = { priority: bullPriority(priority), removeOnComplete: true, removeOnFail: 100 };
+    await this.flows.add({
+      name: QueueJobName.Epoch,
+      queueName: QueueName.Epoch,
+      data: epoch,
+      opts: { ...opts, jobId: parentId },
+      children: shards.map((s) => ({
+        name: QueueJobName.Shard,
+        queueName: QueueName.Shard,
+        data: s,
+        opts: { ...opts, jobId: shardFlowId(s.jobId, s.epoch, s.shard) },
+      })),
+    });
+  }
+
+  /** Removes an epoch's flow when it is not running (cancelled jobs); running ones end on their own. */
+  async removeEpochFlow(jobId: string, epoch: number): Promise<void> {
+    const parent = await this.epochQueue.getJob(epochFlowId(jobId, epoch));
+    if (parent === undefined) return;
+    try {
+      await parent.remove({ removeChildren: true });
+    } catch {
+      // A locked (active) child keeps the flow; its processor sees the job stopped and returns.
+    }
+  }
+
+  async epochFlowState(jobId: string, epoch: number): Promise<string | null> {
+    const parent = await this.epochQueue.getJob(epochFlowId(jobId, epoch));
+    return parent === undefined ? null : await parent.getState();
+  }
+
+  /** Shards not yet done: what KEDA scales workers on. */
+  backlog(): Promise<number> {
+    return this.shardQueue.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized');
+  }
+
+  start(handlers: QueueHandlers): void {
+    const base = {
+      connection: this.connection,
+      prefix: this.opts.prefix,
+      lockDuration: this.opts.lockMs,
+      stalledInterval: Math.max(250, Math.floor(this.opts.lockMs / 2)),
+      maxStalledCount: MAX_STALLS,
+    };
+    this.workers.push(
+      new Worker(
+        QueueName.Shard,
+        async (job: Job) => {
+          const data = shardPayloadSchema.parse(job.data);
+          await handlers.shard(data, (committedStep) => job.updateProgress({ committedStep }));
+        },
+        { ...base, concurrency: SHARD_CONCURRENCY },
+      ),
+      new Worker(
+        QueueName.Epoch,
+        async (job: Job) => {
+          await handlers.epoch(epochPayloadSchema.parse(job.data));
+        },
+        { ...base, concurrency: EPOCH_CONCURRENCY },
+      ),
+    );
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.connection.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops taking work. `force` abandons active jobs (their locks expire and another coordinator retakes them). */
+  async close(force = false): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(force)));
+    await Promise.all([this.flows.close(), this.epochQueue.close(), this.shardQueue.close()]);
+    await this.connection.quit();
+  }
+}

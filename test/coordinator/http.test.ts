@@ -1,0 +1,176 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import request from 'supertest';
+import { z } from 'zod';
+import { jobRecordSchema, jobViewSchema } from '@repvgg/contracts';
+import {
+  body,
+  errorBodySchema,
+  startHarness,
+  TOKEN,
+  until,
+  writeIdxDataset,
+  type Harness,
+} from './coordinator.harness';
+
+let h: Harness;
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+beforeAll(async () => {
+  h = await startHarness();
+  writeIdxDataset(join(h.dataRoot, 'tiny'), 40);
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const spec = (extra: Record<string, unknown> = {}) => ({
+  dataset: { source: 'idx', path: join(h.dataRoot, 'tiny') },
+  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
+  imageSize: 8,
+  epochs: 2,
+  globalBatch: 8,
+  virtualReplicas: 4,
+  workers: { min: 1, max: 2 },
+  shardSteps: 2,
+  ...extra,
+});
+
+describe('health', () => {
+  it('answers without a token', async () => {
+    await request(h.url()).get('/health/live').expect(200, { status: 'ok' });
+    await request(h.url()).get('/health/ready').expect(200, { status: 'ok' });
+  });
+});
+
+describe('auth', () => {
+  it.each(['/v1/jobs', '/v1/workers', '/metrics'])(
+    '%s needs a token (401) and the right one (403)',
+    async (path) => {
+      const missing = await request(h.url()).get(path).expect(401);
+      expect(body(errorBodySchema, missing).message).toMatch(/Authorization: Bearer/);
+      await request(h.url())
+        .get(path)
+        .set('Authorization', 'Bearer wrong-token-xxxxxxxxxx')
+        .expect(403);
+      await request(h.url()).get(path).set('Authorization', 'Basic abc').expect(401);
+      await request(h.url()).get(path).set(auth).expect(200);
+    },
+  );
+});
+
+describe('POST /v1/jobs', () => {
+  it('creates a job with the defaults filled in and prepares it', async () => {
+    const res = await request(h.url()).post('/v1/jobs').set(auth).send(spec()).expect(201);
+    expect(body(jobRecordSchema, res)).toMatchObject({
+      state: 'queued',
+      spec: { optimizer: { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }, mode: 'fast' },
+    });
+    const id = body(jobRecordSchema, res).id;
+    await until(async () => {
+      const r = await request(h.url()).get(`/v1/jobs/${id}`).set(auth);
+      return body(jobViewSchema, r).state === 'running';
+    }, 'the job to run');
+    const view = await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200);
+    expect(body(jobViewSchema, view).dataset).toMatchObject({
+      trainSamples: 40,
+      valSamples: 4,
+      classes: ['0', '1', '2'],
+    });
+    expect(body(jobViewSchema, view).progress).toMatchObject({
+      stepsPerEpoch: 5,
+      totalSteps: 10,
+      epoch: 0,
+    });
+    expect(body(jobViewSchema, view).transitions.map((t) => t.to)).toEqual([
+      'queued',
+      'preparing',
+      'running',
+    ]);
+    const list = await request(h.url()).get('/v1/jobs').set(auth).expect(200);
+    expect(body(z.array(jobRecordSchema), list).map((j) => j.id)).toContain(id);
+    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(auth).expect(200);
+    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(auth).expect(409);
+  });
+
+  it('names each bad field', async () => {
+    const res = await request(h.url())
+      .post('/v1/jobs')
+      .set(auth)
+      .send({ ...spec(), epochs: 0, optimizer: { lr: 'fast' }, globalBatch: 7 })
+      .expect(400);
+    expect(body(errorBodySchema, res).issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['epochs', 'optimizer.lr']),
+    );
+  });
+
+  it('refuses malformed JSON and oversized bodies', async () => {
+    await request(h.url())
+      .post('/v1/jobs')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send('{')
+      .expect(400);
+    await request(h.url())
+      .post('/v1/jobs')
+      .set(auth)
+      .send({ ...spec(), name: 'x'.repeat(100_000) })
+      .expect(413);
+  });
+
+  it('confines dataset paths to the data roots', async () => {
+    mkdirSync(join(h.base, 'outside'));
+    symlinkSync(join(h.base, 'outside'), join(h.dataRoot, 'link'));
+    for (const path of [
+      '/etc',
+      `${h.dataRoot}/../outside`,
+      'relative/path',
+      join(h.dataRoot, 'link'),
+    ]) {
+      const res = await request(h.url())
+        .post('/v1/jobs')
+        .set(auth)
+        .send(spec({ dataset: { source: 'idx', path } }))
+        .expect(400);
+      expect(body(errorBodySchema, res).issues[0]?.path).toBe('dataset.path');
+    }
+  });
+
+  it('fails a job whose dataset is missing or wrong, with the reason', async () => {
+    mkdirSync(join(h.dataRoot, 'empty'));
+    writeFileSync(join(h.dataRoot, 'empty', 'README'), 'nothing');
+    for (const path of [join(h.dataRoot, 'missing'), join(h.dataRoot, 'empty')]) {
+      const res = await request(h.url())
+        .post('/v1/jobs')
+        .set(auth)
+        .send(spec({ dataset: { source: 'idx', path } }))
+        .expect(201);
+      await until(
+        async () =>
+          body(
+            jobViewSchema,
+            await request(h.url())
+              .get(`/v1/jobs/${body(jobRecordSchema, res).id}`)
+              .set(auth),
+          ).state === 'failed',
+        'failure',
+      );
+      const view = await request(h.url())
+        .get(`/v1/jobs/${body(jobRecordSchema, res).id}`)
+        .set(auth);
+      expect(body(jobViewSchema, view).reason.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('job reads', () => {
+  it('404 for unknown jobs, 400 for malformed ids', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const p of ['', '/metrics', '/artifacts', '/events', '/artifacts/model.onnx']) {
+      await request(h.url()).get(`/v1/jobs/${unknown}${p}`).set(auth).expect(404);
+    }
+    await request(h.url()).post(`/v1/jobs/${unknown}/cancel`).set(auth).expect(404);
+    await request(h.url()).get('/v1/jobs/not-a-uuid').set(auth).expect(400);
+  });
+});
