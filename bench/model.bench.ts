@@ -10,7 +10,7 @@ import { TrainModel } from '@repvgg/core/graph/train-model';
 import { reparameterize } from '@repvgg/core/reparam/reparameterize';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -134,13 +134,20 @@ async function runCase(c: Case): Promise<CaseResult> {
   }
 }
 
-function markdown(backend: string, results: readonly CaseResult[]): string {
+interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  /** 1-minute load average when the benchmark started: the machine may be shared. */
+  readonly loadAverage: number;
+}
+
+function markdown(backend: string, machine: Machine, results: readonly CaseResult[]): string {
   const rows = results.map(
     (r) =>
       `| ${r.model} | ${r.resolution}² | ${r.batch} | ${r.multiBranch.imgPerSec.toFixed(1)} | ${r.fused.imgPerSec.toFixed(1)} | ${r.speedup.toFixed(2)}× | ${r.maxAbsDiff.toExponential(1)} |`,
   );
   return [
-    `Inference throughput on the \`${backend}\` backend (median of the timed batches).`,
+    `Inference throughput on the \`${backend}\` backend, median of the timed batches; ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.toFixed(2)} at the start.`,
     '',
     '| model | input | batch | multi-branch img/s | fused img/s | fused / multi-branch | max abs diff |',
     '|---|---|---|---|---|---|---|',
@@ -151,6 +158,11 @@ function markdown(backend: string, results: readonly CaseResult[]): string {
 
 async function main(): Promise<void> {
   const backend = await initBackend();
+  const machine: Machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverage: loadavg()[0] ?? 0,
+  };
   const results: CaseResult[] = [];
   for (const c of CASES) {
     process.stderr.write(`bench model: ${c.label} at ${c.resolution}², batch ${c.batch} …\n`);
@@ -161,11 +173,10 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     backend,
     node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
+    machine,
     results,
   };
-  const md = markdown(backend.name, results);
+  const md = markdown(backend.name, machine, results);
   const dir = resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'model.json'), `${JSON.stringify(report, null, 2)}\n`);

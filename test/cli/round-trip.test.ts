@@ -136,6 +136,21 @@ describe('repvgg init → convert → infer → predict on a tiny architecture',
     expect(scale).toBeGreaterThan(0.1);
     expect(maxAbsDiff(a.data, b.data)).toBeLessThanOrEqual(1e-5 * scale);
     expect(maxAbsDiff(c.data, b.data)).toBeLessThanOrEqual(1e-5 * scale);
+    // The bundle's deploy weights as a bare checkpoint run the same fused model.
+    const yDeploy = join(dir, 'y-deploy.npy');
+    const deploy = runCli([
+      'infer',
+      '--arch-file',
+      arch,
+      '--model',
+      join(bundle, 'model.safetensors'),
+      '--input',
+      x,
+      '--output',
+      yDeploy,
+    ]);
+    expect(deploy.stderr).toMatch(/3 logits from the fused tiny model/);
+    expect(maxAbsDiff(decodeNpy(readFileSync(yDeploy)).data, b.data)).toBe(0);
     // Different images give different logits (the model is not constant).
     expect(maxAbsDiff(a.data.subarray(0, 5), a.data.subarray(5, 10))).toBeGreaterThan(1e-3);
   });
@@ -153,6 +168,26 @@ describe('repvgg init → convert → infer → predict on a tiny architecture',
     const b = decodeNpy(readFileSync(split));
     expect(a.shape).toEqual([5, 5]);
     expect(maxAbsDiff(a.data, b.data)).toBeLessThanOrEqual(1e-5 * maxAbs(a.data));
+  });
+
+  it('infer checks flags against the bundle', () => {
+    const r = runCli([
+      'infer',
+      '--classes',
+      '9',
+      '--model',
+      bundle,
+      '--input',
+      join(dir, 'x.npy'),
+      '--output',
+      join(dir, 'y9.npy'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      expect.stringMatching(
+        /^repvgg: checkpoint does not match tiny \(deploy keys\).*linear\.weight: expected float32 \[9, 128\]/,
+      ),
+    ]);
   });
 
   it('convert refuses a fused checkpoint and an existing bundle', () => {

@@ -1,4 +1,4 @@
-import type { Architecture } from '@repvgg/core/arch/arch-spec';
+import { expandArch, type Architecture } from '@repvgg/core/arch/arch-spec';
 import type { ModelKind } from '@repvgg/core/arch/cost';
 import type { BundleReport } from '@repvgg/core/export/bundle-report';
 import type { StateDict } from '@repvgg/core/tensor/host-tensor';
@@ -36,12 +36,18 @@ export async function openBundle(dir: string, opts: ArchOptions = {}): Promise<B
   // The bundle reader pulls in tfjs (its writer measures the exports), so it loads on demand.
   const { readBundle } = await import('@repvgg/core/export/bundle');
   const bundle = await readBundle(dir);
-  const arch = hasArch(opts) ? archFromOptions(opts) : bundle.arch;
+  const { spec } = bundle.arch;
+  const arch = hasArch(opts)
+    ? archFromOptions(opts)
+    : opts.classes === undefined
+      ? bundle.arch
+      : expandArch({ ...spec, numClasses: opts.classes }, bundle.arch.inputChannels);
   return {
     path: dir,
     arch,
     kind: 'deploy',
-    stateDict: hasArch(opts) ? validateStateDict(arch, bundle.deploySd, 'deploy') : bundle.deploySd,
+    stateDict:
+      arch === bundle.arch ? bundle.deploySd : validateStateDict(arch, bundle.deploySd, 'deploy'),
     report: bundle.report,
   };
 }
