@@ -1,7 +1,7 @@
 import { tf } from '@repvgg/core/compute/tf';
 import { crossEntropySum } from './cross-entropy.loss';
 import { addPacket, emptyPacket, type GradientPacket } from './gradient-packet';
-import type { BnBatchStats, MicroBatch, ReplicaModel } from './replica-model';
+import type { BnBatchStats, ReplicaBatch, ReplicaModel } from './replica-model';
 
 export interface StepGeometry {
   /** Samples in the whole step across every replica of every worker. */
@@ -19,7 +19,7 @@ export interface StepGeometry {
  */
 export function computeGradients(
   model: ReplicaModel,
-  replicas: readonly MicroBatch[],
+  replicas: readonly ReplicaBatch[],
   geometry: StepGeometry,
 ): GradientPacket {
   const packet = emptyPacket();
@@ -30,7 +30,7 @@ export function computeGradients(
 /** One replica's packet (for collectives that sum per-replica contributions, e.g. deterministic mode). */
 export function computeReplicaGradients(
   model: ReplicaModel,
-  mb: MicroBatch,
+  mb: ReplicaBatch,
   geometry: StepGeometry,
 ): GradientPacket {
   const variables = model.trainableVariables();

@@ -13,7 +13,7 @@ export interface ReplicaModel {
 }
 
 /** One replica's share of a step: NHWC float32 images and integer labels. */
-export interface MicroBatch {
+export interface ReplicaBatch {
   readonly images: Float32Array;
   readonly shape: readonly [number, number, number, number];
   readonly labels: Int32Array;

@@ -5,7 +5,7 @@ import { computeGradients, type StepGeometry } from './compute-gradients';
 import { applyGradients } from './apply-gradients';
 import { addPacket } from './gradient-packet';
 import { TrainState } from './train-state';
-import type { BnBatchStats, MicroBatch, ReplicaModel } from './replica-model';
+import type { BnBatchStats, ReplicaBatch, ReplicaModel } from './replica-model';
 
 /** conv3×3 → BN (batch statistics) → ReLU → global pool → linear: the smallest model with a BN. */
 class TinyModel implements ReplicaModel {
@@ -65,7 +65,7 @@ const runningSd = (): StateDict =>
     ],
   ]);
 
-function batches(count: number, per: number, seed: number): MicroBatch[] {
+function batches(count: number, per: number, seed: number): ReplicaBatch[] {
   let s = seed;
   const rnd = (): number => {
     s = (s * 1103515245 + 12345) % 2147483648;

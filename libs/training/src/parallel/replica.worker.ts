@@ -1,0 +1,48 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend } from '@repvgg/core/compute/backend';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import { computeGradients } from '../step/compute-gradients';
+import { uploadParams } from '../step/upload-params';
+import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
+
+/** A compute lane: its own tfjs engine and weight copy; computes the replicas it is sent. */
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  const init = workerData as ReplicaWorkerInit;
+  const reply = (msg: ReplicaReply, transfer: ArrayBuffer[] = []): void => {
+    port.postMessage(msg, transfer);
+  };
+  try {
+    // the main thread already announced the backend; one line per lane would be noise
+    const backend = await initBackend(init.backend, { log: () => undefined });
+    const model = TrainModel.fromStateDict(init.arch, init.weights);
+    const geometry = {
+      globalBatch: init.globalBatch,
+      labelSmoothing: init.labelSmoothing,
+      bnSpatial: init.bnSpatial,
+    };
+    port.on('message', (req: ReplicaRequest) => {
+      try {
+        uploadParams(model, req.params);
+        const packet = computeGradients(model, req.replicas, geometry);
+        const buffers = [
+          ...packet.grads.values(),
+          ...packet.bnMean.values(),
+          ...packet.bnVar.values(),
+        ];
+        reply(
+          { type: 'packet', id: req.id, packet },
+          buffers.map((b) => b.buffer as ArrayBuffer),
+        );
+      } catch (e) {
+        reply({ type: 'error', message: (e as Error).message });
+      }
+    });
+    reply({ type: 'ready', backend: backend.name });
+  } catch (e) {
+    reply({ type: 'error', message: (e as Error).message });
+  }
+}
+
+void main();

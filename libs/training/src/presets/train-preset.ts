@@ -1,0 +1,29 @@
+import { expandArch, type ArchSpec } from '@repvgg/core';
+
+/** The settings of a `repvgg train` run that a dataset preset chooses (each overridable by a flag). */
+export interface TrainPreset {
+  readonly name: string;
+  readonly arch: ArchSpec;
+  readonly imageSize: number;
+  readonly epochs: number;
+  readonly globalBatch: number;
+  readonly replicas: number;
+  readonly lr: number;
+  readonly warmupEpochs: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  /** Random-crop zero padding and flip probability for small fixed-size images. */
+  readonly padding: number;
+  readonly flipProbability: number;
+}
+
+/** One line for `--help`: what the preset chooses. */
+export function describePreset(p: TrainPreset): string {
+  const blocks = expandArch(p.arch).blocks;
+  const widths = [1, 2, 3, 4].map((s) => blocks.find((b) => b.stage === s)?.outChannels ?? 0);
+  return (
+    `${p.name}: RepVGG blocks [${p.arch.numBlocks.join(',')}] widths [${widths.join(',')}] at ` +
+    `${p.imageSize}×${p.imageSize}, ${p.epochs} epochs, batch ${p.globalBatch} in ${p.replicas} ` +
+    `replicas, SGD lr ${p.lr} cosine, weight decay ${p.weightDecay}, random crop (pad ${p.padding}) + flip`
+  );
+}

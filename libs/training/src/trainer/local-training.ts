@@ -1,0 +1,271 @@
+import {
+  archToJson,
+  expandArch,
+  initStateDict,
+  type Architecture,
+  type ArchSpec,
+  type StateDict,
+} from '@repvgg/core';
+import { initBackend, type BackendInfo } from '@repvgg/core/compute/backend';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import { loadLatestCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.store';
+import { BatchLoader } from '../data/batch-loader';
+import type { ChannelStats, DatasetSource } from '../data/dataset-source';
+import { InvalidBatchLayoutError } from '../data/dataset.error';
+import { DecodeFailures } from '../data/decode-failures';
+import { openDataset, type DatasetLocation } from '../data/open-dataset';
+import type { ImageTransform } from '../data/transforms/image-transform';
+import {
+  CenterCropTransform,
+  RandomResizedCropTransform,
+} from '../data/transforms/imagenet.transform';
+import { IMAGENET_STATS } from '../data/transforms/normalization';
+import { SmallImageTransform } from '../data/transforms/small-image.transform';
+import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
+import { bnSpatialSizes } from '../step/bn-sample-counts';
+import { TrainState } from '../step/train-state';
+import type { EpochMetrics } from './epoch-metrics';
+import { loadFineTuneWeights } from './fine-tune';
+import { LoaderBatchSource, SplitValSource } from './loader-batch-source';
+import { LocalReplicaPool } from './local-replica.pool';
+import type { ReplicaPool } from './replica-pool';
+import { runTraining, type TrainerHooks } from './trainer';
+import { TrainingSetupError } from './training-setup.error';
+
+export interface LocalTrainOptions {
+  readonly dataset: DatasetLocation;
+  /** The class count is taken from the dataset. */
+  readonly arch: ArchSpec;
+  readonly imageSize: number;
+  readonly epochs: number;
+  readonly globalBatch: number;
+  readonly replicas: number;
+  readonly lr: number;
+  readonly warmupEpochs: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly labelSmoothing: number;
+  readonly clipGradNorm?: number;
+  /** Small fixed-size images (IDX): random-crop padding and flip probability. */
+  readonly padding: number;
+  readonly flipProbability: number;
+  readonly seed: number;
+  /** Compute threads; 0 computes every replica on this thread. */
+  readonly threads: number;
+  readonly backend?: string;
+  readonly checkpointDir?: string;
+  readonly checkpointEverySteps?: number;
+  /** Continue from the latest checkpoint in `checkpointDir` when there is one. */
+  readonly resume: boolean;
+  /** Fine-tune from this official-layout training checkpoint (head re-initialized). */
+  readonly initFrom?: string;
+  readonly signal?: AbortSignal;
+  readonly hooks?: TrainerHooks;
+}
+
+export interface Preprocessing {
+  readonly inputSize: number;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly resize: 'none' | 'shorter-side';
+  readonly cropFraction: number;
+  readonly classNames: readonly string[];
+}
+
+export interface LocalTrainResult {
+  readonly arch: Architecture;
+  /** Final official training state dict (running statistics included). */
+  readonly weights: StateDict;
+  readonly history: EpochMetrics[];
+  readonly completed: boolean;
+  readonly source: DatasetSource;
+  readonly backend: BackendInfo;
+  readonly preprocessing: Preprocessing;
+  readonly decodeFailures: DecodeFailures;
+}
+
+const CROP_FRACTION = 0.875;
+
+function transforms(
+  source: DatasetSource,
+  opts: LocalTrainOptions,
+  stats: ChannelStats,
+): { train: ImageTransform; val: ImageTransform } {
+  const size = opts.imageSize;
+  if (source.kind === 'idx') {
+    const base = { size, channels: 3 as const, stats };
+    return {
+      train: new SmallImageTransform({
+        ...base,
+        padding: opts.padding,
+        flipProbability: opts.flipProbability,
+        augment: true,
+      }),
+      val: new SmallImageTransform({ ...base, augment: false }),
+    };
+  }
+  return {
+    train: new RandomResizedCropTransform({ size, stats }),
+    val: new CenterCropTransform({ size, stats, cropFraction: CROP_FRACTION }),
+  };
+}
+
+async function startingPoint(
+  arch: Architecture,
+  opts: LocalTrainOptions,
+): Promise<{ weights: StateDict; checkpoint: Checkpoint | undefined }> {
+  if (opts.resume && opts.checkpointDir !== undefined) {
+    const checkpoint = await loadLatestCheckpoint(opts.checkpointDir);
+    if (checkpoint !== undefined) {
+      if (JSON.stringify(checkpoint.meta.arch) !== JSON.stringify(archToJson(arch))) {
+        throw new TrainingSetupError(
+          `the checkpoint in ${opts.checkpointDir} was trained with another architecture: use another --out or start without --resume`,
+        );
+      }
+      return { weights: checkpoint.weights, checkpoint };
+    }
+  }
+  if (opts.initFrom !== undefined) {
+    return {
+      weights: await loadFineTuneWeights(opts.initFrom, arch, opts.seed),
+      checkpoint: undefined,
+    };
+  }
+  return { weights: initStateDict(arch, opts.seed), checkpoint: undefined };
+}
+
+/**
+ * Trains on one machine with no coordinator: opens the dataset, builds or restores the model, runs the
+ * epochs with validation and checkpoints, and returns the final weights and the per-epoch history.
+ */
+export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainResult> {
+  if (
+    !Number.isInteger(opts.globalBatch) ||
+    !Number.isInteger(opts.replicas) ||
+    opts.replicas < 1 ||
+    opts.globalBatch % opts.replicas !== 0
+  ) {
+    throw new InvalidBatchLayoutError(opts.globalBatch, opts.replicas);
+  }
+  const source = await openDataset(opts.dataset);
+  if (source.train.size < opts.globalBatch) {
+    throw new TrainingSetupError(
+      `the train split has ${source.train.size} images, fewer than one batch of ${opts.globalBatch}: lower --batch`,
+    );
+  }
+  const backend = await initBackend(opts.backend);
+  const arch = expandArch({ ...opts.arch, numClasses: source.numClasses });
+  const stats = source.stats ?? IMAGENET_STATS;
+  const tf = transforms(source, opts, stats);
+  const { weights, checkpoint } = await startingPoint(arch, opts);
+
+  const model = TrainModel.fromStateDict(arch, weights);
+  const state = TrainState.create(model, weights, {
+    momentum: opts.momentum,
+    weightDecay: opts.weightDecay,
+    nesterov: opts.nesterov,
+  });
+  if (checkpoint !== undefined) {
+    state.optimizer.loadState(
+      new Map(
+        [...checkpoint.momentum].flatMap(([k, t]) => (t.dtype === 'float32' ? [[k, t.data]] : [])),
+      ),
+    );
+    state.step = checkpoint.meta.cursor.globalStep;
+  }
+  const geometry = {
+    globalBatch: opts.globalBatch,
+    labelSmoothing: opts.labelSmoothing,
+    bnSpatial: bnSpatialSizes(arch, opts.imageSize, opts.imageSize),
+  };
+  const failures = new DecodeFailures();
+  const loader = new BatchLoader({
+    split: source.train,
+    transform: tf.train,
+    seed: opts.seed,
+    globalBatch: opts.globalBatch,
+    replicas: opts.replicas,
+    prefetch: 2 * opts.replicas,
+    failures,
+  });
+  const train = new LoaderBatchSource(loader, tf.train, opts.replicas);
+  const val =
+    source.val === undefined
+      ? undefined
+      : new SplitValSource(source.val, tf.val, Math.max(opts.globalBatch, 100), failures);
+  const pool: ReplicaPool =
+    opts.threads > 0
+      ? await ThreadReplicaPool.start(opts.threads, {
+          arch,
+          weights,
+          ...geometry,
+          backend: backend.name,
+        })
+      : new LocalReplicaPool(model, geometry);
+  const steps = train.stepsPerEpoch;
+  try {
+    const outcome = await runTraining(
+      {
+        state,
+        model,
+        pool,
+        evalModel: (sd) => TrainModel.fromStateDict(arch, sd),
+        train,
+        val,
+      },
+      {
+        epochs: opts.epochs,
+        globalBatch: opts.globalBatch,
+        schedule: {
+          baseLr: opts.lr,
+          totalSteps: opts.epochs * steps,
+          warmupSteps: Math.round(opts.warmupEpochs * steps),
+        },
+        clipGradNorm: opts.clipGradNorm,
+        checkpointDir: opts.checkpointDir,
+        checkpointEverySteps: opts.checkpointEverySteps,
+        seed: opts.seed,
+        arch: archToJson(arch),
+        run: {
+          dataset: source.root,
+          datasetHash: source.contentHash,
+          imageSize: opts.imageSize,
+          globalBatch: opts.globalBatch,
+          replicas: opts.replicas,
+          lr: opts.lr,
+          epochs: opts.epochs,
+        },
+        signal: opts.signal,
+      },
+      {
+        cursor: checkpoint?.meta.cursor ?? { epoch: 0, step: 0, globalStep: 0 },
+        history: checkpoint?.meta.history ?? [],
+      },
+      opts.hooks,
+    );
+    return {
+      arch,
+      weights: state.toStateDict(model),
+      history: outcome.history,
+      completed: outcome.completed,
+      source,
+      backend,
+      preprocessing: {
+        inputSize: opts.imageSize,
+        mean: perChannel(stats.mean),
+        std: perChannel(stats.std),
+        resize: source.kind === 'idx' ? 'none' : 'shorter-side',
+        cropFraction: source.kind === 'idx' ? 1 : CROP_FRACTION,
+        classNames: source.classNames,
+      },
+      decodeFailures: failures,
+    };
+  } finally {
+    await pool.close();
+    model.dispose();
+  }
+}
+
+const perChannel = (v: readonly number[]): number[] =>
+  v.length === 1 ? [v[0] ?? 0, v[0] ?? 0, v[0] ?? 0] : [...v];
