@@ -42,9 +42,8 @@ export function reportCliError(err: unknown, writeErr: (line: string) => void): 
     return EXIT_USAGE;
   }
   const message = err instanceof Error ? err.message : String(err);
-  writeErr(
-    `repvgg: ${oneLine(message)}; this is a bug or an environment problem, rerun with REPVGG_DEBUG=1 for the stack\n`,
-  );
+  const remedy = message.includes('; ') ? '' : '; rerun with REPVGG_DEBUG=1 for the stack trace';
+  writeErr(`repvgg: ${oneLine(message)}${remedy}\n`);
   if (process.env.REPVGG_DEBUG === '1' && err instanceof Error && err.stack !== undefined) {
     writeErr(`${err.stack}\n`);
   }
