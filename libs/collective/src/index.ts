@@ -1,1 +1,11 @@
-export {};
+export * from './adaptive-deadline';
+export * from './collective.error';
+export * from './fuse-tensors';
+export * from './in-memory.transport';
+export type * from './peer-transport';
+export * from './ring-allreduce';
+export * from './ring-broadcast';
+export * from './ring-collective';
+export { FRACTION_BITS, CONTRIBUTION_HEADROOM_BITS } from './fixed-point';
+export { CollectiveServer, type TlsPaths } from './grpc/grpc-server';
+export { GrpcTransport, type GrpcTransportOptions } from './grpc/grpc.transport';

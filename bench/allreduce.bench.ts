@@ -1,0 +1,212 @@
+/**
+ * Ring all-reduce over gRPC on loopback: N = 2, 3, 4 worker processes, 1/16/64 MiB and RepVGG-A0's
+ * gradient (9,108,968 floats); time, algbw, busbw = algbw × 2(N−1)/N, and raw TCP one-way throughput
+ * measured in the same run. Writes bench/results/allreduce.json and the table in docs/collective.md.
+ *
+ *   npm run build && npm run bench -- allreduce
+ *   knobs: BENCH_WORKERS=2,3,4  BENCH_SIZES_MIB=1,16,64,a0  BENCH_CONNECTIONS=1  BENCH_CHUNK_MIB=1
+ *          BENCH_MODE=fast|deterministic  BENCH_FP16=1
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { extname, join } from 'node:path';
+import type { WorkerCommand, WorkerReply } from './allreduce.worker';
+
+const MiB = 1 << 20;
+const A0_GRADIENT_FLOATS = 9_108_968;
+const repoRoot = join(__dirname, extname(__filename) === '.ts' ? '..' : '../..');
+
+interface BenchRecord {
+  workers: number;
+  bytes: number;
+  mode: string;
+  seconds: number;
+  algbwMBps: number;
+  busbwMBps: number;
+  tcpMBps: number;
+  connectionsPerPeer: number;
+  chunkBytes: number;
+  label: string;
+}
+
+const list = (value: string | undefined, fallback: string): string[] =>
+  (value ?? fallback).split(',').map((s) => s.trim());
+
+class Worker {
+  private readonly process: ChildProcess;
+  private readonly inbox: WorkerReply[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor() {
+    this.process = fork(join(__dirname, `allreduce.worker${extname(__filename)}`), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.process.on('message', (m: WorkerReply) => {
+      this.inbox.push(m);
+      this.wake?.();
+    });
+  }
+
+  send(command: WorkerCommand): void {
+    this.process.send(command);
+  }
+
+  async next<T extends WorkerReply['type']>(type: T): Promise<Extract<WorkerReply, { type: T }>> {
+    for (;;) {
+      const m = this.inbox.shift();
+      if (m?.type === 'failed') throw new Error(`worker failed: ${m.message}`);
+      if (m !== undefined) {
+        if (m.type !== type) throw new Error(`worker sent ${m.type}, expected ${type}`);
+        return m as Extract<WorkerReply, { type: T }>;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async ask<T extends WorkerReply['type']>(
+    command: WorkerCommand,
+    type: T,
+  ): Promise<Extract<WorkerReply, { type: T }>> {
+    this.send(command);
+    return this.next(type);
+  }
+
+  stop(): void {
+    this.send({ type: 'exit' });
+  }
+}
+
+async function measureTcp(): Promise<number> {
+  const [sink, source] = [new Worker(), new Worker()];
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const { port } = await sink.ask({ type: 'tcp-sink' }, 'tcp-listening');
+    source.send({ type: 'tcp-source', port, bytes: 1024 * MiB });
+    const received = await sink.next('tcp-received');
+    await source.next('tcp-sent');
+    best = Math.max(best, received.bytes / received.seconds / 1e6);
+  }
+  sink.stop();
+  source.stop();
+  return best;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+async function measureRing(
+  n: number,
+  sizes: { label: string; elements: number }[],
+  tcpMBps: number,
+): Promise<BenchRecord[]> {
+  const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
+  const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 1) * MiB);
+  const mode = process.env.BENCH_MODE === 'deterministic' ? 'deterministic' : 'fast';
+  const fp16Wire = process.env.BENCH_FP16 === '1';
+  const workers = Array.from({ length: n }, () => new Worker());
+  const ports = await Promise.all(workers.map((w) => w.ask({ type: 'listen' }, 'listening')));
+  const peers = ports.map((p) => `127.0.0.1:${p.port}`);
+  await Promise.all(
+    workers.map((w, rank) =>
+      w.ask({ type: 'join', rank, peers, connectionsPerPeer, chunkBytes }, 'joined'),
+    ),
+  );
+  const records: BenchRecord[] = [];
+  for (const size of sizes) {
+    const bytes = size.elements * 4;
+    const iterations = bytes <= MiB ? 20 : bytes <= 16 * MiB ? 6 : 3;
+    const timed = await Promise.all(
+      workers.map((w) =>
+        w.ask({ type: 'allreduce', elements: size.elements, mode, fp16Wire, iterations }, 'timed'),
+      ),
+    );
+    if (timed.some((t) => t.check !== n))
+      throw new Error(`wrong sum: ${timed.map((t) => t.check).join()}`);
+    // An iteration takes as long as its slowest member.
+    const perIteration = timed[0].seconds.map((_, i) =>
+      Math.max(...timed.map((t) => t.seconds[i])),
+    );
+    const seconds = median(perIteration);
+    const algbwMBps = bytes / seconds / 1e6;
+    const record: BenchRecord = {
+      workers: n,
+      bytes,
+      mode: fp16Wire ? `${mode}+fp16` : mode,
+      seconds,
+      algbwMBps,
+      busbwMBps: (algbwMBps * 2 * (n - 1)) / n,
+      tcpMBps,
+      connectionsPerPeer,
+      chunkBytes,
+      label: size.label,
+    };
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+    records.push(record);
+  }
+  workers.forEach((w) => {
+    w.stop();
+  });
+  return records;
+}
+
+function markdown(records: BenchRecord[], note: string): string {
+  const rows = records.map(
+    (r) =>
+      `| ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
+      `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
+      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} |`,
+  );
+  return [
+    note,
+    '',
+    '| workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s | busbw ÷ TCP |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const sizes = list(process.env.BENCH_SIZES_MIB, '1,16,64,a0').map((s) =>
+    s === 'a0'
+      ? { label: 'A0 grad (36.4 MB)', elements: A0_GRADIENT_FLOATS }
+      : { label: `${s} MiB`, elements: (Number(s) * MiB) / 4 },
+  );
+  const loadBefore = loadavg()[0];
+  const tcpMBps = await measureTcp();
+  process.stdout.write(`raw TCP one-way on loopback: ${tcpMBps.toFixed(0)} MB/s\n`);
+  const records: BenchRecord[] = [];
+  for (const n of list(process.env.BENCH_WORKERS, '2,3,4').map(Number)) {
+    records.push(...(await measureRing(n, sizes, tcpMBps)));
+  }
+  const note =
+    `Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} cores ` +
+    `(load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after; ` +
+    `other work shares the cores), ${records[0]?.connectionsPerPeer ?? 1} connection(s) per peer, ` +
+    `${((records[0]?.chunkBytes ?? MiB) / MiB).toFixed(2)} MiB chunks.`;
+  const table = markdown(records, note);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    join(repoRoot, 'bench', 'results', 'allreduce.json'),
+    `${JSON.stringify(records, null, 2)}\n`,
+  );
+  const docPath = join(repoRoot, 'docs', 'collective.md');
+  const doc = readFileSync(docPath, 'utf8');
+  const start = '<!-- allreduce-bench:start -->';
+  const end = '<!-- allreduce-bench:end -->';
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from >= 0 && to > from) {
+    writeFileSync(docPath, `${doc.slice(0, from + start.length)}\n${table}\n${doc.slice(to)}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+/**
+ * One benchmark member, forked by allreduce.bench.ts: hosts a Collective server, joins the ring the
+ * parent describes and times all-reduces; also serves as either end of the raw TCP baseline.
+ */
+import { createConnection, createServer } from 'node:net';
+import {
+  CollectiveServer,
+  GrpcTransport,
+  RingCollective,
+  type ReduceMode,
+} from '@repvgg/collective';
+
+export type WorkerCommand =
+  | { type: 'listen' }
+  | { type: 'join'; rank: number; peers: string[]; connectionsPerPeer: number; chunkBytes: number }
+  | { type: 'allreduce'; elements: number; mode: ReduceMode; fp16Wire: boolean; iterations: number }
+  | { type: 'tcp-sink' }
+  | { type: 'tcp-source'; port: number; bytes: number }
+  | { type: 'exit' };
+
+export type WorkerReply =
+  | { type: 'listening'; port: number }
+  | { type: 'joined' }
+  | { type: 'timed'; seconds: number[]; check: number }
+  | { type: 'tcp-listening'; port: number }
+  | { type: 'tcp-received'; bytes: number; seconds: number }
+  | { type: 'tcp-sent' }
+  | { type: 'failed'; message: string };
+
+const reply = (message: WorkerReply): void => {
+  process.send?.(message);
+};
+
+let server: CollectiveServer | undefined;
+let member: { transport: GrpcTransport; chunkBytes: number } | undefined;
+let step = 0;
+
+async function timeAllReduce(
+  joined: { transport: GrpcTransport; chunkBytes: number },
+  command: Extract<WorkerCommand, { type: 'allreduce' }>,
+): Promise<void> {
+  const members = new RingCollective(joined.transport, {
+    mode: command.mode,
+    fp16Wire: command.fp16Wire,
+    chunkBytes: joined.chunkBytes,
+  });
+  const data = new Float32Array(command.elements).fill(1);
+  const barrier = new Float32Array(1);
+  const seconds: number[] = [];
+  for (let i = 0; i <= command.iterations; i++) {
+    await members.allReduce(step++, barrier);
+    data.fill(1);
+    const started = process.hrtime.bigint();
+    await members.allReduce(step++, data);
+    // The first round opens connections and warms up the JIT: not timed.
+    if (i > 0) seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  reply({ type: 'timed', seconds, check: data[data.length - 1] ?? 0 });
+}
+
+function tcpSink(): void {
+  const sink = createServer((socket) => {
+    let bytes = 0;
+    let first = 0n;
+    socket.on('data', (chunk: Buffer) => {
+      if (bytes === 0) first = process.hrtime.bigint();
+      bytes += chunk.length;
+    });
+    socket.on('end', () => {
+      reply({
+        type: 'tcp-received',
+        bytes,
+        seconds: Number(process.hrtime.bigint() - first) / 1e9,
+      });
+      sink.close();
+    });
+  });
+  sink.listen(0, '127.0.0.1', () => {
+    const address = sink.address();
+    reply({
+      type: 'tcp-listening',
+      port: typeof address === 'object' && address ? address.port : 0,
+    });
+  });
+}
+
+function tcpSource(port: number, bytes: number): void {
+  const block = Buffer.alloc(1 << 20, 7);
+  const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+    let left = bytes;
+    const pump = (): void => {
+      while (left > 0) {
+        left -= block.length;
+        if (!socket.write(block)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      socket.end(() => {
+        reply({ type: 'tcp-sent' });
+      });
+    };
+    pump();
+  });
+}
+
+async function handle(command: WorkerCommand): Promise<void> {
+  switch (command.type) {
+    case 'listen':
+      server = await CollectiveServer.start('127.0.0.1:0');
+      reply({ type: 'listening', port: server.port });
+      return;
+    case 'join':
+      if (server === undefined) throw new Error('join before listen');
+      member = {
+        transport: new GrpcTransport({
+          server,
+          rank: command.rank,
+          peers: command.peers,
+          identity: { job: 'bench', generation: 1, token: 'bench-token' },
+          connectionsPerPeer: command.connectionsPerPeer,
+        }),
+        chunkBytes: command.chunkBytes,
+      };
+      reply({ type: 'joined' });
+      return;
+    case 'allreduce':
+      if (member === undefined) throw new Error('allreduce before join');
+      await timeAllReduce(member, command);
+      return;
+    case 'tcp-sink':
+      tcpSink();
+      return;
+    case 'tcp-source':
+      tcpSource(command.port, command.bytes);
+      return;
+    case 'exit':
+      await member?.transport.close();
+      await server?.shutdown();
+      process.exit(0);
+  }
+}
+
+process.on('message', (command: WorkerCommand) => {
+  handle(command).catch((error: unknown) => {
+    reply({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  });
+});

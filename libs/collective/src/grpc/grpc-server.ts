@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import {
+  type ChunkMessage,
+  decodeChunk,
+  decodeMembership,
+  decodePingReply,
+  encodeMembership,
+  encodePingReply,
+  type MembershipMessage,
+  type PingReply,
+} from './collective.messages';
+
+/** Certificate files for mutual TLS: every member presents a certificate signed by `caFile`. */
+export interface TlsPaths {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+const MiB = 1 << 20;
+
+/** Set explicitly on both ends so a misbehaving peer cannot push unbounded messages at us. */
+export const MAX_MESSAGE_BYTES = 64 * MiB;
+const KEEPALIVE = {
+  'grpc.keepalive_time_ms': 5_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.max_pings_without_data': 0,
+};
+
+export const SERVER_OPTIONS: grpc.ServerOptions = {
+  ...KEEPALIVE,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+/**
+ * The receiving side is the client, and grpc-js lets only a client raise its HTTP/2 receive window:
+ * with Node's 64 KiB default the sender stalls every 64 KiB waiting for WINDOW_UPDATE.
+ */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  ...KEEPALIVE,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc-node.flow_control_window': 64 * MiB,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+/** Chunks are encoded (and their payload copied) once at send time; the serializer passes them on. */
+export const COLLECTIVE_SERVICE = {
+  pull: {
+    path: '/repvgg.collective.v1.Collective/Pull',
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: encodeMembership,
+    requestDeserialize: decodeMembership,
+    responseSerialize: (encoded: Buffer): Buffer => encoded,
+    responseDeserialize: decodeChunk,
+  },
+  ping: {
+    path: '/repvgg.collective.v1.Collective/Ping',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: encodeMembership,
+    requestDeserialize: decodeMembership,
+    responseSerialize: encodePingReply,
+    responseDeserialize: decodePingReply,
+  },
+} satisfies grpc.ServiceDefinition;
+
+export type DecodedChunk = ReturnType<typeof decodeChunk>;
+export type PullStream = grpc.ServerWritableStream<MembershipMessage, Buffer>;
+export type { ChunkMessage, PingReply };
+
+/** What the server needs from the transport of the generation it currently serves. */
+export interface CollectiveEndpoint {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly job: string;
+  readonly generation: number;
+  /** Constant-time check of the generation token. */
+  tokenMatches(token: string): boolean;
+  acceptPull(fromRank: number, stream: PullStream): void;
+}
+
+export function serverCredentials(tls: TlsPaths | undefined): grpc.ServerCredentials {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    readFileSync(tls.caFile),
+    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+    true,
+  );
+}
+
+/** Why a membership is refused, as a gRPC status; undefined when it is accepted. */
+function refusal(
+  endpoint: CollectiveEndpoint | undefined,
+  m: MembershipMessage,
+): { code: grpc.status; details: string } | undefined {
+  if (endpoint === undefined || m.generation > endpoint.generation) {
+    // This member has not joined that generation yet: the caller retries until its deadline.
+    return {
+      code: grpc.status.UNAVAILABLE,
+      details: `generation ${m.generation} not open here yet`,
+    };
+  }
+  if (m.job !== endpoint.job) {
+    return { code: grpc.status.PERMISSION_DENIED, details: `job ${m.job} is not served here` };
+  }
+  if (m.generation < endpoint.generation) {
+    return {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: `generation ${m.generation} is over (current ${endpoint.generation})`,
+    };
+  }
+  if (!endpoint.tokenMatches(m.token)) {
+    return { code: grpc.status.PERMISSION_DENIED, details: 'bad generation token' };
+  }
+  if (!Number.isInteger(m.rank) || m.rank >= endpoint.worldSize || m.rank === endpoint.rank) {
+    return { code: grpc.status.PERMISSION_DENIED, details: `rank ${m.rank} is not a peer` };
+  }
+  return undefined;
+}
+
+/**
+ * A worker's Collective gRPC server. It outlives generations: each generation's transport attaches
+ * itself, and calls for any other job or generation are refused.
+ */
+export class CollectiveServer {
+  private endpoint: CollectiveEndpoint | undefined;
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+    readonly tls: TlsPaths | undefined,
+  ) {}
+
+  /** Binds `host:port` (port 0 picks a free one). */
+  static start(address: string, tls?: TlsPaths): Promise<CollectiveServer> {
+    const server = new grpc.Server(SERVER_OPTIONS);
+    let instance: CollectiveServer | undefined;
+    server.addService(COLLECTIVE_SERVICE, {
+      pull: (call: PullStream) => {
+        instance?.onPull(call);
+      },
+      ping: (
+        call: grpc.ServerUnaryCall<MembershipMessage, PingReply>,
+        callback: grpc.sendUnaryData<PingReply>,
+      ) => {
+        instance?.onPing(call, callback);
+      },
+    });
+    return new Promise((resolve, reject) => {
+      server.bindAsync(address, serverCredentials(tls), (error, port) => {
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        instance = new CollectiveServer(server, port, tls);
+        resolve(instance);
+      });
+    });
+  }
+
+  attach(endpoint: CollectiveEndpoint): void {
+    this.endpoint = endpoint;
+  }
+
+  detach(endpoint: CollectiveEndpoint): void {
+    if (this.endpoint === endpoint) this.endpoint = undefined;
+  }
+
+  shutdown(): Promise<void> {
+    this.endpoint = undefined;
+    return new Promise((resolve) => {
+      this.server.tryShutdown(() => {
+        resolve();
+      });
+      // Open pull streams would keep a graceful shutdown waiting; members have already closed them.
+      setTimeout(() => {
+        this.server.forceShutdown();
+      }, 1_000).unref();
+    });
+  }
+
+  private onPull(call: PullStream): void {
+    const endpoint = this.endpoint;
+    const refused = refusal(endpoint, call.request);
+    if (refused !== undefined || endpoint === undefined) {
+      call.emit('error', refused);
+      return;
+    }
+    call.sendMetadata(new grpc.Metadata());
+    endpoint.acceptPull(call.request.rank, call);
+  }
+
+  private onPing(
+    call: grpc.ServerUnaryCall<MembershipMessage, PingReply>,
+    callback: grpc.sendUnaryData<PingReply>,
+  ): void {
+    const endpoint = this.endpoint;
+    const refused = refusal(endpoint, call.request);
+    if (refused !== undefined || endpoint === undefined) {
+      callback(refused ?? null);
+      return;
+    }
+    callback(null, { rank: endpoint.rank });
+  }
+}

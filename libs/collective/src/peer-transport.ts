@@ -1,0 +1,52 @@
+/** Which collective a message belongs to; a receiver matches on it so concurrent phases never mix. */
+export type Phase = 'reduce-scatter' | 'all-gather' | 'broadcast';
+
+/** The membership a transport serves; every message carries it and anything else is refused. */
+export interface GenerationIdentity {
+  job: string;
+  generation: number;
+  /** Per-generation secret handed out by the rendezvous; proves the sender is a current member. */
+  token: string;
+}
+
+/**
+ * Where a chunk sits in the collective schedule. `seq` counts the collective calls made within one
+ * training step (all members make them in the same order), `chunk` numbers the messages of one phase.
+ */
+export interface ChunkAddress {
+  step: number;
+  seq: number;
+  phase: Phase;
+  chunk: number;
+}
+
+/** The full header on the wire: the address plus the generation it belongs to. */
+export interface MessageHeader extends ChunkAddress {
+  job: string;
+  generation: number;
+}
+
+/**
+ * Point-to-point messaging between the members of one generation. Algorithms only ever see this
+ * interface; the in-memory and gRPC transports implement it.
+ */
+export interface PeerTransport {
+  readonly rank: number;
+  readonly worldSize: number;
+  /**
+   * Queues `payload` for rank `to`. The payload is copied before this returns, so the caller may reuse
+   * its buffer; the promise resolves once the transport has room for more (backpressure), and rejects
+   * with a `CollectiveError` naming the missing rank when there is no room within `timeoutMs`.
+   */
+  send(to: number, address: ChunkAddress, payload: Uint8Array, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves with the payload rank `from` sent at `address`, whenever it arrived. Rejects with a
+   * `CollectiveError` naming the missing rank when nothing arrives within `timeoutMs`.
+   */
+  receive(from: number, address: ChunkAddress, timeoutMs: number): Promise<Uint8Array>;
+  /** Rejects every pending receive and releases connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const addressKey = (from: number, a: ChunkAddress): string =>
+  `${from}/${a.step}/${a.seq}/${a.phase}/${a.chunk}`;

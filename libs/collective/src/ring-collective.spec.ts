@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AdaptiveDeadline } from './adaptive-deadline';
+import { PeerTimeoutError } from './collective.error';
+import { InMemoryTransport } from './in-memory.transport';
+import { RingCollective, type RingCollectiveOptions } from './ring-collective';
+
+/** Deterministic pseudo-random floats with a wide dynamic range (LCG; tests must be reproducible). */
+function randomArray(length: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32 - 0.5;
+    out[i] = u * 10 ** ((s >>> 8) % 7) * 1e-3;
+  }
+  return out;
+}
+
+/** Largest amount by which |out − Σ inputs| (in float64) exceeds relative·Σ|inputs| + absolute. */
+function worstExcess(
+  out: Float32Array,
+  inputs: Float32Array[],
+  relative: number,
+  absolute: number,
+): number {
+  let worst = -Infinity;
+  for (let i = 0; i < out.length; i++) {
+    let exact = 0;
+    let magnitude = 0;
+    for (const x of inputs) {
+      exact += x[i];
+      magnitude += Math.abs(x[i]);
+    }
+    worst = Math.max(worst, Math.abs(out[i] - exact) - (relative * magnitude + absolute));
+  }
+  return worst;
+}
+
+function ring(n: number, options: RingCollectiveOptions): RingCollective[] {
+  return InMemoryTransport.ring(n).map((t) => new RingCollective(t, options));
+}
+
+async function allReduceAll(
+  members: RingCollective[],
+  inputs: Float32Array[],
+): Promise<Float32Array[]> {
+  const buffers = inputs.map((x) => Float32Array.from(x));
+  await Promise.all(members.map((m, r) => m.allReduce(7, buffers[r])));
+  return buffers;
+}
+
+describe('RingCollective fast mode (in memory)', () => {
+  const cases: [number, number][] = [
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [4, 1001],
+    [5, 7],
+    [6, 65_537],
+    [7, 13],
+    [8, 100_003],
+  ];
+  it.each(cases)(
+    'N=%i, %i elements: every member holds the float64 sum within f32 tolerance',
+    async (n, length) => {
+      const inputs = Array.from({ length: n }, (_, r) => randomArray(length, 11 + r));
+      const out = await allReduceAll(ring(n, { mode: 'fast', chunkBytes: 4096 }), inputs);
+      expect(worstExcess(out[0], inputs, n * 2 ** -23, 0)).toBeLessThanOrEqual(0);
+      for (const o of out) expect(o).toEqual(out[0]);
+    },
+  );
+
+  it('N=1 leaves the buffer untouched and sends nothing', async () => {
+    const [t] = InMemoryTransport.ring(1);
+    const c = new RingCollective(t, { mode: 'fast' });
+    const data = randomArray(10, 3);
+    const before = Float32Array.from(data);
+    await c.allReduce(0, data);
+    expect(data).toEqual(before);
+    expect(t.mailbox.pendingArrivals).toBe(0);
+  });
+
+  it('fp16 on the wire: within half precision, identical on all members', async () => {
+    const n = 4;
+    const inputs = Array.from({ length: n }, (_, r) =>
+      randomArray(5003, 40 + r).map((v) => v * 10),
+    );
+    const out = await allReduceAll(
+      ring(n, { mode: 'fast', fp16Wire: true, chunkBytes: 1024 }),
+      inputs,
+    );
+    expect(worstExcess(out[0], inputs, n * 2 ** -10, 1e-6)).toBeLessThanOrEqual(0);
+    for (const o of out) expect(o).toEqual(out[0]);
+  });
+
+  it('consecutive calls in one step do not mix their messages', async () => {
+    const members = ring(3, { mode: 'fast', chunkBytes: 64 });
+    const a = [1, 2, 3].map((v) => new Float32Array(50).fill(v));
+    const b = [10, 20, 30].map((v) => new Float32Array(70).fill(v));
+    await Promise.all(
+      members.map((m, r) => Promise.all([m.allReduce(1, a[r]), m.allReduce(1, b[r])])),
+    );
+    for (const x of a) expect(x).toEqual(new Float32Array(50).fill(6));
+    for (const x of b) expect(x).toEqual(new Float32Array(70).fill(60));
+  });
+});
+
+describe('RingCollective deterministic mode (in memory)', () => {
+  const contributions = Array.from({ length: 8 }, (_, v) => randomArray(1237, 100 + v));
+
+  /** Spreads the 8 contributions over n members as `assignment` says and all-reduces. */
+  async function sumWith(n: number, assignment: number[]): Promise<Float32Array[]> {
+    const members = ring(n, { mode: 'deterministic', chunkBytes: 800 });
+    const held = members.map((_, r) => contributions.filter((_, v) => assignment[v] === r));
+    return Promise.all(
+      members.map((m, r) =>
+        m.allReduceContributions(3, held[r].length > 0 ? held[r] : [new Float32Array(1237)]),
+      ),
+    );
+  }
+
+  it('bit-identical for N = 1, 2, 3, 5, 8', async () => {
+    const reference = (await sumWith(1, [0, 0, 0, 0, 0, 0, 0, 0]))[0];
+    for (const n of [2, 3, 5, 8]) {
+      const out = await sumWith(
+        n,
+        contributions.map((_, v) => v % n),
+      );
+      for (const o of out)
+        expect(Buffer.from(o.buffer).equals(Buffer.from(reference.buffer))).toBe(true);
+    }
+    const exact = contributions.reduce((s, x) => s + x[5], 0);
+    expect(Math.abs(reference[5] - exact)).toBeLessThanOrEqual(Math.abs(exact) * 2 ** -23 + 1e-12);
+  });
+
+  it('bit-identical for any assignment of contributions to members (property)', async () => {
+    const reference = (await sumWith(1, [0, 0, 0, 0, 0, 0, 0, 0]))[0];
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 2, max: 6 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 8, maxLength: 8 }),
+            ),
+          ),
+        async ([n, assignment]) => {
+          const out = await sumWith(n, assignment);
+          return out.every((o) => Buffer.from(o.buffer).equals(Buffer.from(reference.buffer)));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('fails on every member when any value is not finite', async () => {
+    const members = ring(3, { mode: 'deterministic' });
+    const inputs = [new Float32Array([1, 2]), new Float32Array([NaN, 0]), new Float32Array([3, 4])];
+    const results = await Promise.allSettled(members.map((m, r) => m.allReduce(0, inputs[r])));
+    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+});
+
+describe('RingCollective broadcast and deadlines (in memory)', () => {
+  it.each([1, 2, 5])('broadcast from every root reaches all of N=%i', async (n) => {
+    for (let root = 0; root < n; root++) {
+      const members = ring(n, { mode: 'fast', broadcastChunkBytes: 1000 });
+      const data = new Uint8Array(4567).map((_, i) => (i * 31 + root) & 0xff);
+      const out = await Promise.all(
+        members.map((m, r) => m.broadcast(2, root, r === root ? data : undefined)),
+      );
+      for (const o of out) expect(o).toEqual(data);
+    }
+  });
+
+  it('a silent member makes its neighbour fail with an error naming it', async () => {
+    const members = ring(3, { mode: 'fast', deadline: new AdaptiveDeadline({ floorMs: 50 }) });
+    const live = [members[0], members[2]];
+    const outcome = Promise.allSettled(live.map((m) => m.allReduce(0, new Float32Array(9))));
+    const [, fromLeftOfDead] = await outcome;
+    expect(fromLeftOfDead.status).toBe('rejected');
+    const reason = (fromLeftOfDead as PromiseRejectedResult).reason as PeerTimeoutError;
+    expect(reason).toBeInstanceOf(PeerTimeoutError);
+    expect(reason.ranks).toEqual([1]);
+    await Promise.all(members.map((m) => m.close()));
+  });
+});

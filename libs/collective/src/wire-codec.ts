@@ -1,0 +1,114 @@
+import { encodeHalf, HALF_TO_FLOAT, toHalfBits } from './float16';
+
+export type FloatArray = Float32Array | Float64Array;
+export type Combine = 'add' | 'copy' | 'max';
+
+/**
+ * How one element type travels on the wire and is combined on arrival. `encode` may return a view of
+ * the source (the transport copies before sending).
+ */
+export interface WireCodec<T extends FloatArray> {
+  readonly name: 'f32' | 'f16' | 'f64';
+  readonly bytesPerElement: number;
+  encode(source: T): Uint8Array;
+  combine(payload: Uint8Array, target: T, how: Combine): void;
+  /** Rounds the owner's values as the wire will, so every member ends with the same bits. */
+  roundToWire(target: T): void;
+}
+
+const bytesOf = (a: ArrayBufferView): Uint8Array =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** gRPC hands over bytes at arbitrary offsets; typed views need alignment, so copy only when needed. */
+function aligned<T>(
+  payload: Uint8Array,
+  bytesPerElement: number,
+  make: (buffer: ArrayBufferLike, offset: number, length: number) => T,
+): T {
+  const length = payload.byteLength / bytesPerElement;
+  if (payload.byteOffset % bytesPerElement === 0) {
+    return make(payload.buffer, payload.byteOffset, length);
+  }
+  const copy = new Uint8Array(payload);
+  return make(copy.buffer, 0, length);
+}
+
+function combineInto(source: ArrayLike<number>, target: FloatArray, how: Combine): void {
+  const n = target.length;
+  switch (how) {
+    case 'copy':
+      target.set(source);
+      return;
+    case 'add':
+      for (let i = 0; i < n; i++) target[i] += source[i];
+      return;
+    case 'max':
+      for (let i = 0; i < n; i++) {
+        const v = source[i];
+        if (v > target[i]) target[i] = v;
+      }
+      return;
+  }
+}
+
+export const F32_WIRE: WireCodec<Float32Array> = {
+  name: 'f32',
+  bytesPerElement: 4,
+  encode: bytesOf,
+  combine(payload, target, how) {
+    combineInto(
+      aligned(payload, 4, (b, o, l) => new Float32Array(b, o, l)),
+      target,
+      how,
+    );
+  },
+  roundToWire() {
+    return;
+  },
+};
+
+export const F64_WIRE: WireCodec<Float64Array> = {
+  name: 'f64',
+  bytesPerElement: 8,
+  encode: bytesOf,
+  combine(payload, target, how) {
+    combineInto(
+      aligned(payload, 8, (b, o, l) => new Float64Array(b, o, l)),
+      target,
+      how,
+    );
+  },
+  roundToWire() {
+    return;
+  },
+};
+
+/** Float32 buffers carried as IEEE half: half the bytes, ~3 significant digits, range ±65504. */
+export const F16_WIRE: WireCodec<Float32Array> = {
+  name: 'f16',
+  bytesPerElement: 2,
+  encode: (source) => bytesOf(encodeHalf(source)),
+  combine(payload, target, how) {
+    const halves = aligned(payload, 2, (b, o, l) => new Uint16Array(b, o, l));
+    const n = target.length;
+    switch (how) {
+      case 'copy':
+        for (let i = 0; i < n; i++) target[i] = HALF_TO_FLOAT[halves[i]];
+        return;
+      case 'add':
+        for (let i = 0; i < n; i++) target[i] += HALF_TO_FLOAT[halves[i]];
+        return;
+      case 'max':
+        for (let i = 0; i < n; i++) {
+          const v = HALF_TO_FLOAT[halves[i]];
+          if (v > target[i]) target[i] = v;
+        }
+        return;
+    }
+  },
+  roundToWire(target) {
+    for (let i = 0; i < target.length; i++) {
+      target[i] = HALF_TO_FLOAT[toHalfBits(target[i])];
+    }
+  },
+};

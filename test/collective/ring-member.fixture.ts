@@ -1,0 +1,138 @@
+/** A ring member in its own process, driven over IPC by the multi-process collective tests. */
+import {
+  AdaptiveDeadline,
+  CollectiveError,
+  CollectiveServer,
+  GrpcTransport,
+  RingCollective,
+  type ReduceMode,
+  type TlsPaths,
+} from '@repvgg/collective';
+import { fixtureInput, sha256 } from './fixture-data';
+
+export type MemberCommand =
+  | { type: 'listen'; tls?: TlsPaths }
+  | {
+      type: 'join';
+      rank: number;
+      peers: string[];
+      job: string;
+      generation: number;
+      token: string;
+      floorMs: number;
+      chunkBytes: number;
+    }
+  | { type: 'allreduce'; step: number; length: number; seed: number; samples: number[] }
+  | { type: 'contributions'; mode: ReduceMode; step: number; length: number; seeds: number[] }
+  | { type: 'broadcast'; step: number; root: number; bytes: number }
+  | { type: 'exit' };
+
+export type MemberReply =
+  | { type: 'listening'; port: number }
+  | { type: 'joined' }
+  | { type: 'done'; sha: string; samples: number[]; ms: number }
+  | { type: 'error'; name: string; ranks: number[]; message: string; ms: number };
+
+const reply = (m: MemberReply): void => {
+  process.send?.(m);
+};
+
+let server: CollectiveServer | undefined;
+let tls: TlsPaths | undefined;
+let rings: Record<ReduceMode, RingCollective> | undefined;
+
+async function run(
+  mode: ReduceMode,
+  work: (ring: RingCollective) => Promise<{ data: ArrayBufferView; samples: number[] }>,
+): Promise<void> {
+  const ring = rings?.[mode];
+  if (ring === undefined) throw new Error('not joined');
+  const started = Date.now();
+  try {
+    const { data, samples } = await work(ring);
+    reply({ type: 'done', sha: sha256(data), samples, ms: Date.now() - started });
+  } catch (error) {
+    reply({
+      type: 'error',
+      name: error instanceof Error ? error.name : 'unknown',
+      ranks: error instanceof CollectiveError ? [...error.ranks] : [],
+      message: error instanceof Error ? error.message : String(error),
+      ms: Date.now() - started,
+    });
+  }
+}
+
+async function handle(c: MemberCommand): Promise<void> {
+  switch (c.type) {
+    case 'listen':
+      tls = c.tls;
+      server = await CollectiveServer.start('127.0.0.1:0', c.tls);
+      reply({ type: 'listening', port: server.port });
+      return;
+    case 'join': {
+      if (server === undefined) throw new Error('join before listen');
+      const transport = new GrpcTransport({
+        server,
+        rank: c.rank,
+        peers: c.peers,
+        identity: { job: c.job, generation: c.generation, token: c.token },
+        ...(tls === undefined ? {} : { tls }),
+      });
+      const deadline = new AdaptiveDeadline({ floorMs: c.floorMs });
+      // Both modes share the transport; tests give their calls distinct steps.
+      rings = {
+        fast: new RingCollective(transport, { mode: 'fast', chunkBytes: c.chunkBytes, deadline }),
+        deterministic: new RingCollective(transport, {
+          mode: 'deterministic',
+          chunkBytes: c.chunkBytes,
+          deadline,
+        }),
+      };
+      reply({ type: 'joined' });
+      return;
+    }
+    case 'allreduce':
+      await run('fast', async (r) => {
+        const data = fixtureInput(c.length, c.seed + r.rank);
+        await r.allReduce(c.step, data);
+        return { data, samples: c.samples.map((i) => data[i] ?? NaN) };
+      });
+      return;
+    case 'contributions':
+      await run(c.mode, async (r) => {
+        const mine = c.seeds.map((seed) => fixtureInput(c.length, seed));
+        const data = await r.allReduceContributions(
+          c.step,
+          mine.length > 0 ? mine : [new Float32Array(c.length)],
+        );
+        return { data, samples: [] };
+      });
+      return;
+    case 'broadcast':
+      await run('fast', async (r) => {
+        const source =
+          r.rank === c.root
+            ? new Uint8Array(c.bytes).map((_, i) => (i * 7 + c.root) & 0xff)
+            : undefined;
+        const data = await r.broadcast(c.step, c.root, source);
+        return { data, samples: [data.byteLength] };
+      });
+      return;
+    case 'exit':
+      await rings?.fast.close();
+      await server?.shutdown();
+      process.exit(0);
+  }
+}
+
+process.on('message', (c: MemberCommand) => {
+  handle(c).catch((error: unknown) => {
+    reply({
+      type: 'error',
+      name: 'FixtureError',
+      ranks: [],
+      message: error instanceof Error ? error.message : String(error),
+      ms: 0,
+    });
+  });
+});
