@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BatchLoader,
+  evaluationRequests,
   microBatchRequests,
   type MicroBatch,
   type MicroBatchRequest,
@@ -211,5 +212,15 @@ describe('BatchLoader', () => {
         .map((f) => f.sample)
         .sort(),
     ).toEqual([...broken].map((i) => `mem/${i}.png`).sort());
+  });
+
+  it('evaluates every sample once, in order, tail included', async () => {
+    const split = new MemorySplit(10);
+    const loader = new BatchLoader({ split, transform, seed: 0, globalBatch: 4, replicas: 1 });
+    const batches = await collect(loader, evaluationRequests(10, 4));
+    expect(batches.map((b) => b.count)).toEqual([4, 4, 2]);
+    expect(batches.flatMap((b) => [...b.indices])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...batches[2].labels]).toEqual([8, 9]);
+    expect(() => [...evaluationRequests(10, 0)]).toThrow(RangeError);
   });
 });

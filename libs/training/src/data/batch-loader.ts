@@ -9,6 +9,8 @@ export interface MicroBatchRequest {
   readonly epoch: number;
   readonly step: number;
   readonly replica: number;
+  /** Explicit samples (validation); default: the (step, replica) slice of the epoch order. */
+  readonly indices?: Uint32Array;
 }
 
 export interface MicroBatch extends MicroBatchRequest {
@@ -52,6 +54,22 @@ export function* microBatchRequests(
 ): Generator<MicroBatchRequest> {
   for (let step = fromStep; step < toStep; step++) {
     for (const replica of replicas) yield { epoch, step, replica };
+  }
+}
+
+/**
+ * Every sample of a split once, in index order, in batches of `batchSize` (the last one may be short):
+ * validation must see the tail that training drops.
+ */
+export function* evaluationRequests(size: number, batchSize: number): Generator<MicroBatchRequest> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  }
+  for (let step = 0; step * batchSize < size; step++) {
+    const start = step * batchSize;
+    const indices = new Uint32Array(Math.min(batchSize, size - start));
+    for (let k = 0; k < indices.length; k++) indices[k] = start + k;
+    yield { epoch: 0, step, replica: 0, indices };
   }
 }
 
@@ -135,7 +153,7 @@ export class BatchLoader {
 
   private async loadOne(req: MicroBatchRequest): Promise<MicroBatch> {
     const { split, transform, seed } = this.opts;
-    const indices = this.order(req.epoch).samples(req.step, req.replica);
+    const indices = req.indices ?? this.order(req.epoch).samples(req.step, req.replica);
     const sampleSize = transform.height * transform.width * transform.channels;
     const images = new Float32Array(indices.length * sampleSize);
     const ok = new Uint8Array(indices.length);
@@ -162,7 +180,9 @@ export class BatchLoader {
     });
     const keptIndices = Uint32Array.from(kept, (k) => indices[k] ?? 0);
     return {
-      ...req,
+      epoch: req.epoch,
+      step: req.step,
+      replica: req.replica,
       images:
         kept.length === indices.length ? images : images.subarray(0, kept.length * sampleSize),
       labels: Int32Array.from(keptIndices, (i) => split.labels[i] ?? -1),

@@ -35,14 +35,17 @@ export function writeNormalized(
   // Kept in float64 so that e.g. mean = std = 0.5 maps 0 and 255 to exactly −1 and 1.
   const scale = std.map((s) => 1 / (255 * s));
   const shift = mean.map((m, c) => m / (std[c] ?? 1));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const sx = opts.flip ? width - 1 - x : x;
-      const src = (y * width + sx) * inC;
-      const dst = offset + (y * width + x) * outC;
-      for (let c = 0; c < outC; c++) {
-        out[dst + c] = data[src + (inC === 1 ? 0 : c)] * (scale[c] ?? 0) - (shift[c] ?? 0);
-      }
+  // One strided pass per output channel with its constants hoisted: this runs for every pixel of every sample.
+  for (let c = 0; c < outC; c++) {
+    const k = scale[c] ?? 0;
+    const m = shift[c] ?? 0;
+    const srcC = inC === 1 ? 0 : c;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      let src = (opts.flip ? row + width - 1 : row) * inC + srcC;
+      const step = opts.flip ? -inC : inC;
+      let dst = offset + row * outC + c;
+      for (let x = 0; x < width; x++, src += step, dst += outC) out[dst] = data[src] * k - m;
     }
   }
 }

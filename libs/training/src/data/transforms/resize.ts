@@ -7,24 +7,34 @@ import type { Box, Geometry, RawImage } from '../raw-image';
 export function resizeBilinear(image: RawImage, box: Box, outW: number, outH: number): RawImage {
   const { width, height, channels: c, data } = image;
   const out = new Uint8Array(outW * outH * c);
+  // Source columns and weights are the same for every row: computed once.
+  const x0s = new Int32Array(outW);
+  const x1s = new Int32Array(outW);
+  const wxs = new Float64Array(outW);
   const sxScale = box.width / outW;
+  for (let x = 0; x < outW; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sxScale - 0.5 + box.left, 0), width - 1);
+    const x0 = Math.floor(fx);
+    x0s[x] = x0 * c;
+    x1s[x] = Math.min(x0 + 1, width - 1) * c;
+    wxs[x] = fx - x0;
+  }
   const syScale = box.height / outH;
   for (let y = 0; y < outH; y++) {
     const fy = Math.min(Math.max((y + 0.5) * syScale - 0.5 + box.top, 0), height - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, height - 1);
     const wy = fy - y0;
+    const r0 = y0 * width * c;
+    const r1 = Math.min(y0 + 1, height - 1) * width * c;
+    let o = y * outW * c;
     for (let x = 0; x < outW; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sxScale - 0.5 + box.left, 0), width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, width - 1);
-      const wx = fx - x0;
-      for (let k = 0; k < c; k++) {
-        const top =
-          data[(y0 * width + x0) * c + k] * (1 - wx) + data[(y0 * width + x1) * c + k] * wx;
-        const bot =
-          data[(y1 * width + x0) * c + k] * (1 - wx) + data[(y1 * width + x1) * c + k] * wx;
-        out[(y * outW + x) * c + k] = Math.round(top * (1 - wy) + bot * wy);
+      const a = x0s[x];
+      const b = x1s[x];
+      const wx = wxs[x];
+      for (let k = 0; k < c; k++, o++) {
+        const top = data[r0 + a + k] + (data[r0 + b + k] - data[r0 + a + k]) * wx;
+        const bot = data[r1 + a + k] + (data[r1 + b + k] - data[r1 + a + k]) * wx;
+        out[o] = top + (bot - top) * wy + 0.5;
       }
     }
   }
