@@ -27,7 +27,7 @@ export function maxAbs(contributions: readonly Float32Array[]): number {
 export function scaleExponent(globalMax: number): number {
   if (!(globalMax <= Number.MAX_VALUE)) throw new NonFiniteValueError();
   if (globalMax === 0) return 0;
-  let e = Math.ceil(Math.log2(globalMax));
+  let e = Math.ceil(Math.log2(globalMax)) | 0;
   while (2 ** e <= globalMax) e++;
   while (2 ** (e - 1) > globalMax) e--;
   return e;
