@@ -68,7 +68,7 @@ const CASES: readonly Case[] = [
     resolution: 224,
     batch: 8,
     warmup: 1,
-    iterations: 5,
+    iterations: 7,
   },
   { label: MINI.spec.name, arch: MINI, resolution: 32, batch: 64, warmup: 2, iterations: 20 },
 ];
@@ -79,18 +79,40 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 
-/** Median wall time of one batch, synchronized by reading the logits back. */
-async function time(model: Model, x: tf.Tensor4D, c: Case): Promise<Timing> {
-  const ms: number[] = [];
-  for (let i = 0; i < c.warmup + c.iterations; i++) {
-    const t0 = performance.now();
-    const y = model.predict(x);
-    await y.data();
-    y.dispose();
-    if (i >= c.warmup) ms.push(performance.now() - t0);
-  }
+async function batchMs(model: Model, x: tf.Tensor4D): Promise<number> {
+  const t0 = performance.now();
+  const y = model.predict(x);
+  await y.data();
+  y.dispose();
+  return performance.now() - t0;
+}
+
+const timing = (ms: readonly number[], batch: number): Timing => {
   const msPerBatch = median(ms);
-  return { msPerBatch, imgPerSec: (c.batch * 1000) / msPerBatch };
+  return { msPerBatch, imgPerSec: (batch * 1000) / msPerBatch };
+};
+
+/**
+ * Median wall time of one batch (synchronized by reading the logits back). The two models run
+ * alternately so that load from other processes on a shared machine hits both alike.
+ */
+async function timeBoth(
+  multi: Model,
+  fused: Model,
+  x: tf.Tensor4D,
+  c: Case,
+): Promise<[Timing, Timing]> {
+  const multiMs: number[] = [];
+  const fusedMs: number[] = [];
+  for (let i = 0; i < c.warmup + c.iterations; i++) {
+    const m = await batchMs(multi, x);
+    const f = await batchMs(fused, x);
+    if (i >= c.warmup) {
+      multiMs.push(m);
+      fusedMs.push(f);
+    }
+  }
+  return [timing(multiMs, c.batch), timing(fusedMs, c.batch)];
 }
 
 async function logits(model: Model, x: tf.Tensor4D): Promise<Float32Array> {
@@ -115,8 +137,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   );
   try {
     const diff = compareLogits(await logits(multi, x), await logits(fused, x));
-    const multiBranch = await time(multi, x, c);
-    const fusedTiming = await time(fused, x, c);
+    const [multiBranch, fusedTiming] = await timeBoth(multi, fused, x, c);
     return {
       model: c.label,
       resolution: c.resolution,
