@@ -7,7 +7,7 @@ import { loadCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { FinalizeError } from './finalize.error';
 import { jobArchitecture } from './job-architecture';
-import { validationProbe } from './validation-probe';
+import { inputStats, validationProbe } from './validation-probe';
 
 const PROBE_IMAGES = 2;
 export const BUNDLE_DIR = 'bundle';
@@ -50,7 +50,7 @@ export class FinalizerService {
       overwrite: true,
       ...(probeInput.shape[0] > 0 ? { probeInput } : {}),
       preprocessing: {
-        ...(source.stats ?? {}),
+        ...inputStats(source, arch.inputChannels),
         cropSize: record.spec.imageSize,
         resize: Math.floor(record.spec.imageSize / 0.875),
         classNames: [...source.classNames],

@@ -3,6 +3,7 @@ import {
   CenterCropTransform,
   SmallImageTransform,
   IMAGENET_STATS,
+  type ChannelStats,
   type DatasetSource,
   type ImageTransform,
 } from '@repvgg/training/data';
@@ -13,20 +14,22 @@ export interface ProbeInput {
   readonly data: Float32Array;
 }
 
-function evalTransform(source: DatasetSource, arch: Architecture, size: number): ImageTransform {
-  if (source.kind === 'imagefolder') {
-    return new CenterCropTransform({ size, ...(source.stats ? { stats: source.stats } : {}) });
-  }
-  const channels = arch.inputChannels === 1 ? 1 : 3;
+/**
+ * The dataset's normalization for `channels` model inputs: a grayscale dataset's single mean/std
+ * repeats over the replicated channels; ImageNet's when the source measured none.
+ */
+export function inputStats(source: DatasetSource, channels: number): ChannelStats {
   const stats = source.stats ?? IMAGENET_STATS;
   const pick = (v: readonly number[]): number[] =>
     Array.from({ length: channels }, (_, c) => v[c % v.length] ?? 0);
-  return new SmallImageTransform({
-    size,
-    channels,
-    stats: { mean: pick(stats.mean), std: pick(stats.std) },
-    augment: false,
-  });
+  return { mean: pick(stats.mean), std: pick(stats.std) };
+}
+
+function evalTransform(source: DatasetSource, arch: Architecture, size: number): ImageTransform {
+  const stats = inputStats(source, arch.inputChannels);
+  if (source.kind === 'imagefolder') return new CenterCropTransform({ size, stats });
+  const channels = arch.inputChannels === 1 ? 1 : 3;
+  return new SmallImageTransform({ size, channels, stats, augment: false });
 }
 
 /**

@@ -62,7 +62,8 @@ export class TrainingService implements RendezvousHandler {
 
   /** A job entering (or, after a restart, still in) running: plan its current epoch and admit it. */
   async begin(record: JobRecord): Promise<void> {
-    await this.plan(record, record.progress.epoch);
+    // Admit before planning: a shard may start the moment its flow exists, and hands its work to
+    // the job's rendezvous entry.
     this.rendezvous.addJob({
       id: record.id,
       priority: record.spec.priority,
@@ -75,6 +76,7 @@ export class TrainingService implements RendezvousHandler {
       generation: record.generation,
       checkpoint: record.latestCheckpoint ?? record.spec.initialCheckpoint ?? '',
     });
+    await this.plan(record, record.progress.epoch);
   }
 
   /** Runs the finalizer of a job in `finalizing`, then marks it succeeded or failed. */
@@ -102,9 +104,13 @@ export class TrainingService implements RendezvousHandler {
       workers: this.rendezvous.generationOf(jobId)?.members.length ?? 0,
       at,
     };
+    const seen = { fresh: false };
     const updated = await this.jobs.update(jobId, (rec) => {
+      // Exactly once: a step already committed (re-sent by a new leader) changes nothing.
       if (rec.state !== 'running' || r.epoch !== rec.progress.epoch) return null;
-      const committed = Math.max(rec.progress.committedSteps, r.step + 1);
+      if (r.step + 1 <= rec.progress.committedSteps) return null;
+      seen.fresh = true;
+      const committed = r.step + 1;
       return {
         ...rec,
         updatedAt: at,
@@ -117,7 +123,7 @@ export class TrainingService implements RendezvousHandler {
         },
       };
     });
-    if (updated?.state !== 'running') return;
+    if (!seen.fresh || updated?.state !== 'running') return;
     await this.jobs.recordStep(jobId, metrics);
     await this.events.publish(jobId, { type: 'step', jobId, metrics });
     this.metrics.observeStep(jobId, metrics);

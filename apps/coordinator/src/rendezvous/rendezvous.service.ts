@@ -144,6 +144,10 @@ export class RendezvousService {
       return false;
     }
     const completed = req.epoch * entry.work.stepsPerEpoch + req.step + 1;
+    // A later generation of this shard starts after the last committed step.
+    if (req.epoch === entry.work.epoch && req.step + 1 > entry.work.resumeStep) {
+      entry.work = { ...entry.work, resumeStep: req.step + 1 };
+    }
     for (const m of entry.generation?.members ?? []) {
       const w = this.workers.get(m.workerId);
       if (w !== undefined) w.completedSteps = Math.max(w.completedSteps, completed);
