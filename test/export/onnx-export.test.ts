@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { f32 } from '@repvgg/core';
+import { f32, resolveArch } from '@repvgg/core';
 import { StateDictMismatchError } from '@repvgg/core/weights/state-dict.error';
 import { exportOnnx } from '@repvgg/core/export/onnx.export';
 import { OnnxModelProto } from '@repvgg/core/export/onnx.proto';
@@ -88,6 +88,16 @@ describe('exportOnnx', () => {
       expect(maxAbsDiff(expected, out.data)).toBeLessThanOrEqual(1e-5 * maxAbs(expected));
     },
   );
+
+  it('runs RepVGG-A0 (1000 classes) in onnxruntime like the reference at 32²', async () => {
+    const a0 = resolveArch({ arch: 'RepVGG-A0' });
+    const sd = randomDeployStateDict(a0, 2);
+    const input = randomNchw([1, 3, 32, 32], 4);
+    const expected = referenceDeployForward(a0, sd, input);
+    const out = await runOnnx(exportOnnx(a0, sd), input);
+    expect(out.shape).toEqual([1, 1000]);
+    expect(maxAbsDiff(expected, out.data)).toBeLessThanOrEqual(1e-5 * maxAbs(expected));
+  });
 
   it('refuses a deploy state dict that does not fit the architecture', () => {
     const sd = randomDeployStateDict(TINY, 1);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture, StateDict } from '@repvgg/core';
+import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { exportTfjs, TFJS_SHARD_BYTES } from '@repvgg/core/export/tfjs.export';
 import { tfjsFileHandler } from '@repvgg/core/export/tfjs-file.io';
@@ -30,6 +31,7 @@ async function runExported(
 ): Promise<{ expected: Float64Array; actual: Float32Array; files: string[] }> {
   const files = await exportTfjs(arch, sd, dir);
   const input = randomNchw(shape, 5);
+  const tensorsBefore = tf.memory().numTensors;
   const model = await tf.loadGraphModel(tfjsFileHandler(join(dir, 'model.json')));
   const x = tf.tidy(() => tf.tensor4d(input.data, input.shape).transpose([0, 2, 3, 1]));
   const y = model.predict(x) as tf.Tensor;
@@ -37,10 +39,16 @@ async function runExported(
   expect(y.shape).toEqual([shape[0], arch.head.numClasses]);
   tf.dispose([x, y]);
   model.dispose();
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
   return { expected: referenceDeployForward(arch, sd, input), actual, files };
 }
 
-describe('exportTfjs', () => {
+describe.each(['wasm', 'cpu'])('exportTfjs on the %s backend', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend, { log: () => undefined });
+    expect(tf.getBackend()).toBe(backend);
+  });
+
   it.each([
     ['plain', TINY, [2, 3, 32, 32]],
     ['grouped', TINY_GROUPED, [2, 3, 32, 32]],
@@ -49,7 +57,12 @@ describe('exportTfjs', () => {
     'loads with tf.loadGraphModel and matches a float64 reference forward (%s)',
     async (label, arch, shape) => {
       const sd = randomDeployStateDict(arch, 3);
-      const { expected, actual, files } = await runExported(arch, sd, join(root, label), shape);
+      const { expected, actual, files } = await runExported(
+        arch,
+        sd,
+        join(root, backend, label),
+        shape,
+      );
       expect(files).toEqual(['model.json', 'group1-shard1of1.bin']);
       expect(maxAbs(expected)).toBeGreaterThan(0.1);
       expect(maxAbsDiff(expected, actual)).toBeLessThanOrEqual(1e-5 * maxAbs(expected));
@@ -57,7 +70,7 @@ describe('exportTfjs', () => {
   );
 
   it('splits weights into shards of at most 4 MiB that reassemble exactly', async () => {
-    const dir = join(root, 'wide');
+    const dir = join(root, backend, 'wide');
     const sd = randomDeployStateDict(WIDE_HEAD, 9);
     const { expected, actual, files } = await runExported(WIDE_HEAD, sd, dir, [1, 3, 16, 16]);
     const shards = files.filter((f) => f.endsWith('.bin'));

@@ -4,7 +4,7 @@ import { validateStateDict } from '../weights/state-dict-layout';
 import { float32LeBytes } from './little-endian';
 import { ONNX_ATTR_INT, ONNX_ATTR_INTS, ONNX_FLOAT, OnnxModelProto } from './onnx.proto';
 
-/** ONNX IR 8 is the newest that onnxruntime ≥ 1.14 and every opset-13 consumer accept. */
+/** Opset 13 has every op used here; IR 8 (ONNX 1.10) is read by every current runtime. */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
 export const ONNX_INPUT_NAME = 'input';

@@ -120,7 +120,7 @@ export function buildTfGraph(arch: Architecture, sd: StateDict): TfGraph {
       data: floatData(sd, kernel),
     });
     weights.push(
-      { name: kernel, shape: hwio.shape, dtype: 'float32', data: hwio.data as Float32Array },
+      { name: kernel, shape: hwio.shape, dtype: 'float32', data: hwio.data },
       { name: bias, shape: [b.outChannels], dtype: 'float32', data: floatData(sd, bias) },
     );
     const conv =
