@@ -2,6 +2,7 @@ export * from './batch-loader';
 export * from './dataset-source';
 export * from './dataset.error';
 export * from './decode-failures';
+export * from './folder-walk';
 export * from './ground-truth';
 export * from './idx.codec';
 export * from './idx.source';
