@@ -168,12 +168,18 @@ export class TrainingService implements RendezvousHandler {
     await this.queue.addEpochFlow(parent, shards, record.spec.priority);
   }
 
-  private async runShard(data: ShardPayload, progress: ShardWait['progress']): Promise<void> {
+  private async runShard(
+    data: ShardPayload,
+    progress: ShardWait['progress'],
+  ): Promise<'done' | 'later'> {
     const record = await this.jobs.get(data.jobId);
-    if (record.state !== 'running') return;
+    if (record.state !== 'running') return 'done';
     const done = record.progress.epoch > data.epoch ? data.endStep : record.progress.committedSteps;
+    // Steps commit in order: after a restart BullMQ may offer a later shard before it retakes the
+    // stalled earlier one, which must run first or its steps would be skipped.
+    if (done < data.startStep) return 'later';
     const resumeStep = Math.max(data.startStep, done);
-    if (resumeStep >= data.endStep) return;
+    if (resumeStep >= data.endStep) return 'done';
     await new Promise<null>((resolve) => {
       this.shardWaits.set(data.jobId, { payload: data, progress, resolve });
       this.rendezvous.setWork(data.jobId, {
@@ -188,6 +194,7 @@ export class TrainingService implements RendezvousHandler {
     });
     this.shardWaits.delete(data.jobId);
     this.rendezvous.setWork(data.jobId, null);
+    return 'done';
   }
 
   /** Every shard of the epoch is committed: validate, record, then plan the next epoch or finalize. */

@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   QueueJobName,
@@ -12,8 +12,14 @@ import {
 export interface QueueHandlers {
   /** Runs once every shard of the epoch has completed. */
   epoch(data: EpochPayload): Promise<void>;
-  /** Runs a shard; `progress` records the last committed step on the BullMQ job. */
-  shard(data: ShardPayload, progress: (committedStep: number) => Promise<void>): Promise<void>;
+  /**
+   * Runs a shard; `progress` records the last committed step on the BullMQ job. `later`: an earlier
+   * shard of the job is not committed yet (it is being retaken after a restart); try again soon.
+   */
+  shard(
+    data: ShardPayload,
+    progress: (committedStep: number) => Promise<void>,
+  ): Promise<'done' | 'later'>;
 }
 
 export interface QueueOptions {
@@ -28,6 +34,7 @@ const SHARD_CONCURRENCY = 64;
 const EPOCH_CONCURRENCY = 16;
 /** A stall is a coordinator restart, never a poisoned job: retake it however often it happens. */
 const MAX_STALLS = 1_000_000;
+const RETRY_LATER_MS = 250;
 
 export const epochFlowId = (jobId: string, epoch: number): string => `${jobId}.e${epoch}`;
 export const shardFlowId = (jobId: string, epoch: number, shard: number): string =>
@@ -103,9 +110,15 @@ export class QueueRepository {
     this.workers.push(
       new Worker(
         QueueName.Shard,
-        async (job: Job) => {
+        async (job: Job, token?: string) => {
           const data = shardPayloadSchema.parse(job.data);
-          await handlers.shard(data, (committedStep) => job.updateProgress({ committedStep }));
+          const outcome = await handlers.shard(data, (committedStep) =>
+            job.updateProgress({ committedStep }),
+          );
+          if (outcome === 'later') {
+            await job.moveToDelayed(Date.now() + RETRY_LATER_MS, token);
+            throw new DelayedError();
+          }
         },
         { ...base, concurrency: SHARD_CONCURRENCY },
       ),
