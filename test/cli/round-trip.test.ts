@@ -213,6 +213,19 @@ describe('repvgg init → convert → infer → predict on a tiny architecture',
     ]);
   });
 
+  it('convert --overwrite replaces a bundle', () => {
+    const other = join(dir, 'other');
+    const first = runCli(['convert', '--in', ckpt, '--out', other, '--crop-size', '16']);
+    expect(first.code).toBe(0);
+    const again = runCli(['convert', '--in', ckpt, '--out', other, '--overwrite']);
+    expect(again.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(other, 'report.json'), 'utf8')) as {
+      preprocessing: { cropSize: number; resize: number };
+    };
+    // The architecture came from the checkpoint's metadata; the second run used the defaults.
+    expect(report.preprocessing).toMatchObject({ cropSize: 224, resize: 256 });
+  });
+
   it('predict applies the recorded preprocessing and agrees with infer on the same pixels', async () => {
     const size = 32;
     const rgb = Buffer.alloc(size * size * 3);

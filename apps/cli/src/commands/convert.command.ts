@@ -38,6 +38,23 @@ function preprocessingFrom(opts: ConvertOptions): Partial<Preprocessing> {
   };
 }
 
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** The bundle's files with sizes; the tfjs weight shards are counted together. */
+function summarizeFiles(files: Readonly<Record<string, { readonly bytes: number }>>): string {
+  const entries = Object.entries(files);
+  const shards = entries.filter(([name]) => name.endsWith('.bin'));
+  const shardBytes = shards.reduce((sum, [, f]) => sum + f.bytes, 0);
+  return entries
+    .filter(([name]) => !name.endsWith('.bin'))
+    .map(([name, f]) =>
+      name === 'model.json'
+        ? `model.json + ${shards.length} weight shard${shards.length === 1 ? '' : 's'} (${megabytes(f.bytes + shardBytes)})`
+        : `${name} (${megabytes(f.bytes)})`,
+    )
+    .join(', ');
+}
+
 const describe = (name: string, r: EquivalenceResult): string =>
   `${name} max|Δ| ${r.maxAbsDiff.toExponential(2)} (bound ${r.bound.toExponential(2)}, max|y| ${r.maxAbs.toPrecision(3)})`;
 
@@ -111,10 +128,9 @@ export function registerConvert(program: Command): void {
       log(`verified ${describe('fused', fused)}`);
       log(`verified ${describe('onnx', onnx)}`);
       log(`verified ${describe('tfjs', tfjs)}`);
-      const files = Object.entries(report.files)
-        .map(([name, f]) => `${name} (${(f.bytes / 1e6).toFixed(2)} MB)`)
-        .join(', ');
-      log(`wrote ${files}, report.json in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      log(
+        `wrote ${summarizeFiles(report.files)}, report.json in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
       process.stdout.write(`${opts.out}\n`);
     });
 }
