@@ -21,6 +21,8 @@ export async function startBackend(requested: string | undefined): Promise<Backe
       );
     }
   }
+  // Worker threads and child processes started later read the same choice from the environment.
+  if (requested !== undefined) process.env.REPVGG_BACKEND = requested;
   const { initBackend } = await import('@repvgg/core/compute/backend');
   return initBackend(requested);
 }
