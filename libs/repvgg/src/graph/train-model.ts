@@ -1,42 +1,22 @@
-import type { Architecture, BlockSpec } from '../arch/arch-spec';
-import { addRelu, batchNormTrain } from '../compute/ops/batch-norm-train.op';
+import type { Architecture } from '../arch/arch-spec';
 import { tf } from '../compute/tf';
-import { BN_EPS } from '../reparam/reparameterize';
 import { floatData, type StateDict } from '../tensor/host-tensor';
 import { expectedShapes, validateStateDict } from '../weights/state-dict-layout';
-import { groupedConv2d, PAD_3X3 } from './grouped-conv';
-import { hwioToOihw, oihwToHwio, transposeMatrix, type Float32HostTensor } from './layout';
+import { hwioToOihw, transposeMatrix, type Float32HostTensor } from './layout';
+import {
+  blockBatchNorms,
+  disposeTrainBlock,
+  loadTrainBlock,
+  trainBlockForward,
+  trainBlockPredict,
+  type BatchNormParams,
+  type BnBatchStats,
+  type TrainBlock,
+} from './train-block';
 
-/** Batch statistics of one BatchNorm in a training forward pass. */
-export interface BnBatchStats {
-  readonly mean: tf.Tensor1D;
-  /** Biased batch variance, the one the forward pass normalized with. */
-  readonly variance: tf.Tensor1D;
-}
+export type { BnBatchStats } from './train-block';
 
-interface BatchNorm {
-  /** Official key prefix, e.g. `stage1.0.rbr_dense.bn` or `stage1.1.rbr_identity`. */
-  readonly prefix: string;
-  readonly gamma: tf.Variable<tf.Rank.R1>;
-  readonly beta: tf.Variable<tf.Rank.R1>;
-  readonly runningMean: tf.Tensor1D;
-  readonly runningVar: tf.Tensor1D;
-  readonly numBatchesTracked: bigint;
-}
-
-interface ConvBn {
-  /** Official key of the conv weight; the variable holds it as HWIO. */
-  readonly key: string;
-  readonly weight: tf.Variable<tf.Rank.R4>;
-  readonly bn: BatchNorm;
-}
-
-interface Block {
-  readonly spec: BlockSpec;
-  readonly dense: ConvBn;
-  readonly oneByOne: ConvBn;
-  readonly identity: BatchNorm | undefined;
-}
+const NUM_BATCHES_TRACKED = '.num_batches_tracked';
 
 /**
  * The multi-branch RepVGG training graph as a functional forward over tf.Variables keyed by the
@@ -46,7 +26,7 @@ interface Block {
 export class TrainModel {
   private constructor(
     readonly arch: Architecture,
-    private readonly blocks: readonly Block[],
+    private readonly blocks: readonly TrainBlock[],
     private readonly linearWeight: tf.Variable<tf.Rank.R2>,
     private readonly linearBias: tf.Variable<tf.Rank.R1>,
   ) {}
@@ -54,16 +34,13 @@ export class TrainModel {
   /** Builds the graph from an official training state dict (a `module.` prefix is accepted). */
   static fromStateDict(arch: Architecture, sd: StateDict): TrainModel {
     const weights = validateStateDict(arch, sd, 'train');
-    const blocks = arch.blocks.map((spec) => ({
-      spec,
-      dense: convBn(weights, `${spec.prefix}.rbr_dense`),
-      oneByOne: convBn(weights, `${spec.prefix}.rbr_1x1`),
-      identity: spec.hasIdentity ? batchNorm(weights, `${spec.prefix}.rbr_identity`) : undefined,
-    }));
-    const linear = transposeMatrix(hostOf(weights, 'linear.weight'));
+    const linear = transposeMatrix({
+      shape: weights.get('linear.weight')?.shape ?? [],
+      data: floatData(weights, 'linear.weight'),
+    });
     return new TrainModel(
       arch,
-      blocks,
+      arch.blocks.map((spec) => loadTrainBlock(weights, spec)),
       tf.variable(tf.tensor2d(linear.data, linear.shape as [number, number])),
       tf.variable(tf.tensor1d(floatData(weights, 'linear.bias'))),
     );
@@ -71,22 +48,7 @@ export class TrainModel {
 
   /** Logits with BatchNorm in inference mode (running statistics). */
   predict(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = x;
-      for (const b of this.blocks) {
-        const s = b.spec;
-        const terms = [
-          inferenceBn(groupedConv2d(h, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
-          inferenceBn(
-            groupedConv2d(h, b.oneByOne.weight, s.stride, 'valid', s.groups),
-            b.oneByOne.bn,
-          ),
-        ];
-        if (b.identity !== undefined) terms.push(inferenceBn(h, b.identity));
-        h = tf.relu(tf.addN(terms));
-      }
-      return this.head(h);
-    });
+    return tf.tidy(() => this.head(this.blocks.reduce((h, b) => trainBlockPredict(h, b), x)));
   }
 
   /**
@@ -96,36 +58,22 @@ export class TrainModel {
    */
   forwardTrain(x: tf.Tensor4D): { logits: tf.Tensor2D; bnStats: Map<string, BnBatchStats> } {
     const bnStats = new Map<string, BnBatchStats>();
-    const bn = (t: tf.Tensor4D, p: BatchNorm): tf.Tensor4D => {
-      const r = batchNormTrain(t, p.gamma, p.beta, BN_EPS);
-      bnStats.set(p.prefix, { mean: r.mean, variance: r.variance });
-      return r.y;
+    const onStats = (prefix: string, s: BnBatchStats): void => {
+      bnStats.set(prefix, s);
     };
-    let h = x;
-    for (const b of this.blocks) {
-      const s = b.spec;
-      const terms = [
-        bn(groupedConv2d(h, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
-        bn(groupedConv2d(h, b.oneByOne.weight, s.stride, 'valid', s.groups), b.oneByOne.bn),
-      ];
-      if (b.identity !== undefined) terms.push(bn(h, b.identity));
-      h = addRelu(terms);
-    }
+    const h = this.blocks.reduce((acc, b) => trainBlockForward(acc, b, onStats), x);
     return { logits: this.head(h), bnStats };
   }
 
   /** Trainable tensors under their official keys, in state-dict order. */
   trainableVariables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
-    const addBn = (p: BatchNorm): void => {
-      out.set(`${p.prefix}.weight`, p.gamma);
-      out.set(`${p.prefix}.bias`, p.beta);
-    };
     for (const b of this.blocks) {
-      if (b.identity !== undefined) addBn(b.identity);
-      for (const branch of [b.dense, b.oneByOne]) {
-        out.set(branch.key, branch.weight);
-        addBn(branch.bn);
+      for (const p of blockBatchNorms(b)) {
+        if (p === b.dense.bn) out.set(b.dense.key, b.dense.weight);
+        if (p === b.oneByOne.bn) out.set(b.oneByOne.key, b.oneByOne.weight);
+        out.set(`${p.prefix}.weight`, p.gamma);
+        out.set(`${p.prefix}.bias`, p.beta);
       }
     }
     out.set('linear.weight', this.linearWeight);
@@ -133,24 +81,20 @@ export class TrainModel {
     return out;
   }
 
-  /** The official training state dict (PyTorch layouts, official key order), running stats included. */
+  /** The official training state dict (PyTorch layouts and key order), running stats included. */
   toStateDict(): StateDict {
-    const values = new Map<string, tf.Tensor>();
-    const bns = new Map<string, BatchNorm>();
-    for (const b of this.blocks) {
-      for (const p of [b.dense.bn, b.oneByOne.bn, b.identity]) if (p) bns.set(p.prefix, p);
-    }
-    for (const [key, v] of this.trainableVariables()) values.set(key, v);
-    for (const p of bns.values()) {
+    const values = new Map<string, tf.Tensor>(this.trainableVariables());
+    const bns = new Map<string, BatchNormParams>();
+    for (const p of this.blocks.flatMap(blockBatchNorms)) {
+      bns.set(p.prefix, p);
       values.set(`${p.prefix}.running_mean`, p.runningMean);
       values.set(`${p.prefix}.running_var`, p.runningVar);
     }
     const sd: StateDict = new Map();
     for (const [key, shape] of expectedShapes(this.arch, 'train')) {
-      if (key.endsWith('.num_batches_tracked')) {
-        const prefix = key.slice(0, -'.num_batches_tracked'.length);
-        const tracked = bns.get(prefix)?.numBatchesTracked ?? 0n;
-        sd.set(key, { dtype: 'int64', shape: [], data: BigInt64Array.of(tracked) });
+      if (key.endsWith(NUM_BATCHES_TRACKED)) {
+        const tracked = bns.get(key.slice(0, -NUM_BATCHES_TRACKED.length))?.numBatchesTracked;
+        sd.set(key, { dtype: 'int64', shape: [], data: BigInt64Array.of(tracked ?? 0n) });
         continue;
       }
       const t = values.get(key);
@@ -168,12 +112,7 @@ export class TrainModel {
   }
 
   dispose(): void {
-    for (const b of this.blocks) {
-      for (const p of [b.dense.bn, b.oneByOne.bn, b.identity]) {
-        if (p) tf.dispose([p.gamma, p.beta, p.runningMean, p.runningVar]);
-      }
-      tf.dispose([b.dense.weight, b.oneByOne.weight]);
-    }
+    for (const b of this.blocks) disposeTrainBlock(b);
     tf.dispose([this.linearWeight, this.linearBias]);
   }
 
@@ -185,35 +124,4 @@ export class TrainModel {
       bias: this.linearBias,
     }) as tf.Tensor2D;
   }
-}
-
-function hostOf(sd: StateDict, key: string): { shape: readonly number[]; data: Float32Array } {
-  const t = sd.get(key);
-  return { shape: t?.shape ?? [], data: floatData(sd, key) };
-}
-
-function batchNorm(sd: StateDict, prefix: string): BatchNorm {
-  const tracked = sd.get(`${prefix}.num_batches_tracked`);
-  return {
-    prefix,
-    gamma: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.weight`))),
-    beta: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.bias`))),
-    runningMean: tf.tensor1d(floatData(sd, `${prefix}.running_mean`)),
-    runningVar: tf.tensor1d(floatData(sd, `${prefix}.running_var`)),
-    numBatchesTracked: tracked?.dtype === 'int64' ? tracked.data[0] : 0n,
-  };
-}
-
-function convBn(sd: StateDict, branch: string): ConvBn {
-  const key = `${branch}.conv.weight`;
-  const hwio = oihwToHwio(hostOf(sd, key));
-  return {
-    key,
-    weight: tf.variable(tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number])),
-    bn: batchNorm(sd, `${branch}.bn`),
-  };
-}
-
-function inferenceBn(x: tf.Tensor4D, p: BatchNorm): tf.Tensor4D {
-  return tf.batchNorm4d(x, p.runningMean, p.runningVar, p.beta, p.gamma, BN_EPS);
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { tf } from '../tf';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.wasm';
+import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.wasm';
 
 type Pad =
   | 'valid'
@@ -55,19 +56,22 @@ function seeded(shape: number[], seed: number): Float32Array {
   return out;
 }
 
-/** dL/dW for L = Σ conv(x, w)·dy: the gradient tfjs routes through Conv2DBackpropFilter. */
-async function filterGrad(c: Case, backend: string): Promise<Float32Array> {
+/** dL/dx and dL/dW for L = Σ conv(x, w)·dy: tfjs routes them through Conv2DBackpropInput/Filter. */
+async function convGrads(
+  c: Case,
+  backend: string,
+): Promise<{ dx: Float32Array; dw: Float32Array }> {
   await tf.setBackend(backend);
   const x = tf.tensor4d(seeded(c.x, 1), c.x);
   const w = tf.tensor4d(seeded(c.filter, 3), c.filter);
   const y = tf.conv2d(x, w, c.stride, c.pad);
   const dy = tf.tensor4d(seeded(y.shape, 2), y.shape);
-  const dw = tf.grad((v: tf.Tensor) =>
-    tf.sum(tf.mul(tf.conv2d(x, v as tf.Tensor4D, c.stride, c.pad), dy)),
-  )(w);
-  const data = (await dw.data()) as Float32Array;
-  tf.dispose([x, w, y, dy, dw]);
-  return data;
+  const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)),
+  )([x, w]) as [tf.Tensor, tf.Tensor];
+  const out = { dx: (await dx.data()) as Float32Array, dw: (await dw.data()) as Float32Array };
+  tf.dispose([x, w, y, dy, dx, dw]);
+  return out;
 }
 
 function maxRelErr(a: Float32Array, b: Float32Array): number {
@@ -80,7 +84,7 @@ function maxRelErr(a: Float32Array, b: Float32Array): number {
   return num / den;
 }
 
-describe('Conv2DBackpropFilter on wasm', () => {
+describe('wasm convolution gradients (our Conv2DBackpropFilter and Conv2DBackpropInput)', () => {
   beforeAll(async () => {
     await initBackend('wasm', { log: () => undefined });
   });
@@ -89,35 +93,49 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 
   for (const c of CASES) {
-    it(`matches the cpu backend: ${c.name}`, async () => {
-      const ref = await filterGrad(c, 'cpu');
-      const got = await filterGrad(c, 'wasm');
-      expect(got.length).toBe(ref.length);
-      expect(maxRelErr(got, ref)).toBeLessThan(1e-5);
+    it(`match the cpu backend: ${c.name}`, async () => {
+      const ref = await convGrads(c, 'cpu');
+      const got = await convGrads(c, 'wasm');
+      expect(got.dw.length).toBe(ref.dw.length);
+      expect(maxRelErr(got.dw, ref.dw)).toBeLessThan(1e-5);
+      expect(got.dx.length).toBe(ref.dx.length);
+      expect(maxRelErr(got.dx, ref.dx)).toBeLessThan(1e-5);
     });
   }
 
-  it('gives the same result when the patches are built in chunks of images', async () => {
+  it('give the same result when the patches are built in chunks of images', async () => {
     const c = CASES[1];
-    const whole = await filterGrad(c, 'wasm');
-    tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-    // One image's patches: 27 rows × 16 pixels = 432 floats, so 500 forces one image per chunk.
-    tf.registerKernel(conv2dBackpropFilterWasmConfig(500));
-    try {
-      const chunked = await filterGrad(c, 'wasm');
-      expect(maxRelErr(chunked, whole)).toBeLessThan(1e-6);
-    } finally {
+    const whole = await convGrads(c, 'wasm');
+    const ours = {
+      filter: tf.getKernel('Conv2DBackpropFilter', 'wasm'),
+      input: tf.getKernel('Conv2DBackpropInput', 'wasm'),
+    };
+    const swap = (filter: tf.KernelConfig, input: tf.KernelConfig): void => {
       tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-      tf.registerKernel(conv2dBackpropFilterWasmConfig());
+      tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+      tf.registerKernel(filter);
+      tf.registerKernel(input);
+    };
+    // One image's patches: 27 rows × 16 pixels = 432 floats, so 500 forces one image per chunk.
+    swap(
+      conv2dBackpropFilterWasmConfig(500),
+      conv2dBackpropInputWasmConfig(ours.input.kernelFunc, 500),
+    );
+    try {
+      const chunked = await convGrads(c, 'wasm');
+      expect(maxRelErr(chunked.dw, whole.dw)).toBeLessThan(1e-6);
+      expect(maxRelErr(chunked.dx, whole.dx)).toBeLessThan(1e-6);
+    } finally {
+      swap(ours.filter, ours.input);
     }
   });
 
   it('leaves no tensors or heap data behind', async () => {
     await tf.setBackend('wasm');
-    await filterGrad(CASES[0], 'wasm');
+    await convGrads(CASES[2], 'wasm');
     const before = tf.memory().numTensors;
     const dataIds = tf.engine().backend.numDataIds();
-    await filterGrad(CASES[0], 'wasm');
+    await convGrads(CASES[2], 'wasm');
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.engine().backend.numDataIds()).toBe(dataIds);
   });

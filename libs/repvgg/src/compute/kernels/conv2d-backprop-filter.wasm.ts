@@ -1,13 +1,14 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { im2colTransposed, type PatchGeometry } from './im2col';
-import { KernelUnavailableError, UnsupportedConvError } from './kernel.error';
-
-/**
- * Patch matrices above this many floats are built per chunk of images, so the filter gradient of
- * a large layer (A0's stage1 at 224², batch 32: 43 M floats) does not need its whole im2col at once.
- */
-export const DEFAULT_MAX_PATCH_FLOATS = 1 << 24;
+import { im2colTransposed } from './im2col';
+import { UnsupportedConvError } from './kernel.error';
+import {
+  DEFAULT_MAX_PATCH_FLOATS,
+  imagesPerChunk,
+  patchGeometry,
+  single,
+  wasmKernel,
+} from './wasm-kernel-utils';
 
 interface BackpropFilterAttrs {
   readonly strides: number | [number, number];
@@ -15,18 +16,6 @@ interface BackpropFilterAttrs {
   readonly dataFormat: 'NHWC' | 'NCHW';
   readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
   readonly filterShape: [number, number, number, number];
-}
-
-function wasmKernel(name: string): tf.KernelFunc {
-  // getKernel is typed as always finding one but returns undefined when none is registered.
-  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-  if (kernel === undefined) throw new KernelUnavailableError(name, 'wasm');
-  return kernel.kernelFunc;
-}
-
-function single(result: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
-  if (Array.isArray(result)) throw new Error('expected one output from a single-output kernel');
-  return result;
 }
 
 /**
@@ -60,10 +49,7 @@ function conv2dBackpropFilter(
 
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const pixelsPerImage = info.outHeight * info.outWidth;
-  const imagesPerChunk = Math.max(
-    1,
-    Math.min(info.batchSize, Math.floor(maxPatchFloats / (rows * pixelsPerImage))),
-  );
+  const chunk = imagesPerChunk(info, maxPatchFloats);
   const dy2d = single(
     reshape({
       inputs: { x: dy },
@@ -72,24 +58,11 @@ function conv2dBackpropFilter(
     }),
   );
   let total: tf.TensorInfo | undefined;
-  for (let first = 0; first < info.batchSize; first += imagesPerChunk) {
-    const images = Math.min(imagesPerChunk, info.batchSize - first);
+  for (let first = 0; first < info.batchSize; first += chunk) {
+    const images = Math.min(chunk, info.batchSize - first);
     const cols = images * pixelsPerImage;
     const patches = backend.makeOutput([rows, cols], 'float32');
-    const geometry: PatchGeometry = {
-      batch: images,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      inChannels: info.inChannels,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    };
+    const geometry = patchGeometry(info, images);
     // Views are taken after makeOutput: growing the heap detaches older ones.
     const xView = backend.typedArrayFromHeap(x) as Float32Array;
     const patchView = backend.typedArrayFromHeap(patches) as Float32Array;

@@ -55,3 +55,39 @@ export function im2colTransposed(
     }
   }
 }
+
+/**
+ * The adjoint of im2col: adds each patch row of `cols` ([pixels, fh·fw·Cin], row `(n·Ho + i)·Wo + j`,
+ * column `(kh·fw + kw)·Cin + ci`) back onto the NHWC image it was read from. `dx` must start zeroed.
+ */
+export function col2imAdd(
+  cols: Float32Array,
+  colsOffset: number,
+  g: PatchGeometry,
+  dx: Float32Array,
+  dxOffset: number,
+): void {
+  const cin = g.inChannels;
+  const rowStride = g.inWidth * cin;
+  const imageStride = g.inHeight * rowStride;
+  const patchSize = g.filterHeight * g.filterWidth * cin;
+  let src = colsOffset;
+  for (let n = 0; n < g.batch; n++) {
+    const imageBase = dxOffset + n * imageStride;
+    for (let i = 0; i < g.outHeight; i++) {
+      for (let j = 0; j < g.outWidth; j++, src += patchSize) {
+        for (let kh = 0; kh < g.filterHeight; kh++) {
+          const y = i * g.strideHeight + kh - g.padTop;
+          if (y < 0 || y >= g.inHeight) continue;
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            const xx = j * g.strideWidth + kw - g.padLeft;
+            if (xx < 0 || xx >= g.inWidth) continue;
+            let d = imageBase + y * rowStride + xx * cin;
+            let s = src + (kh * g.filterWidth + kw) * cin;
+            for (let c = 0; c < cin; c++, d++, s++) dx[d] += cols[s];
+          }
+        }
+      }
+    }
+  }
+}

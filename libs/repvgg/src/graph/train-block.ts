@@ -1,0 +1,118 @@
+import type { BlockSpec } from '../arch/arch-spec';
+import { addRelu, batchNormTrain } from '../compute/ops/batch-norm-train.op';
+import { tf } from '../compute/tf';
+import { BN_EPS } from '../reparam/reparameterize';
+import { floatData, type StateDict } from '../tensor/host-tensor';
+import { groupedConv2d, PAD_3X3 } from './grouped-conv';
+import { oihwToHwio } from './layout';
+
+/** Batch statistics of one BatchNorm in a training forward pass. */
+export interface BnBatchStats {
+  readonly mean: tf.Tensor1D;
+  /** Biased batch variance, the one the forward pass normalized with. */
+  readonly variance: tf.Tensor1D;
+}
+
+export interface BatchNormParams {
+  /** Official key prefix, e.g. `stage1.0.rbr_dense.bn` or `stage1.1.rbr_identity`. */
+  readonly prefix: string;
+  readonly gamma: tf.Variable<tf.Rank.R1>;
+  readonly beta: tf.Variable<tf.Rank.R1>;
+  readonly runningMean: tf.Tensor1D;
+  readonly runningVar: tf.Tensor1D;
+  readonly numBatchesTracked: bigint;
+}
+
+export interface ConvBnParams {
+  /** Official key of the conv weight; the variable holds it as HWIO. */
+  readonly key: string;
+  readonly weight: tf.Variable<tf.Rank.R4>;
+  readonly bn: BatchNormParams;
+}
+
+/** One multi-branch block: ReLU(BN(conv3×3 x) + BN(conv1×1 x) [+ BN(x)]). */
+export interface TrainBlock {
+  readonly spec: BlockSpec;
+  readonly dense: ConvBnParams;
+  readonly oneByOne: ConvBnParams;
+  readonly identity: BatchNormParams | undefined;
+}
+
+/** The block's variables from an official (validated) training state dict. */
+export function loadTrainBlock(sd: StateDict, spec: BlockSpec): TrainBlock {
+  return {
+    spec,
+    dense: convBn(sd, `${spec.prefix}.rbr_dense`),
+    oneByOne: convBn(sd, `${spec.prefix}.rbr_1x1`),
+    identity: spec.hasIdentity ? batchNorm(sd, `${spec.prefix}.rbr_identity`) : undefined,
+  };
+}
+
+/** The block's BatchNorms in official key order. */
+export function blockBatchNorms(b: TrainBlock): BatchNormParams[] {
+  return b.identity === undefined
+    ? [b.dense.bn, b.oneByOne.bn]
+    : [b.identity, b.dense.bn, b.oneByOne.bn];
+}
+
+export function disposeTrainBlock(b: TrainBlock): void {
+  for (const p of blockBatchNorms(b)) tf.dispose([p.gamma, p.beta, p.runningMean, p.runningVar]);
+  tf.dispose([b.dense.weight, b.oneByOne.weight]);
+}
+
+/** Training mode: every BN normalizes with its batch statistics, reported through `onStats`. */
+export function trainBlockForward(
+  x: tf.Tensor4D,
+  b: TrainBlock,
+  onStats: (prefix: string, stats: BnBatchStats) => void,
+): tf.Tensor4D {
+  const bn = (t: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D => {
+    const r = batchNormTrain(t, p.gamma, p.beta, BN_EPS);
+    onStats(p.prefix, { mean: r.mean, variance: r.variance });
+    return r.y;
+  };
+  const s = b.spec;
+  const terms = [
+    bn(groupedConv2d(x, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
+    bn(groupedConv2d(x, b.oneByOne.weight, s.stride, 'valid', s.groups), b.oneByOne.bn),
+  ];
+  if (b.identity !== undefined) terms.push(bn(x, b.identity));
+  return addRelu(terms);
+}
+
+/** Inference mode: every BN uses its running statistics. */
+export function trainBlockPredict(x: tf.Tensor4D, b: TrainBlock): tf.Tensor4D {
+  const s = b.spec;
+  const terms = [
+    inferenceBn(groupedConv2d(x, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
+    inferenceBn(groupedConv2d(x, b.oneByOne.weight, s.stride, 'valid', s.groups), b.oneByOne.bn),
+  ];
+  if (b.identity !== undefined) terms.push(inferenceBn(x, b.identity));
+  return tf.relu(tf.addN(terms));
+}
+
+function batchNorm(sd: StateDict, prefix: string): BatchNormParams {
+  const tracked = sd.get(`${prefix}.num_batches_tracked`);
+  return {
+    prefix,
+    gamma: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.weight`))),
+    beta: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.bias`))),
+    runningMean: tf.tensor1d(floatData(sd, `${prefix}.running_mean`)),
+    runningVar: tf.tensor1d(floatData(sd, `${prefix}.running_var`)),
+    numBatchesTracked: tracked?.dtype === 'int64' ? tracked.data[0] : 0n,
+  };
+}
+
+function convBn(sd: StateDict, branch: string): ConvBnParams {
+  const key = `${branch}.conv.weight`;
+  const hwio = oihwToHwio({ shape: sd.get(key)?.shape ?? [], data: floatData(sd, key) });
+  return {
+    key,
+    weight: tf.variable(tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number])),
+    bn: batchNorm(sd, `${branch}.bn`),
+  };
+}
+
+function inferenceBn(x: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D {
+  return tf.batchNorm4d(x, p.runningMean, p.runningVar, p.beta, p.gamma, BN_EPS);
+}
