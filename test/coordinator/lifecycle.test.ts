@@ -101,7 +101,7 @@ describe('job lifecycle against Redis and BullMQ', () => {
     const events = (await request(h.url()).get(`/v1/jobs/${id}/events`).set(auth).buffer(true)).text
       .split('\n\n')
       .filter((b) => b.includes('data: '))
-      .map((b) => jobEventSchema.parse(JSON.parse(b.split('data: ')[1]!)));
+      .map((b) => jobEventSchema.parse(JSON.parse(b.split('data: ')[1])));
     const steps = events.flatMap((e) =>
       e.type === 'step' ? [`${e.metrics.epoch}:${e.metrics.step}`] : [],
     );
