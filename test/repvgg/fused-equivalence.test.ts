@@ -30,9 +30,6 @@ async function fusedVsMultiBranch(
   const yDeploy = deploy.predict(x);
   deploy.dispose();
   const result = maxAbsDiff(await yDeploy.data(), await yTrain.data());
-  process.stdout.write(
-    `${name} ${resolution}²: max|Δ| ${result.diff.toExponential(2)}, max|y| ${result.scale.toFixed(3)}\n`,
-  );
   tf.dispose([x, yTrain, yDeploy]);
   return result;
 }
