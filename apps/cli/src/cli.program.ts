@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerConvert } from './commands/convert.command';
+import { registerCoordinator } from './commands/coordinator.command';
 import { registerInfer } from './commands/infer.command';
 import { registerInfo } from './commands/info.command';
 import { registerInit } from './commands/init.command';
@@ -16,6 +17,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInfer,
   registerPredict,
   registerTrain,
+  registerCoordinator,
 ];
 
 function commandPath(cmd: Command): string {

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { UsageError } from '../errors/usage.error';
+
+const ENVIRONMENT = [
+  'PORT (8080)',
+  'GRPC_PORT (50051)',
+  'REDIS_URL (redis://127.0.0.1:6379)',
+  'REPVGG_API_TOKENS or REPVGG_API_TOKEN_FILE',
+  'REPVGG_DATA_ROOTS (dataset folders jobs may read, ":"-separated)',
+  'REPVGG_ARTIFACTS (checkpoints and deploy bundles)',
+];
+
+export function registerCoordinator(program: Command): void {
+  program
+    .command('coordinator')
+    .description(
+      `run the coordinator: REST API (/v1, OpenAPI at /docs), job queue and worker rendezvous; configured by the environment: ${ENVIRONMENT.join(', ')}`,
+    )
+    .action(async () => {
+      // Loaded here so the model tools do not pay for NestJS, BullMQ and gRPC at start.
+      const { ConfigError, startCoordinator } = await import('../../../coordinator/src');
+      const running = await startCoordinator(process.env).catch((err: unknown) => {
+        if (err instanceof ConfigError) {
+          throw new UsageError(err.message, 'fix the environment and start again');
+        }
+        throw err;
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void running.close().then(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}
