@@ -1,19 +1,17 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
- * The .proto files live in libs/contracts/proto; compiled code runs from dist/, which holds no
- * copy, so look beside the sources first and then in the checkout.
+ * The .proto files live in libs/contracts/proto; compiled code runs from a build folder that holds
+ * no copy, so walk up from here to the checkout that does.
  */
 export function protoPath(file: string): string {
-  const candidates = [
-    resolve(__dirname, '../../proto', file),
-    resolve(__dirname, '../../../../../libs/contracts/proto', file),
-  ];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined)
-    throw new Error(`cannot find ${file}; looked in ${candidates.join(', ')}`);
-  return found;
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'libs', 'contracts', 'proto', file);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error(`cannot find libs/contracts/proto/${file} above ${__dirname}`);
 }
 
 /** Must match the flags the committed types were generated with (scripts/generate-types.sh). */
