@@ -25,6 +25,8 @@ export interface RendezvousHandler {
 export interface RendezvousOptions {
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
+  /** Milliseconds since the epoch; tests pass a manual clock. */
+  readonly clock?: () => number;
 }
 
 interface JobEntry {
@@ -64,7 +66,7 @@ export class RendezvousService {
   start(): void {
     this.sweeper = setInterval(
       () => {
-        this.sweep(Date.now());
+        this.sweep(this.now());
       },
       Math.max(25, Math.floor(this.opts.heartbeatTimeoutMs / 4)),
     );
@@ -81,7 +83,7 @@ export class RendezvousService {
       address: req.address,
       backend: req.backend,
       capabilities: [...req.capabilities],
-      lastHeartbeat: Date.now(),
+      lastHeartbeat: this.now(),
       completedSteps: 0,
       draining: false,
       send: null,
@@ -95,7 +97,7 @@ export class RendezvousService {
   heartbeat(req: HeartbeatRequest__Output): boolean {
     const w = this.workers.get(req.workerId);
     if (w === undefined) return false;
-    w.lastHeartbeat = Date.now();
+    w.lastHeartbeat = this.now();
     if (req.jobId === w.jobId) w.completedSteps = Math.max(w.completedSteps, req.completedSteps);
     return true;
   }
@@ -218,6 +220,10 @@ export class RendezvousService {
       .filter((w) => now - w.lastHeartbeat > this.opts.heartbeatTimeoutMs)
       .map((w) => w.id);
     if (dead.length > 0) this.remove(dead, 'missed heartbeat');
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
   }
 
   private isLeader(entry: JobEntry | undefined, workerId: string, generation: number): boolean {
