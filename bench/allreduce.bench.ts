@@ -25,6 +25,10 @@ interface BenchRecord {
   algbwMBps: number;
   busbwMBps: number;
   tcpMBps: number;
+  /** CPU milliseconds one member spends per MB of buffer: the cost that two busy cores ration. */
+  cpuMsPerMB: number;
+  /** CPU milliseconds raw TCP spends (sender + receiver) per MB moved one way. */
+  tcpCpuMsPerMB: number;
   connectionsPerPeer: number;
   chunkBytes: number;
   label: string;
@@ -77,15 +81,24 @@ class Worker {
   }
 }
 
-async function measureTcp(): Promise<number> {
+interface TcpBaseline {
+  mbps: number;
+  cpuMsPerMB: number;
+}
+
+async function measureTcp(): Promise<TcpBaseline> {
   const [sink, source] = [new Worker(), new Worker()];
-  let best = 0;
+  let best: TcpBaseline = { mbps: 0, cpuMsPerMB: NaN };
   for (let i = 0; i < 3; i++) {
     const { port } = await sink.ask({ type: 'tcp-sink' }, 'tcp-listening');
     source.send({ type: 'tcp-source', port, bytes: 1024 * MiB });
     const received = await sink.next('tcp-received');
-    await source.next('tcp-sent');
-    best = Math.max(best, received.bytes / received.seconds / 1e6);
+    const sent = await source.next('tcp-sent');
+    const mbps = received.bytes / received.seconds / 1e6;
+    if (mbps > best.mbps) {
+      const cpuMsPerMB = ((received.cpuSeconds + sent.cpuSeconds) * 1000) / (received.bytes / 1e6);
+      best = { mbps, cpuMsPerMB };
+    }
   }
   sink.stop();
   source.stop();
@@ -100,7 +113,7 @@ const median = (values: number[]): number => {
 async function measureRing(
   n: number,
   sizes: { label: string; elements: number }[],
-  tcpMBps: number,
+  tcp: TcpBaseline,
 ): Promise<BenchRecord[]> {
   const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
   const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 1) * MiB);
@@ -130,6 +143,7 @@ async function measureRing(
       Math.max(...timed.map((t) => t.seconds[i])),
     );
     const seconds = median(perIteration);
+    const cpuSeconds = median(timed.flatMap((t) => t.cpuSeconds));
     const algbwMBps = bytes / seconds / 1e6;
     const record: BenchRecord = {
       workers: n,
@@ -138,7 +152,9 @@ async function measureRing(
       seconds,
       algbwMBps,
       busbwMBps: (algbwMBps * 2 * (n - 1)) / n,
-      tcpMBps,
+      tcpMBps: tcp.mbps,
+      cpuMsPerMB: (cpuSeconds * 1000) / (bytes / 1e6),
+      tcpCpuMsPerMB: tcp.cpuMsPerMB,
       connectionsPerPeer,
       chunkBytes,
       label: size.label,
@@ -157,15 +173,26 @@ function markdown(records: BenchRecord[], note: string): string {
     (r) =>
       `| ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
       `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
-      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} |`,
+      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} | ${r.tcpCpuMsPerMB.toFixed(2)} |`,
   );
   return [
     note,
     '',
-    '| workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s | busbw ÷ TCP |',
-    '|---|---|---|---|---|---|---|---|',
+    '| workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s | busbw ÷ TCP ' +
+      '| member CPU ms/MB | TCP CPU ms/MB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** Share of time runnable tasks waited for a CPU in the last 10 s (Linux PSI), if available. */
+function cpuPressure(): string {
+  try {
+    const match = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return match === null ? 'n/a' : `${match[1]} %`;
+  } catch {
+    return 'n/a';
+  }
 }
 
 async function main(): Promise<void> {
@@ -175,16 +202,20 @@ async function main(): Promise<void> {
       : { label: `${s} MiB`, elements: (Number(s) * MiB) / 4 },
   );
   const loadBefore = loadavg()[0];
-  const tcpMBps = await measureTcp();
-  process.stdout.write(`raw TCP one-way on loopback: ${tcpMBps.toFixed(0)} MB/s\n`);
+  const pressureBefore = cpuPressure();
+  const tcp = await measureTcp();
+  process.stdout.write(
+    `raw TCP one-way on loopback: ${tcp.mbps.toFixed(0)} MB/s, ${tcp.cpuMsPerMB.toFixed(2)} CPU ms/MB\n`,
+  );
   const records: BenchRecord[] = [];
   for (const n of list(process.env.BENCH_WORKERS, '2,3,4').map(Number)) {
-    records.push(...(await measureRing(n, sizes, tcpMBps)));
+    records.push(...(await measureRing(n, sizes, tcp)));
   }
   const note =
     `Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} cores ` +
     `(load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after; ` +
-    `other work shares the cores), ${records[0]?.connectionsPerPeer ?? 1} connection(s) per peer, ` +
+    `CPU pressure ${pressureBefore} before, ${cpuPressure()} after: the share of time runnable ` +
+    `tasks waited for a core), ${records[0]?.connectionsPerPeer ?? 1} connection(s) per peer, ` +
     `${((records[0]?.chunkBytes ?? MiB) / MiB).toFixed(2)} MiB chunks.`;
   const table = markdown(records, note);
   process.stdout.write(`\n${table}\n`);

@@ -21,10 +21,10 @@ export type WorkerCommand =
 export type WorkerReply =
   | { type: 'listening'; port: number }
   | { type: 'joined' }
-  | { type: 'timed'; seconds: number[]; check: number }
+  | { type: 'timed'; seconds: number[]; cpuSeconds: number[]; check: number }
   | { type: 'tcp-listening'; port: number }
-  | { type: 'tcp-received'; bytes: number; seconds: number }
-  | { type: 'tcp-sent' }
+  | { type: 'tcp-received'; bytes: number; seconds: number; cpuSeconds: number }
+  | { type: 'tcp-sent'; cpuSeconds: number }
   | { type: 'failed'; message: string };
 
 const reply = (message: WorkerReply): void => {
@@ -34,6 +34,12 @@ const reply = (message: WorkerReply): void => {
 let server: CollectiveServer | undefined;
 let member: { transport: GrpcTransport; chunkBytes: number } | undefined;
 let step = 0;
+
+/** CPU time (user + system) this process used since `start`: unlike wall time, load-independent. */
+const cpuSecondsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 
 async function timeAllReduce(
   joined: { transport: GrpcTransport; chunkBytes: number },
@@ -47,23 +53,32 @@ async function timeAllReduce(
   const data = new Float32Array(command.elements).fill(1);
   const barrier = new Float32Array(1);
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   for (let i = 0; i <= command.iterations; i++) {
     await members.allReduce(step++, barrier);
     data.fill(1);
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     await members.allReduce(step++, data);
     // The first round opens connections and warms up the JIT: not timed.
-    if (i > 0) seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+    if (i > 0) {
+      seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+      cpuSeconds.push(cpuSecondsSince(cpu));
+    }
   }
-  reply({ type: 'timed', seconds, check: data[data.length - 1] ?? 0 });
+  reply({ type: 'timed', seconds, cpuSeconds, check: data[data.length - 1] ?? 0 });
 }
 
 function tcpSink(): void {
   const sink = createServer((socket) => {
     let bytes = 0;
     let first = 0n;
+    let cpu = process.cpuUsage();
     socket.on('data', (chunk: Buffer) => {
-      if (bytes === 0) first = process.hrtime.bigint();
+      if (bytes === 0) {
+        first = process.hrtime.bigint();
+        cpu = process.cpuUsage();
+      }
       bytes += chunk.length;
     });
     socket.on('end', () => {
@@ -71,6 +86,7 @@ function tcpSink(): void {
         type: 'tcp-received',
         bytes,
         seconds: Number(process.hrtime.bigint() - first) / 1e9,
+        cpuSeconds: cpuSecondsSince(cpu),
       });
       sink.close();
     });
@@ -86,6 +102,7 @@ function tcpSink(): void {
 
 function tcpSource(port: number, bytes: number): void {
   const block = Buffer.alloc(1 << 20, 7);
+  const cpu = process.cpuUsage();
   const socket = createConnection({ port, host: '127.0.0.1' }, () => {
     let left = bytes;
     const pump = (): void => {
@@ -97,7 +114,7 @@ function tcpSource(port: number, bytes: number): void {
         }
       }
       socket.end(() => {
-        reply({ type: 'tcp-sent' });
+        reply({ type: 'tcp-sent', cpuSeconds: cpuSecondsSince(cpu) });
       });
     };
     pump();

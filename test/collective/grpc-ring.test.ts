@@ -34,7 +34,12 @@ afterEach(async () => {
 async function grpcRing(
   n: number,
   mode: ReduceMode,
-  options: { members?: Member[]; floorMs?: number; tls?: (rank: number) => TlsPaths } = {},
+  options: {
+    members?: Member[];
+    floorMs?: number;
+    tls?: (rank: number) => TlsPaths;
+    connectionsPerPeer?: number;
+  } = {},
 ): Promise<RingCollective[]> {
   servers = await Promise.all(
     Array.from({ length: n }, (_, r) => CollectiveServer.start('127.0.0.1:0', options.tls?.(r))),
@@ -50,6 +55,7 @@ async function grpcRing(
         peers,
         identity: { job: m.job ?? 'job', generation: m.generation ?? 1, token: m.token ?? 'tok' },
         ...(tls === undefined ? {} : { tls }),
+        connectionsPerPeer: options.connectionsPerPeer ?? 1,
       }),
       {
         mode,
@@ -106,6 +112,21 @@ describe('ring all-reduce over gRPC in one process', () => {
       rings = [];
       servers = [];
     }
+  });
+
+  it('spreads chunks over several connections per peer', async () => {
+    const members = await grpcRing(3, 'fast', { connectionsPerPeer: 3 });
+    const inputs = members.map((_, r) => fixtureInput(200_003, r));
+    const data = inputs.map((x) => Float32Array.from(x));
+    await Promise.all(members.map((m, r) => m.allReduce(0, data[r])));
+    let worst = -Infinity;
+    for (let i = 0; i < data[0].length; i++) {
+      const exact = inputs[0][i] + inputs[1][i] + inputs[2][i];
+      const magnitude = Math.abs(inputs[0][i]) + Math.abs(inputs[1][i]) + Math.abs(inputs[2][i]);
+      worst = Math.max(worst, Math.abs(data[0][i] - exact) - 3 * 2 ** -23 * magnitude);
+    }
+    expect(worst).toBeLessThanOrEqual(0);
+    expect(sha256(data[0])).toBe(sha256(data[2]));
   });
 
   it('broadcasts 32 MiB from rank 2 of 4', async () => {
