@@ -1,7 +1,17 @@
 /**
+ * Rows are visited in tiles of about 16 KiB, channel by channel within a tile: each accumulator
+ * stays in a register (3× faster in V8 than per-element accumulator arrays) while the tile stays in
+ * L1 (3× faster than channel-outer passes over a whole 19 MB activation of A0).
+ */
+const TILE_FLOATS = 4096;
+
+function tileSize(channels: number): number {
+  return Math.max(channels, Math.floor(TILE_FLOATS / channels) * channels);
+}
+
+/**
  * BatchNorm over NHWC data with batch statistics, as PyTorch's training mode computes it: per
- * channel over N·H·W values, biased variance in the normalization. Channel-outer loops keep each
- * accumulator in a float64 register (3× faster in V8 than per-channel accumulator arrays).
+ * channel over N·H·W values, biased variance in the normalization, float64 accumulation.
  */
 export function batchNormForward(
   x: Float32Array,
@@ -15,21 +25,46 @@ export function batchNormForward(
   const c = gamma.length;
   const n = x.length;
   const rows = n / c;
-  for (let k = 0; k < c; k++) {
-    let sum = 0;
-    for (let o = k; o < n; o += c) sum += x[o];
-    const mu = sum / rows;
-    let sq = 0;
-    for (let o = k; o < n; o += c) {
-      const d = x[o] - mu;
-      sq += d * d;
+  const tile = tileSize(c);
+  const acc = new Float64Array(c);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t1 = Math.min(n, t0 + tile);
+    for (let k = 0; k < c; k++) {
+      let sum = 0;
+      for (let o = t0 + k; o < t1; o += c) sum += x[o];
+      acc[k] += sum;
     }
-    const v = sq / rows;
-    mean[k] = mu;
+  }
+  const mu = acc.map((sum) => sum / rows);
+  acc.fill(0);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t1 = Math.min(n, t0 + tile);
+    for (let k = 0; k < c; k++) {
+      const m = mu[k];
+      let sq = 0;
+      for (let o = t0 + k; o < t1; o += c) {
+        const d = x[o] - m;
+        sq += d * d;
+      }
+      acc[k] += sq;
+    }
+  }
+  const scale = new Float64Array(c);
+  const shift = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    const v = acc[k] / rows;
+    mean[k] = mu[k];
     variance[k] = v;
-    const scale = gamma[k] / Math.sqrt(v + eps);
-    const shift = beta[k] - mu * scale;
-    for (let o = k; o < n; o += c) y[o] = x[o] * scale + shift;
+    scale[k] = gamma[k] / Math.sqrt(v + eps);
+    shift[k] = beta[k] - mu[k] * scale[k];
+  }
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t1 = Math.min(n, t0 + tile);
+    for (let k = 0; k < c; k++) {
+      const a = scale[k];
+      const b = shift[k];
+      for (let o = t0 + k; o < t1; o += c) y[o] = x[o] * a + b;
+    }
   }
 }
 
@@ -51,34 +86,62 @@ export function batchNormBackward(
   const c = gamma.length;
   const n = x.length;
   const rows = n / c;
-  for (let k = 0; k < c; k++) {
-    const mu = mean[k];
-    let sumDy = 0;
-    let sumDyXc = 0;
-    for (let o = k; o < n; o += c) {
-      const g = dy[o];
-      sumDy += g;
-      sumDyXc += g * (x[o] - mu);
+  const tile = tileSize(c);
+  const sumDy = new Float64Array(c);
+  const sumDyXc = new Float64Array(c);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t1 = Math.min(n, t0 + tile);
+    for (let k = 0; k < c; k++) {
+      const mu = mean[k];
+      let s = 0;
+      let sx = 0;
+      for (let o = t0 + k; o < t1; o += c) {
+        const g = dy[o];
+        s += g;
+        sx += g * (x[o] - mu);
+      }
+      sumDy[k] += s;
+      sumDyXc[k] += sx;
     }
+  }
+  // dx = a·dy − b·x + bias per channel, the formula above expanded so one pass computes it.
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  const bias = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
     const invStd = 1 / Math.sqrt(variance[k] + eps);
-    const a = gamma[k] * invStd;
-    const b = (a * invStd * invStd * sumDyXc) / rows;
-    const bias = b * mu - (a * sumDy) / rows;
-    dbeta[k] = sumDy;
-    dgamma[k] = sumDyXc * invStd;
-    for (let o = k; o < n; o += c) dx[o] = a * dy[o] - b * x[o] + bias;
+    a[k] = gamma[k] * invStd;
+    b[k] = (a[k] * invStd * invStd * sumDyXc[k]) / rows;
+    bias[k] = b[k] * mean[k] - (a[k] * sumDy[k]) / rows;
+    dbeta[k] = sumDy[k];
+    dgamma[k] = sumDyXc[k] * invStd;
+  }
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t1 = Math.min(n, t0 + tile);
+    for (let k = 0; k < c; k++) {
+      const ak = a[k];
+      const bk = b[k];
+      const ck = bias[k];
+      for (let o = t0 + k; o < t1; o += c) dx[o] = ak * dy[o] - bk * x[o] + ck;
+    }
   }
 }
 
-/** y = max(0, Σ inputs), the merge at the end of a RepVGG block. */
+/** y = max(0, Σ inputs) in one pass, the merge at the end of a RepVGG block (2 or 3 branches). */
 export function addRelu(inputs: readonly Float32Array[], y: Float32Array): void {
-  if (inputs.length === 0) throw new Error('addRelu needs at least one input');
-  const [first, ...rest] = inputs as [Float32Array, ...Float32Array[]];
-  y.set(first);
-  for (const t of rest) {
-    for (let i = 0; i < y.length; i++) y[i] = y[i] + t[i];
+  if (inputs.length < 2 || inputs.length > 3) throw new Error('addRelu takes 2 or 3 inputs');
+  const [a, b, c] = inputs as [Float32Array, Float32Array, Float32Array | undefined];
+  if (c === undefined) {
+    for (let i = 0; i < y.length; i++) {
+      const s = a[i] + b[i];
+      y[i] = s > 0 ? s : 0;
+    }
+    return;
   }
-  for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
+  for (let i = 0; i < y.length; i++) {
+    const s = a[i] + b[i] + c[i];
+    y[i] = s > 0 ? s : 0;
+  }
 }
 
 /** dx = dy where the ReLU output is positive, else 0. */
