@@ -300,7 +300,7 @@ async function train(opts: TrainOptions, backend: string | undefined): Promise<v
       },
     });
     await publishBundle(staging, out, {
-      split: result.source.val === undefined ? null : 'val',
+      split: result.source.val === undefined ? null : result.source.kind === 'idx' ? 'test' : 'val',
       top1: last?.val?.top1 ?? null,
       top5: last?.val?.top5 ?? null,
       loss: last?.val?.loss ?? null,
