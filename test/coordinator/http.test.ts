@@ -137,6 +137,29 @@ describe('POST /v1/jobs', () => {
     }
   });
 
+  it('refuses an initialCheckpoint outside the artifact store and fails one that is missing', async () => {
+    const bad = await request(h.url())
+      .post('/v1/jobs')
+      .set(auth)
+      .send(spec({ initialCheckpoint: '../etc' }))
+      .expect(400);
+    expect(body(errorBodySchema, bad).issues.map((i) => i.path)).toEqual(['initialCheckpoint']);
+    const res = await request(h.url())
+      .post('/v1/jobs')
+      .set(auth)
+      .send(spec({ initialCheckpoint: 'jobs/none/final-checkpoint' }))
+      .expect(201);
+    const id = body(jobRecordSchema, res).id;
+    await until(
+      async () =>
+        body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth)).state ===
+        'failed',
+      'failure',
+    );
+    const view = body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth));
+    expect(view.reason).toMatch(/initialCheckpoint jobs\/none\/final-checkpoint is not/);
+  });
+
   it('fails a job whose dataset is missing or wrong, with the reason', async () => {
     mkdirSync(join(h.dataRoot, 'empty'));
     writeFileSync(join(h.dataRoot, 'empty', 'README'), 'nothing');

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Regenerates the committed TypeScript types of the .proto files (flags = PROTO_LOADER_OPTIONS).
+# Regenerates the committed TypeScript types of rendezvous.proto (flags = PROTO_LOADER_OPTIONS).
 set -e
 cd "$(dirname "$0")/.."
 npx proto-loader-gen-types --longs=Number --enums=String --defaults --oneofs --includeComments \
-  --grpcLib=@grpc/grpc-js --outDir=src/generated proto/*.proto
+  --grpcLib=@grpc/grpc-js --outDir=src/generated proto/rendezvous.proto
 npx prettier --write src/generated

@@ -3,6 +3,7 @@ import { TERMINAL_STATES, type JobRecord } from '@repvgg/contracts';
 import { jobArchitecture } from '../finalizer/job-architecture';
 import { stepsPerEpoch } from '../planner/epoch-plan';
 import { TrainingService } from '../planner/training.service';
+import { ArtifactRepository } from '../repositories/artifact.repository';
 import { DatasetRepository } from '../repositories/dataset.repository';
 import { JobService } from './job.service';
 
@@ -17,6 +18,7 @@ export class LifecycleService {
   constructor(
     private readonly jobs: JobService,
     private readonly datasets: DatasetRepository,
+    private readonly artifacts: ArtifactRepository,
     private readonly training: TrainingService,
   ) {
     jobs.transitions$.subscribe(({ record, transition }) => {
@@ -58,6 +60,14 @@ export class LifecycleService {
     }
     let prepared: JobRecord | null;
     try {
+      const initial = record.spec.initialCheckpoint;
+      if (initial !== undefined) {
+        await this.artifacts.storeDir(initial).catch(() => {
+          throw new Error(
+            `initialCheckpoint ${initial} is not a checkpoint folder in the artifact store: list artifacts to find one`,
+          );
+        });
+      }
       const dataset = await this.datasets.inspect(record.spec.dataset);
       jobArchitecture(record.spec.architecture, dataset.classes.length);
       const steps = stepsPerEpoch(dataset.trainSamples, record.spec.globalBatch);

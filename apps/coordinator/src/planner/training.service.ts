@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   TERMINAL_STATES,
@@ -62,6 +63,11 @@ export class TrainingService implements RendezvousHandler {
 
   /** A job entering (or, after a restart, still in) running: plan its current epoch and admit it. */
   async begin(record: JobRecord): Promise<void> {
+    const artifactDir = await this.artifacts.jobDir(record.id);
+    const initial = record.spec.initialCheckpoint;
+    let checkpoint = '';
+    if (record.latestCheckpoint !== null) checkpoint = join(artifactDir, record.latestCheckpoint);
+    else if (initial !== undefined) checkpoint = join(this.artifacts.root, initial);
     // Admit before planning: a shard may start the moment its flow exists, and hands its work to
     // the job's rendezvous entry.
     this.rendezvous.addJob({
@@ -72,9 +78,9 @@ export class TrainingService implements RendezvousHandler {
       max: record.spec.workers.max,
       virtualReplicas: record.spec.virtualReplicas,
       specJson: JSON.stringify(record.spec),
-      artifactDir: await this.artifacts.jobDir(record.id),
+      artifactDir,
       generation: record.generation,
-      checkpoint: record.latestCheckpoint ?? record.spec.initialCheckpoint ?? '',
+      checkpoint,
     });
     await this.plan(record, record.progress.epoch);
   }
@@ -124,6 +130,9 @@ export class TrainingService implements RendezvousHandler {
       };
     });
     if (!seen.fresh || updated?.state !== 'running') return;
+    if (r.checkpoint !== '') {
+      this.rendezvous.setCheckpoint(jobId, join(await this.artifacts.jobDir(jobId), r.checkpoint));
+    }
     await this.jobs.recordStep(jobId, metrics);
     await this.events.publish(jobId, { type: 'step', jobId, metrics });
     this.metrics.observeStep(jobId, metrics);
@@ -206,7 +215,11 @@ export class TrainingService implements RendezvousHandler {
       this.rendezvous.setWork(data.jobId, { kind: 'validate', epoch: data.epoch });
     });
     this.epochWaits.delete(data.jobId);
-    this.rendezvous.setWork(data.jobId, null, report?.checkpoint);
+    this.rendezvous.setWork(data.jobId, null);
+    if (report !== null && report.checkpoint !== '') {
+      const dir = await this.artifacts.jobDir(data.jobId);
+      this.rendezvous.setCheckpoint(data.jobId, join(dir, report.checkpoint));
+    }
     if (report === null) return;
     const at = new Date().toISOString();
     const result = {

@@ -23,6 +23,6 @@ export interface RendezvousJob {
   readonly artifactDir: string;
   /** The last generation number used (persisted on the job, so numbers grow across restarts). */
   generation: number;
-  /** Artifact name to start from when no member holds the state. */
+  /** Absolute checkpoint folder to start from when no member holds the state; empty: none. */
   checkpoint: string;
 }

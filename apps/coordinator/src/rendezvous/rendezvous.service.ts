@@ -184,13 +184,18 @@ export class RendezvousService {
   }
 
   /** Sets the job's current work (a boundary: a pending membership change applies now). */
-  setWork(jobId: string, work: JobWork | null, checkpoint?: string): void {
+  setWork(jobId: string, work: JobWork | null): void {
     const entry = this.jobs.get(jobId);
     if (entry === undefined) return;
     entry.work = work;
-    if (checkpoint !== undefined) entry.job.checkpoint = checkpoint;
     if (entry.pending !== null) this.reconcile(entry.pending, new Set([jobId]));
     this.broadcast(entry);
+  }
+
+  /** The checkpoint later generations start from when none of their members holds the state. */
+  setCheckpoint(jobId: string, path: string): void {
+    const entry = this.jobs.get(jobId);
+    if (entry !== undefined) entry.job.checkpoint = path;
   }
 
   generationOf(jobId: string): Generation | null {

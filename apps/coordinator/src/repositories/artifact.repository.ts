@@ -64,8 +64,17 @@ export class ArtifactRepository {
 
   /** A folder inside the job's folder (a checkpoint), refusing names that escape it. */
   async resolveDir(jobId: string, name: string): Promise<string> {
+    return this.folderIn(await this.jobDir(jobId), name);
+  }
+
+  /** A folder anywhere in the store (a job's initialCheckpoint), refusing names that escape it. */
+  storeDir(name: string): Promise<string> {
+    return this.folderIn(this.root, name);
+  }
+
+  private async folderIn(base: string, name: string): Promise<string> {
     if (!isValidArtifactName(name)) throw new InvalidArtifactNameError(name);
-    const dir = await realpath(await this.jobDir(jobId));
+    const dir = await realpath(base);
     let real: string;
     try {
       real = await realpath(join(dir, name));

@@ -92,8 +92,14 @@ export const jobSpecSchema = z
     /** Checkpoint every N shards (and always at each epoch end). */
     checkpointEvery: z.number().int().min(1).default(10),
     priority: z.number().int().min(-100).max(100).default(0),
-    /** Artifact path of an official-layout training checkpoint to start from. */
-    initialCheckpoint: z.string().min(1).optional(),
+    /** Checkpoint folder to start from, relative to the coordinator's REPVGG_ARTIFACTS. */
+    initialCheckpoint: z
+      .string()
+      .regex(
+        /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+        'must be a folder under the artifact store, e.g. jobs/<id>/final-checkpoint',
+      )
+      .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -39,7 +39,8 @@ export interface Assignment {
    */
   artifactDir?: string;
   /**
-   * Artifact name of the checkpoint to start from when no live member has the state; empty: none.
+   * Absolute path of the checkpoint folder to start from when no live member has the state (the
+   * latest one reported, else the job's initialCheckpoint); empty: none (initialize from the seed).
    */
   checkpoint?: string;
   shard?: _repvgg_rendezvous_v1_ShardWork | null;
@@ -72,7 +73,8 @@ export interface Assignment__Output {
    */
   artifactDir: string;
   /**
-   * Artifact name of the checkpoint to start from when no live member has the state; empty: none.
+   * Absolute path of the checkpoint folder to start from when no live member has the state (the
+   * latest one reported, else the job's initialCheckpoint); empty: none (initialize from the seed).
    */
   checkpoint: string;
   shard?: _repvgg_rendezvous_v1_ShardWork__Output | null;

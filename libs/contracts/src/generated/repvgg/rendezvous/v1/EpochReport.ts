@@ -12,7 +12,7 @@ export interface EpochReport {
   top5?: number | string;
   imagesPerSecond?: number | string;
   /**
-   * The end-of-epoch checkpoint's artifact name.
+   * The end-of-epoch checkpoint folder, relative to artifact_dir.
    */
   checkpoint?: string;
 }
@@ -27,7 +27,7 @@ export interface EpochReport__Output {
   top5: number;
   imagesPerSecond: number;
   /**
-   * The end-of-epoch checkpoint's artifact name.
+   * The end-of-epoch checkpoint folder, relative to artifact_dir.
    */
   checkpoint: string;
 }

@@ -14,7 +14,7 @@ export interface StepReport {
   seconds?: number | string;
   allreduceSeconds?: number | string;
   /**
-   * Artifact name of a checkpoint written after this step; empty: none.
+   * Checkpoint folder written after this step, relative to artifact_dir; empty: none.
    */
   checkpoint?: string;
 }
@@ -31,7 +31,7 @@ export interface StepReport__Output {
   seconds: number;
   allreduceSeconds: number;
   /**
-   * Artifact name of a checkpoint written after this step; empty: none.
+   * Checkpoint folder written after this step, relative to artifact_dir; empty: none.
    */
   checkpoint: string;
 }
