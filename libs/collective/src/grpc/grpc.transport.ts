@@ -16,6 +16,8 @@ import {
   type PeerTransport,
 } from '../peer-transport';
 import { encodeChunk, type MembershipMessage } from './collective.messages';
+import { checkChunk } from './chunk-refusal';
+import { OutboundPeer } from './outbound-peer';
 import {
   CHANNEL_OPTIONS,
   COLLECTIVE_SERVICE,
@@ -38,15 +40,6 @@ export interface GrpcTransportOptions {
   tls?: TlsPaths;
   /** Parallel HTTP/2 connections per peer; chunks are spread over them round-robin. */
   connectionsPerPeer?: number;
-}
-
-/** Outbound side towards one peer: the peer's Pull streams into which we write its chunks. */
-interface Outbound {
-  streams: PullStream[];
-  next: number;
-  waiters: (() => void)[];
-  /** Serializes writes per stream so `write()` backpressure is honoured in order. */
-  tails: Promise<void>[];
 }
 
 /** Inbound side from one peer: our Pull calls on its server. */
@@ -77,7 +70,7 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
   private readonly token: Buffer;
   private readonly mailbox = new Mailbox();
   private readonly clients = new Map<number, grpc.Client[]>();
-  private readonly outbound = new Map<number, Outbound>();
+  private readonly outbound = new Map<number, OutboundPeer>();
   private readonly inbound = new Map<number, Inbound>();
   private readonly connections: number;
   private closed = false;
@@ -93,7 +86,7 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
     this.connections = Math.max(1, options.connectionsPerPeer ?? 1);
     options.server.attach(this);
     // Senders can only write once the receiver has pulled, so every inbound stream opens up front.
-    for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.inboundFrom(r);
+    for (let r = 0; r < this.worldSize; r++) if (r !== this.rank) this.openInbound(r);
   }
 
   tokenMatches(token: string): boolean {
@@ -112,17 +105,15 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
       ...address,
       payload,
     });
-    const out = this.outboundTo(to);
-    const lane = out.next++ % this.connections;
-    const result = (out.tails[lane] ?? Promise.resolve()).then(() =>
-      this.write(to, out, lane, encoded, timeoutMs),
-    );
-    out.tails[lane] = result.catch(() => undefined);
-    return result;
+    const probeMs = probeBudget(timeoutMs);
+    return this.outboundTo(to)
+      .write(encoded, timeoutMs - probeMs)
+      .then(async (outcome) => {
+        if (outcome === 'timeout') throw await this.diagnose(to, timeoutMs, probeMs);
+      });
   }
 
   receive(from: number, address: ChunkAddress, timeoutMs: number): Promise<Uint8Array> {
-    this.inboundFrom(from);
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const probeMs = probeBudget(timeoutMs);
     return this.mailbox.take(addressKey(from, address), timeoutMs - probeMs, () =>
@@ -130,23 +121,20 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.options.server.detach(this);
     this.mailbox.close();
-    for (const out of this.outbound.values()) {
-      for (const wake of out.waiters.splice(0)) wake();
-      for (const stream of out.streams) stream.end();
-    }
+    for (const out of this.outbound.values()) out.end();
     for (const inbound of this.inbound.values()) for (const call of inbound.calls) call.cancel();
     for (const group of this.clients.values()) for (const client of group) client.close();
-    await Promise.resolve();
+    return Promise.resolve();
   }
 
   acceptPull(fromRank: number, stream: PullStream): void {
     const out = this.outboundTo(fromRank);
-    if (this.closed || out.streams.length >= this.connections) {
+    if (this.closed || out.full) {
       stream.emit('error', {
         code: grpc.status.ALREADY_EXISTS,
         details: `rank ${fromRank} already pulls from rank ${this.rank}`,
@@ -158,82 +146,20 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
     };
     stream.on('cancelled', lost('stream cancelled'));
     stream.on('error', lost('stream error'));
-    out.streams.push(stream);
-    for (const wake of out.waiters.splice(0)) wake();
+    out.attach(stream);
   }
 
-  private outboundTo(rank: number): Outbound {
+  private outboundTo(rank: number): OutboundPeer {
     let out = this.outbound.get(rank);
     if (out === undefined) {
-      out = { streams: [], next: 0, waiters: [], tails: [] };
+      out = new OutboundPeer(this.connections, () => this.broken());
       this.outbound.set(rank, out);
     }
     return out;
   }
 
-  /** Waits for room on one of the peer's streams, then writes; resolves after `drain` if needed. */
-  private async write(
-    to: number,
-    out: Outbound,
-    lane: number,
-    encoded: Buffer,
-    timeoutMs: number,
-  ): Promise<void> {
-    const probeMs = probeBudget(timeoutMs);
-    const started = Date.now();
-    const remaining = (): number => timeoutMs - probeMs - (Date.now() - started);
-    while (this.broken() === undefined && out.streams.length <= lane) {
-      if (!(await this.wait(out, remaining()))) throw await this.diagnose(to, timeoutMs, probeMs);
-    }
-    const broken = this.broken();
-    if (broken !== undefined) throw broken;
-    const stream = out.streams[lane];
-    if (stream.write(encoded)) return;
-    const drained = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        done(false);
-      }, remaining());
-      const done = (ok: boolean): void => {
-        clearTimeout(timer);
-        stream.off('drain', onDrain);
-        out.waiters = out.waiters.filter((w) => w !== onFail);
-        resolve(ok);
-      };
-      const onDrain = (): void => {
-        done(true);
-      };
-      const onFail = (): void => {
-        done(true);
-      };
-      stream.on('drain', onDrain);
-      out.waiters.push(onFail);
-    });
-    const brokenMeanwhile = this.broken();
-    if (brokenMeanwhile !== undefined) throw brokenMeanwhile;
-    if (!drained) throw await this.diagnose(to, timeoutMs, probeMs);
-  }
-
   private broken(): CollectiveError | undefined {
     return this.failure ?? (this.closed ? new TransportClosedError() : undefined);
-  }
-
-  /** Resolves true when the outbound state changed, false on timeout. */
-  private wait(out: Outbound, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (ms <= 0) {
-        resolve(false);
-        return;
-      }
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        out.waiters = out.waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, ms);
-      out.waiters.push(wake);
-    });
   }
 
   private clientsFor(rank: number): grpc.Client[] {
@@ -278,17 +204,10 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
     };
   }
 
-  private inboundFrom(from: number): Inbound {
-    let inbound = this.inbound.get(from);
-    if (inbound === undefined) {
-      inbound = { calls: [] };
-      this.inbound.set(from, inbound);
-      const state = inbound;
-      this.clientsFor(from).forEach((client) => {
-        this.openPull(from, client, state);
-      });
-    }
-    return inbound;
+  private openInbound(from: number): void {
+    const inbound: Inbound = { calls: [] };
+    this.inbound.set(from, inbound);
+    for (const client of this.clientsFor(from)) this.openPull(from, client, inbound);
   }
 
   /** Opens one Pull stream; retries while the peer is not up or not yet in this generation. */
@@ -335,33 +254,25 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
     chunk: DecodedChunk,
     call: grpc.ClientReadableStream<DecodedChunk>,
   ): void {
-    const reason =
-      chunk.job !== this.job
-        ? `job "${chunk.job}" instead of "${this.job}"`
-        : chunk.generation !== this.generation
-          ? `generation ${chunk.generation} instead of ${this.generation}`
-          : !this.tokenMatches(chunk.token)
-            ? 'bad generation token'
-            : chunk.fromRank !== from
-              ? `sender claims rank ${chunk.fromRank}`
-              : chunk.phase === undefined
-                ? 'unknown phase'
-                : undefined;
-    if (reason !== undefined || chunk.phase === undefined) {
+    const verdict = checkChunk(chunk, {
+      job: this.job,
+      generation: this.generation,
+      rank: from,
+      tokenMatches: (token) => this.tokenMatches(token),
+    });
+    if ('refused' in verdict) {
       call.cancel();
-      this.fail(new MessageRefusedError([from], reason ?? 'unknown phase'));
+      this.fail(new MessageRefusedError([from], verdict.refused));
       return;
     }
-    this.mailbox.deliver(addressKey(from, { ...chunk, phase: chunk.phase }), chunk.payload);
+    this.mailbox.deliver(addressKey(from, { ...chunk, phase: verdict.phase }), chunk.payload);
   }
 
   private fail(error: CollectiveError): void {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.mailbox.close(error);
-    for (const out of this.outbound.values()) {
-      for (const wake of out.waiters.splice(0)) wake();
-    }
+    for (const out of this.outbound.values()) out.wakeAll();
   }
 
   /**
