@@ -13,7 +13,10 @@ import { jobArchitecture } from './job-architecture';
 
 let base: string;
 let artifacts: ArtifactRepository;
-const tiny = { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] } as const;
+const tiny = {
+  numBlocks: [1, 1, 1, 1] as [number, number, number, number],
+  widthMultiplier: [0.125, 0.125, 0.125, 0.125] as [number, number, number, number],
+};
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'finalizer-'));
