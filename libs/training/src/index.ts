@@ -11,6 +11,7 @@ export * from './step/compute-gradients';
 export * from './step/upload-params';
 export * from './step/train-state';
 export * from './step/apply-gradients';
+export * from './step/step.error';
 export * from './checkpoint/checkpoint-meta';
 export * from './checkpoint/checkpoint.error';
 export * from './checkpoint/checkpoint.store';

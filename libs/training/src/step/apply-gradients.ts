@@ -1,5 +1,6 @@
 import { clipGradNorm } from '../optim/clip-grad-norm';
 import type { GradientPacket } from './gradient-packet';
+import { MissingBatchStatsError } from './step.error';
 import type { TrainState } from './train-state';
 
 export interface ApplyOptions {
@@ -31,7 +32,7 @@ export function applyGradients(
     const mean = packet.bnMean.get(prefix);
     const variance = packet.bnVar.get(prefix);
     if (mean === undefined || variance === undefined) {
-      throw new Error(`the step produced no batch statistics for BatchNorm ${prefix}`);
+      throw new MissingBatchStatsError(prefix);
     }
     for (let i = 0; i < r.mean.length; i++) {
       r.mean[i] = (1 - m) * r.mean[i] + m * mean[i] * inv;

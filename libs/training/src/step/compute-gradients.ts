@@ -2,6 +2,7 @@ import { tf } from '@repvgg/core/compute/tf';
 import { crossEntropySum } from './cross-entropy.loss';
 import { addPacket, emptyPacket, type GradientPacket } from './gradient-packet';
 import type { BnBatchStats, ReplicaBatch, ReplicaModel } from './replica-model';
+import { BatchTooSmallError, NoGradientError } from './step.error';
 
 export interface StepGeometry {
   /** Samples in the whole step across every replica of every worker. */
@@ -79,23 +80,5 @@ export function computeReplicaGradients(
     return packet;
   } finally {
     tf.dispose([value, ...Object.values(grads), ...kept]);
-  }
-}
-
-export class BatchTooSmallError extends Error {
-  constructor(key: string, count: number) {
-    super(
-      `BatchNorm ${key} sees ${count} value(s) per channel in a micro-batch: use a larger batch per replica (batch / replicas)`,
-    );
-    this.name = 'BatchTooSmallError';
-  }
-}
-
-export class NoGradientError extends Error {
-  constructor(key: string) {
-    super(
-      `no gradient reached ${key}: the model's forward pass must use every trainable variable it lists`,
-    );
-    this.name = 'NoGradientError';
   }
 }

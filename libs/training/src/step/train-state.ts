@@ -1,6 +1,7 @@
 import { type HostTensor, type StateDict } from '@repvgg/core';
 import { SgdOptimizer, type SgdConfig } from '../optim/sgd.optimizer';
 import type { ReplicaModel } from './replica-model';
+import { RunningStatsError } from './step.error';
 import { uploadParams } from './upload-params';
 
 export interface RunningStats {
@@ -73,7 +74,7 @@ export class TrainState {
 
 function floatOf(sd: StateDict, key: string): Float32Array {
   const t = sd.get(key);
-  if (t?.dtype !== 'float32') throw new Error(`state dict has no float32 ${key}`);
+  if (t?.dtype !== 'float32') throw new RunningStatsError(key);
   return t.data;
 }
 

@@ -1,5 +1,6 @@
 import { tf } from '@repvgg/core/compute/tf';
 import type { ReplicaModel } from './replica-model';
+import { MissingParameterError } from './step.error';
 
 /** Writes host weights into a model's variables. */
 export function uploadParams(model: ReplicaModel, params: ReadonlyMap<string, Float32Array>): void {
@@ -9,14 +10,5 @@ export function uploadParams(model: ReplicaModel, params: ReadonlyMap<string, Fl
     tf.tidy(() => {
       v.assign(tf.tensor(data, v.shape, 'float32'));
     });
-  }
-}
-
-export class MissingParameterError extends Error {
-  constructor(key: string) {
-    super(
-      `the weights sent to a replica lack ${key}: every replica must train the same architecture`,
-    );
-    this.name = 'MissingParameterError';
   }
 }
