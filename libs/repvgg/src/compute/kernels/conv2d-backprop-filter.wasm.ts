@@ -102,7 +102,12 @@ function conv2dBackpropFilter(
     }
   }
   backend.disposeData(dy2d.dataId);
-  if (total === undefined) throw new UnsupportedConvError('an empty batch');
+  if (total === undefined) {
+    // An empty batch contributes nothing to the filter gradient.
+    const zeros = backend.makeOutput([...attrs.filterShape], 'float32');
+    (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
+    return zeros;
+  }
   return { dataId: total.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
 }
 
