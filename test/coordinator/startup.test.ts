@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, startCoordinator } from '../../apps/coordinator/src';
+import { startHarness, TOKEN, until, writeIdxDataset } from './coordinator.harness';
 
 const base = mkdtempSync(join(tmpdir(), 'startup-'));
 const env = {
@@ -26,4 +27,34 @@ describe('startCoordinator', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(message);
   });
+});
+
+describe('shutdown', () => {
+  it('ends open event streams instead of waiting for their clients', async () => {
+    const h = await startHarness();
+    writeIdxDataset(join(h.dataRoot, 'tiny'), 16);
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    const res = await fetch(`${h.url()}/v1/jobs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        dataset: { source: 'idx', path: join(h.dataRoot, 'tiny') },
+        globalBatch: 8,
+      }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    const stream = await fetch(`${h.url()}/v1/jobs/${id}/events`, { headers });
+    const reading = stream.text();
+    // Without workers the job stays running, so only the shutdown can end this stream.
+    await until(async () => {
+      const job = (await (await fetch(`${h.url()}/v1/jobs/${id}`, { headers })).json()) as {
+        state: string;
+      };
+      return job.state === 'running';
+    }, 'the job to run');
+    const started = Date.now();
+    await h.close();
+    expect(await reading).toMatch(/event: state/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 20_000);
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { TERMINAL_STATES, type JobEvent } from '@repvgg/contracts';
 import { RedisStoreRepository, type StoredEvent } from '../repositories/redis-store.repository';
@@ -18,10 +18,15 @@ const isEnd = (e: JobEvent): boolean => e.type === 'state' && TERMINAL_STATES.ha
 
 /** Persists each job event in its Redis stream and fans it out to live SSE subscribers. */
 @Injectable()
-export class JobEventsService {
+export class JobEventsService implements OnModuleDestroy {
   private readonly live = new Subject<LiveEvent>();
 
   constructor(private readonly store: RedisStoreRepository) {}
+
+  /** Ends every open stream, so that shutting down does not wait for SSE clients to leave. */
+  onModuleDestroy(): void {
+    this.live.complete();
+  }
 
   async publish(jobId: string, event: JobEvent): Promise<void> {
     const id = await this.store.appendEvent(jobId, event);
@@ -43,10 +48,15 @@ export class JobEventsService {
         subscriber.next(e);
         if (isEnd(e.event)) subscriber.complete();
       };
-      const sub = this.live.subscribe((e) => {
-        if (e.jobId !== jobId) return;
-        if (replaying) buffered.push(e);
-        else emit(e);
+      const sub = this.live.subscribe({
+        next: (e) => {
+          if (e.jobId !== jobId) return;
+          if (replaying) buffered.push(e);
+          else emit(e);
+        },
+        complete: () => {
+          subscriber.complete();
+        },
       });
       this.store.readEvents(jobId, lastEventId).then(
         (history) => {
