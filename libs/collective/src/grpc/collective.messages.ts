@@ -54,11 +54,14 @@ const fieldSize = (f: Field): number =>
   varintSize(f.n * 8) +
   (f.kind === 'varint' ? varintSize(f.value) : varintSize(f.value.byteLength) + f.value.byteLength);
 
-function encodeFields(fields: Field[]): Buffer {
+function encodeFields(
+  fields: Field[],
+  allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+): Buffer {
   const present = fields.filter(isPresent);
   let size = 0;
   for (const f of present) size += fieldSize(f);
-  const writer = new ProtoWriter(Buffer.allocUnsafe(size));
+  const writer = new ProtoWriter(allocate(size));
   for (const f of present) {
     if (f.kind === 'varint') writer.tag(f.n, WIRE_VARINT).varint(f.value);
     else writer.tag(f.n, WIRE_LENGTH_DELIMITED).bytes(f.value);
@@ -131,8 +134,8 @@ function alignmentPadding(header: Field[], payloadBytes: number): Field[] {
   return [{ n: PADDING_FIELD, kind: 'bytes', value: new Uint8Array(filler), keepEmpty: true }];
 }
 
-/** One copy of the payload, into the message buffer; grpc-js then frames it. */
-export function encodeChunk(m: ChunkMessage): Buffer {
+/** One copy of the payload, into the message buffer (from `allocate`); grpc-js then frames it. */
+export function encodeChunk(m: ChunkMessage, allocate?: (size: number) => Buffer): Buffer {
   const header: Field[] = [
     { n: 1, kind: 'bytes', value: utf8(m.job) },
     { n: 2, kind: 'varint', value: m.generation },
@@ -143,11 +146,14 @@ export function encodeChunk(m: ChunkMessage): Buffer {
     { n: 7, kind: 'bytes', value: utf8(m.token) },
     { n: 8, kind: 'varint', value: m.fromRank },
   ];
-  return encodeFields([
-    ...header,
-    ...alignmentPadding(header, m.payload.byteLength),
-    { n: 15, kind: 'bytes', value: m.payload },
-  ]);
+  return encodeFields(
+    [
+      ...header,
+      ...alignmentPadding(header, m.payload.byteLength),
+      { n: 15, kind: 'bytes', value: m.payload },
+    ],
+    allocate,
+  );
 }
 
 /** The payload is a view into `buffer` (no copy). Unknown phases decode as undefined and are refused. */

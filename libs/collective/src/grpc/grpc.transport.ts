@@ -16,6 +16,7 @@ import {
   type PeerTransport,
 } from '../peer-transport';
 import { encodeChunk, type MembershipMessage } from './collective.messages';
+import { BufferPool } from './buffer-pool';
 import { checkChunk } from './chunk-refusal';
 import { OutboundPeer } from './outbound-peer';
 import {
@@ -69,6 +70,7 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
   readonly generation: number;
   private readonly token: Buffer;
   private readonly mailbox = new Mailbox();
+  private readonly buffers = new BufferPool(64 << 20);
   private readonly clients = new Map<number, grpc.Client[]>();
   private readonly outbound = new Map<number, OutboundPeer>();
   private readonly inbound = new Map<number, Inbound>();
@@ -97,14 +99,17 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
   send(to: number, address: ChunkAddress, payload: Uint8Array, timeoutMs: number): Promise<void> {
     if (this.closed) return Promise.reject(new TransportClosedError());
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const encoded = encodeChunk({
-      job: this.job,
-      generation: this.generation,
-      token: this.options.identity.token,
-      fromRank: this.rank,
-      ...address,
-      payload,
-    });
+    const encoded = encodeChunk(
+      {
+        job: this.job,
+        generation: this.generation,
+        token: this.options.identity.token,
+        fromRank: this.rank,
+        ...address,
+        payload,
+      },
+      (size) => this.buffers.acquire(size),
+    );
     const probeMs = probeBudget(timeoutMs);
     return this.outboundTo(to)
       .write(encoded, timeoutMs - probeMs)
@@ -152,7 +157,13 @@ export class GrpcTransport implements PeerTransport, CollectiveEndpoint {
   private outboundTo(rank: number): OutboundPeer {
     let out = this.outbound.get(rank);
     if (out === undefined) {
-      out = new OutboundPeer(this.connections, () => this.broken());
+      out = new OutboundPeer(
+        this.connections,
+        () => this.broken(),
+        (buffer) => {
+          this.buffers.release(buffer);
+        },
+      );
       this.outbound.set(rank, out);
     }
     return out;

@@ -19,6 +19,8 @@ export class OutboundPeer {
     private readonly connections: number,
     /** The transport's failure, if any: checked after every wait. */
     private readonly broken: () => CollectiveError | undefined,
+    /** Called with a message once grpc-js has framed (copied) it, so its buffer can be reused. */
+    private readonly written: (encoded: Buffer) => void,
   ) {}
 
   get full(): boolean {
@@ -57,7 +59,10 @@ export class OutboundPeer {
     }
     this.throwIfBroken();
     const stream = this.streams[lane];
-    if (stream.write(encoded)) return 'written';
+    const hasRoom = stream.write(encoded, () => {
+      this.written(encoded);
+    });
+    if (hasRoom) return 'written';
     const drained = await new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
