@@ -1,4 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { BackendUnavailableError, UnknownBackendError } from './backend.error';
 import { registerKernels } from './kernels/register-kernels';
 import { tf } from './tf';
@@ -45,9 +47,30 @@ async function activate(name: string): Promise<void> {
   }
 }
 
+/**
+ * npm can leave a native package in place without its binding (install scripts skipped or the
+ * libtensorflow download failed). Requiring such a package registers hundreds of kernels before
+ * it throws, so look for the compiled binding first.
+ */
+export function nativeBindingPresent(pkg: string): boolean {
+  let root: string;
+  try {
+    root = dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return false;
+  }
+  const lib = join(root, 'lib');
+  if (!existsSync(lib)) return false;
+  return readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+}
+
 async function activateNative(): Promise<BackendInfo> {
   const failures: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
+    if (!nativeBindingPresent(pkg)) {
+      failures.push(`${pkg}: not installed with its native binding`);
+      continue;
+    }
     try {
       // Optional dependencies: requiring one registers the 'tensorflow' backend, or throws when
       // npm dropped it because libtensorflow could not be downloaded.

@@ -95,8 +95,8 @@ function batchNorm(sd: StateDict, prefix: string): BatchNormParams {
   const tracked = sd.get(`${prefix}.num_batches_tracked`);
   return {
     prefix,
-    gamma: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.weight`))),
-    beta: tf.variable(tf.tensor1d(floatData(sd, `${prefix}.bias`))),
+    gamma: variableOf(tf.tensor1d(floatData(sd, `${prefix}.weight`))),
+    beta: variableOf(tf.tensor1d(floatData(sd, `${prefix}.bias`))),
     runningMean: tf.tensor1d(floatData(sd, `${prefix}.running_mean`)),
     runningVar: tf.tensor1d(floatData(sd, `${prefix}.running_var`)),
     numBatchesTracked: tracked?.dtype === 'int64' ? tracked.data[0] : 0n,
@@ -108,9 +108,16 @@ function convBn(sd: StateDict, branch: string): ConvBnParams {
   const hwio = oihwToHwio({ shape: sd.get(key)?.shape ?? [], data: floatData(sd, key) });
   return {
     key,
-    weight: tf.variable(tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number])),
+    weight: variableOf(tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number])),
     bn: batchNorm(sd, `${branch}.bn`),
   };
+}
+
+/** A variable holding `t`'s values; `t` itself is released (tf.variable keeps its own reference). */
+export function variableOf<R extends tf.Rank>(t: tf.Tensor<R>): tf.Variable<R> {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
 }
 
 function inferenceBn(x: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D {

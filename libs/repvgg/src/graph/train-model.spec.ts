@@ -111,6 +111,14 @@ describe('TrainModel', () => {
     }
   });
 
+  it('releases every tensor it allocated when disposed', async () => {
+    await tf.setBackend('wasm');
+    const sd = sdFor(TINY, 5);
+    const before = tf.memory().numTensors;
+    TrainModel.fromStateDict(TINY, sd).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('keeps tf.memory().numTensors flat across training steps', async () => {
     await tf.setBackend('wasm');
     const model = TrainModel.fromStateDict(TINY, sdFor(TINY, 7));

@@ -7,6 +7,7 @@ import {
   blockBatchNorms,
   disposeTrainBlock,
   loadTrainBlock,
+  variableOf,
   trainBlockForward,
   trainBlockPredict,
   type BatchNormParams,
@@ -41,8 +42,8 @@ export class TrainModel {
     return new TrainModel(
       arch,
       arch.blocks.map((spec) => loadTrainBlock(weights, spec)),
-      tf.variable(tf.tensor2d(linear.data, linear.shape as [number, number])),
-      tf.variable(tf.tensor1d(floatData(weights, 'linear.bias'))),
+      variableOf(tf.tensor2d(linear.data, linear.shape as [number, number])),
+      variableOf(tf.tensor1d(floatData(weights, 'linear.bias'))),
     );
   }
 
