@@ -5,27 +5,40 @@ import { roundHalfEven } from './random-resized-crop';
 export const DEFAULT_CROP_FRACTION = 0.875;
 
 /**
- * Validation geometry: resize so the shorter side is ⌊size/cropFraction⌋ (the long side scaled and
- * truncated as torchvision's Resize(int) does), then take the centred size×size crop.
+ * torchvision's `Resize(resize)` (shorter side → resize, the long side scaled and truncated) followed
+ * by `CenterCrop(crop)` (offsets rounded as Python does): the validation transform a deploy bundle
+ * records as explicit sizes.
  */
+export function resizeShortSideCenterCrop(
+  width: number,
+  height: number,
+  resize: number,
+  crop: number,
+): Geometry {
+  if (crop > resize) {
+    throw new RangeError(`centre crop ${crop} is larger than the resized shorter side ${resize}`);
+  }
+  const rw = width <= height ? resize : Math.trunc((resize * width) / height);
+  const rh = width <= height ? Math.trunc((resize * height) / width) : resize;
+  return {
+    kind: 'resize-crop',
+    width: rw,
+    height: rh,
+    box: {
+      left: roundHalfEven((rw - crop) / 2),
+      top: roundHalfEven((rh - crop) / 2),
+      width: crop,
+      height: crop,
+    },
+  };
+}
+
+/** Validation geometry: the shorter side resized to ⌊size/cropFraction⌋, then the centred size×size crop. */
 export function resizeCenterCrop(
   width: number,
   height: number,
   size: number,
   cropFraction = DEFAULT_CROP_FRACTION,
 ): Geometry {
-  const short = Math.floor(size / cropFraction);
-  const rw = width <= height ? short : Math.trunc((short * width) / height);
-  const rh = width <= height ? Math.trunc((short * height) / width) : short;
-  return {
-    kind: 'resize-crop',
-    width: rw,
-    height: rh,
-    box: {
-      left: roundHalfEven((rw - size) / 2),
-      top: roundHalfEven((rh - size) / 2),
-      width: size,
-      height: size,
-    },
-  };
+  return resizeShortSideCenterCrop(width, height, Math.floor(size / cropFraction), size);
 }
