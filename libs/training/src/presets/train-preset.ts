@@ -1,4 +1,4 @@
-import { expandArch, type ArchSpec } from '@repvgg/core';
+import { expandArch, type ArchSpec } from '@repvgg/core/arch/arch-spec';
 
 /** The settings of a `repvgg train` run that a dataset preset chooses (each overridable by a flag). */
 export interface TrainPreset {
