@@ -17,7 +17,7 @@ import { LoaderBatchSource } from '@repvgg/training/trainer/loader-batch-source'
 import { LocalReplicaPool } from '@repvgg/training/trainer/local-replica.pool';
 import type { ReplicaPool } from '@repvgg/training/trainer/replica-pool';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
@@ -83,6 +83,28 @@ const CASES: readonly Case[] = [
     warmup: 3,
     steps: 30,
     pytorch: 2800,
+  },
+  {
+    label: 'fashion-mnist preset',
+    arch: expandArch(FASHION_MNIST_PRESET.arch),
+    resolution: FASHION_MNIST_PRESET.imageSize,
+    batch: FASHION_MNIST_PRESET.globalBatch,
+    replicas: FASHION_MNIST_PRESET.replicas,
+    threads: 0,
+    warmup: 3,
+    steps: 20,
+    pytorch: null,
+  },
+  {
+    label: 'fashion-mnist preset',
+    arch: expandArch(FASHION_MNIST_PRESET.arch),
+    resolution: FASHION_MNIST_PRESET.imageSize,
+    batch: FASHION_MNIST_PRESET.globalBatch,
+    replicas: FASHION_MNIST_PRESET.replicas,
+    threads: 2,
+    warmup: 3,
+    steps: 20,
+    pytorch: null,
   },
   {
     label: 'RepVGG-A0',
@@ -312,10 +334,14 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0].model,
+    /** 1/5/15-minute load averages at the end: other processes on the 2 cores skew every number. */
+    loadAverage: loadavg(),
     results,
     dataWait: wait,
   };
-  const md = markdown(backend.name, results, wait);
+  const md = `${markdown(backend.name, results, wait)}\nLoad average at the end (1/5/15 min): ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ')}.\n`;
   const dir = resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
