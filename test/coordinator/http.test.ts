@@ -60,6 +60,22 @@ describe('auth', () => {
   );
 });
 
+describe('API docs', () => {
+  it.each(['/docs', '/docs-json', '/docs-yaml'])(
+    '%s needs a token like the API (Swagger registers it outside the guard)',
+    async (path) => {
+      const missing = await request(h.url()).get(path).expect(401);
+      expect(body(errorBodySchema, missing).message).toMatch(/Authorization: Bearer/);
+      await request(h.url())
+        .get(path)
+        .set('Authorization', 'Bearer wrong-token-xxxxxxxxxx')
+        .expect(403);
+      const ok = await request(h.url()).get(path).set(auth).expect(200);
+      expect(ok.text).toMatch(/repvgg-dist coordinator|swagger/i);
+    },
+  );
+});
+
 describe('POST /v1/jobs', () => {
   it('creates a job with the defaults filled in and prepares it', async () => {
     const res = await request(h.url()).post('/v1/jobs').set(auth).send(spec()).expect(201);

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config.error';
+import { BearerTokens } from './http/bearer-tokens';
 import { loadCoordinatorConfig, type CoordinatorConfig } from './config/coordinator-config';
 import { LifecycleService } from './jobs/lifecycle.service';
 import { serveOpenApi } from './openapi/openapi.document';
@@ -72,7 +73,7 @@ export async function startCoordinator(
     appOptions,
   );
   app.useBodyParser('json', { limit: config.bodyLimit });
-  serveOpenApi(app);
+  serveOpenApi(app, new BearerTokens(config.apiTokens));
   const logger = new Logger('Coordinator');
   const rendezvous = app.get(RendezvousService);
   const grpc = new RendezvousGrpcServer(rendezvous, (err: unknown) => {

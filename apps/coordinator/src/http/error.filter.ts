@@ -58,21 +58,26 @@ function toBody(err: unknown): ErrorBody {
   };
 }
 
+/** Answers with err's status and JSON body; handlers outside Nest's routes (e.g. /docs) use it too. */
+export function sendError(res: ServerResponse, err: unknown): ErrorBody {
+  const body = toBody(err);
+  if (res.headersSent) {
+    res.end();
+    return body;
+  }
+  res.statusCode = body.statusCode;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+  return body;
+}
+
 /** Maps the typed errors of services and repositories onto HTTP statuses with a JSON body. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(ErrorFilter.name);
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<ServerResponse>();
-    const body = toBody(err);
+    const body = sendError(host.switchToHttp().getResponse<ServerResponse>(), err);
     if (body.statusCode >= 500) this.logger.error((err as Error).stack ?? String(err));
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    res.statusCode = body.statusCode;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.end(JSON.stringify(body));
   }
 }

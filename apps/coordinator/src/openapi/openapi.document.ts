@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { bearerAuthMiddleware } from '../http/bearer-auth.middleware';
+import type { BearerTokens } from '../http/bearer-tokens';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -13,7 +15,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Serves the document at /docs (UI) and /docs-json. */
-export function serveOpenApi(app: INestApplication): void {
+/**
+ * Serves the document at /docs (UI), /docs-json and /docs-yaml behind the API's bearer tokens: only
+ * health is public. Mounted first, so the check runs before SwaggerModule's handlers.
+ */
+export function serveOpenApi(app: INestApplication, tokens: BearerTokens): void {
+  app.use(['/docs', '/docs-json', '/docs-yaml'], bearerAuthMiddleware(tokens));
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }
