@@ -38,7 +38,7 @@ function throwParseErrors(cmd: Command): void {
 export function buildProgram(): Command {
   const program = new Command('repvgg')
     .description(
-      'RepVGG model tools: architecture info, init, convert to a deploy bundle, inference',
+      'RepVGG training and model tools: architecture info, init, local training, convert to a fused deploy bundle, inference, and the distributed coordinator',
     )
     .addOption(
       new Option(
