@@ -1,6 +1,7 @@
 import {
+  BatchLoader,
+  evaluationRequests,
   microBatchRequests,
-  type BatchLoader,
   type MicroBatch as LoadedBatch,
 } from '../data/batch-loader';
 import type { DatasetSplit } from '../data/dataset-source';
@@ -46,42 +47,34 @@ export class LoaderBatchSource implements TrainBatchSource {
 
 /** The whole validation split in order, in batches of `batch`, undecodable samples left out. */
 export class SplitValSource implements ValBatchSource {
+  private readonly loader: BatchLoader;
+
   constructor(
     private readonly split: DatasetSplit,
     private readonly transform: ImageTransform,
     private readonly batch: number,
-    private readonly failures: DecodeFailures,
-  ) {}
+    failures: DecodeFailures,
+  ) {
+    // The validation transform draws no randomness, so the seed is irrelevant; a prefetch of one decodes the
+    // next batch while the current one is evaluated without holding more than two batches of pixels.
+    this.loader = new BatchLoader({
+      split,
+      transform,
+      seed: 0,
+      globalBatch: batch,
+      replicas: 1,
+      prefetch: 1,
+      failures,
+    });
+  }
 
   get size(): number {
     return this.split.size;
   }
 
   async *batches(): AsyncGenerator<ReplicaBatch> {
-    const t = this.transform;
-    const sampleSize = t.height * t.width * t.channels;
-    for (let start = 0; start < this.split.size; start += this.batch) {
-      const n = Math.min(this.batch, this.split.size - start);
-      const images = new Float32Array(n * sampleSize);
-      const ok = await Promise.all(
-        Array.from({ length: n }, (_, k) =>
-          t.apply(this.split, { seed: 0, epoch: 0, index: start + k }, images, k * sampleSize),
-        ),
-      );
-      const kept = ok.flatMap((r, k) => {
-        if (r.ok) return [k];
-        this.failures.record(r.failure);
-        return [];
-      });
-      if (kept.length === 0) continue;
-      kept.forEach((k, slot) => {
-        if (k !== slot) images.copyWithin(slot * sampleSize, k * sampleSize, (k + 1) * sampleSize);
-      });
-      yield {
-        images: images.subarray(0, kept.length * sampleSize),
-        shape: [kept.length, t.height, t.width, t.channels],
-        labels: Int32Array.from(kept, (k) => this.split.labels[start + k]),
-      };
+    for await (const b of this.loader.load(evaluationRequests(this.split.size, this.batch))) {
+      if (b.count > 0) yield toReplicaBatch(b, this.transform);
     }
   }
 }
