@@ -14,8 +14,6 @@ export interface MembershipMessage {
   token: string;
   rank: number;
 }
-export type PullRequest = MembershipMessage;
-export type PingRequest = MembershipMessage;
 
 export interface PingReply {
   rank: number;

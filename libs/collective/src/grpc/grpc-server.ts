@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import {
-  type ChunkMessage,
   decodeChunk,
   decodeMembership,
   decodePingReply,
@@ -72,7 +71,6 @@ export const COLLECTIVE_SERVICE = {
 
 export type DecodedChunk = ReturnType<typeof decodeChunk>;
 export type PullStream = grpc.ServerWritableStream<MembershipMessage, Buffer>;
-export type { ChunkMessage, PingReply };
 
 /** What the server needs from the transport of the generation it currently serves. */
 export interface CollectiveEndpoint {

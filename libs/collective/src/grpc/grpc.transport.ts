@@ -15,7 +15,7 @@ import {
   type GenerationIdentity,
   type PeerTransport,
 } from '../peer-transport';
-import { encodeChunk, type MembershipMessage } from './collective.messages';
+import { encodeChunk, type MembershipMessage, type PingReply } from './collective.messages';
 import { BufferPool } from './buffer-pool';
 import { checkChunk } from './chunk-refusal';
 import { OutboundPeer } from './outbound-peer';
@@ -25,7 +25,6 @@ import {
   type CollectiveEndpoint,
   type CollectiveServer,
   type DecodedChunk,
-  type PingReply,
   type PullStream,
   type TlsPaths,
 } from './grpc-server';

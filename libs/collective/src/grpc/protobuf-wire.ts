@@ -35,10 +35,6 @@ export class ProtoWriter {
     this.offset += data.byteLength;
     return this;
   }
-
-  get length(): number {
-    return this.offset;
-  }
 }
 
 export class ProtoReader {
