@@ -66,6 +66,11 @@ describe('local training checkpoints', () => {
     const straight = await trainLocally(options({ checkpointDir: join(root, 'a') }));
     expect(straight.completed).toBe(true);
     expect(straight.history).toHaveLength(2);
+    // An IDX dataset's one grayscale mean/std is recorded for each of the model's 3 input channels.
+    const { mean, std, resize, cropFraction } = straight.preprocessing;
+    expect({ resize, cropFraction }).toEqual({ resize: 'none', cropFraction: 1 });
+    expect(mean).toEqual(new Array(3).fill(straight.source.stats?.mean[0]));
+    expect(std).toEqual(new Array(3).fill(straight.source.stats?.std[0]));
 
     const controller = new AbortController();
     let steps = 0;

@@ -14,12 +14,14 @@ import type { ChannelStats, DatasetSource } from '../data/dataset-source';
 import { InvalidBatchLayoutError } from '../data/dataset.error';
 import { DecodeFailures } from '../data/decode-failures';
 import { openDataset, type DatasetLocation } from '../data/open-dataset';
+import { DEFAULT_CROP_FRACTION } from '../data/transforms/center-crop';
 import type { ImageTransform } from '../data/transforms/image-transform';
 import {
   CenterCropTransform,
   RandomResizedCropTransform,
 } from '../data/transforms/imagenet.transform';
 import { IMAGENET_STATS } from '../data/transforms/normalization';
+import { perChannel } from '../data/transforms/normalize';
 import { SmallImageTransform } from '../data/transforms/small-image.transform';
 import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
 import { bnSpatialSizes } from '../step/bn-sample-counts';
@@ -85,8 +87,6 @@ export interface LocalTrainResult {
   readonly decodeFailures: DecodeFailures;
 }
 
-const CROP_FRACTION = 0.875;
-
 function transforms(
   source: DatasetSource,
   opts: LocalTrainOptions,
@@ -107,7 +107,7 @@ function transforms(
   }
   return {
     train: new RandomResizedCropTransform({ size, stats }),
-    val: new CenterCropTransform({ size, stats, cropFraction: CROP_FRACTION }),
+    val: new CenterCropTransform({ size, stats, cropFraction: DEFAULT_CROP_FRACTION }),
   };
 }
 
@@ -253,10 +253,10 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
       backend,
       preprocessing: {
         inputSize: opts.imageSize,
-        mean: perChannel(stats.mean),
-        std: perChannel(stats.std),
+        mean: perChannel(stats.mean, 3),
+        std: perChannel(stats.std, 3),
         resize: source.kind === 'idx' ? 'none' : 'shorter-side',
-        cropFraction: source.kind === 'idx' ? 1 : CROP_FRACTION,
+        cropFraction: source.kind === 'idx' ? 1 : DEFAULT_CROP_FRACTION,
         classNames: source.classNames,
       },
       decodeFailures: failures,
@@ -266,6 +266,3 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
     model.dispose();
   }
 }
-
-const perChannel = (v: readonly number[]): number[] =>
-  v.length === 1 ? [v[0] ?? 0, v[0] ?? 0, v[0] ?? 0] : [...v];

@@ -10,7 +10,7 @@ export interface NormalizeOptions {
 }
 
 /** Per-output-channel values; a single mean/std applies to every channel. */
-function perChannel(values: readonly number[], channels: number): number[] {
+export function perChannel(values: readonly number[], channels: number): number[] {
   if (values.length !== 1 && values.length !== channels) {
     throw new RangeError(`normalization has ${values.length} values for ${channels} channels`);
   }
