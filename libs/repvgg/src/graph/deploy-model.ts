@@ -2,8 +2,9 @@ import type { Architecture, BlockSpec } from '../arch/arch-spec';
 import { tf } from '../compute/tf';
 import { floatData, type StateDict } from '../tensor/host-tensor';
 import { validateStateDict } from '../weights/state-dict-layout';
+import { classify, loadClassifier, type Classifier } from './classifier-head';
+import { hwioKernel } from './hwio-kernel';
 import { groupedConvBiasRelu } from './grouped-conv';
-import { oihwToHwio, transposeMatrix } from './layout';
 
 interface FusedLayer {
   readonly spec: BlockSpec;
@@ -16,32 +17,18 @@ export class DeployModel {
   private constructor(
     readonly arch: Architecture,
     private readonly layers: readonly FusedLayer[],
-    private readonly linearWeight: tf.Tensor2D,
-    private readonly linearBias: tf.Tensor1D,
+    private readonly classifier: Classifier,
   ) {}
 
   /** Builds the model from an official deploy state dict (`rbr_reparam` keys). */
   static fromStateDict(arch: Architecture, deploySd: StateDict): DeployModel {
     const sd = validateStateDict(arch, deploySd, 'deploy');
-    const layers = arch.blocks.map((spec) => {
-      const key = `${spec.prefix}.rbr_reparam.weight`;
-      const hwio = oihwToHwio({ shape: sd.get(key)?.shape ?? [], data: floatData(sd, key) });
-      return {
-        spec,
-        weight: tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number]),
-        bias: tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`)),
-      };
-    });
-    const linear = transposeMatrix({
-      shape: sd.get('linear.weight')?.shape ?? [],
-      data: floatData(sd, 'linear.weight'),
-    });
-    return new DeployModel(
-      arch,
-      layers,
-      tf.tensor2d(linear.data, linear.shape as [number, number]),
-      tf.tensor1d(floatData(sd, 'linear.bias')),
-    );
+    const layers = arch.blocks.map((spec) => ({
+      spec,
+      weight: hwioKernel(sd, `${spec.prefix}.rbr_reparam.weight`),
+      bias: tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`)),
+    }));
+    return new DeployModel(arch, layers, loadClassifier(sd));
   }
 
   /** Logits for an NHWC batch. */
@@ -51,17 +38,12 @@ export class DeployModel {
       for (const l of this.layers) {
         h = groupedConvBiasRelu(h, l.weight, l.bias, l.spec.stride, l.spec.groups);
       }
-      const pooled = tf.mean<tf.Tensor2D>(h, [1, 2]);
-      return tf.fused.matMul({
-        a: pooled,
-        b: this.linearWeight,
-        bias: this.linearBias,
-      }) as tf.Tensor2D;
+      return classify(h, this.classifier);
     });
   }
 
   dispose(): void {
     for (const l of this.layers) tf.dispose([l.weight, l.bias]);
-    tf.dispose([this.linearWeight, this.linearBias]);
+    tf.dispose([this.classifier.weight, this.classifier.bias]);
   }
 }

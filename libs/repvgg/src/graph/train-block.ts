@@ -3,8 +3,8 @@ import { addRelu, batchNormTrain } from '../compute/ops/batch-norm-train.op';
 import { tf } from '../compute/tf';
 import { BN_EPS } from '../reparam/reparameterize';
 import { floatData, type StateDict } from '../tensor/host-tensor';
+import { hwioKernel } from './hwio-kernel';
 import { groupedConv2d, PAD_3X3 } from './grouped-conv';
-import { oihwToHwio } from './layout';
 
 /** Batch statistics of one BatchNorm in a training forward pass. */
 export interface BnBatchStats {
@@ -105,10 +105,9 @@ function batchNorm(sd: StateDict, prefix: string): BatchNormParams {
 
 function convBn(sd: StateDict, branch: string): ConvBnParams {
   const key = `${branch}.conv.weight`;
-  const hwio = oihwToHwio({ shape: sd.get(key)?.shape ?? [], data: floatData(sd, key) });
   return {
     key,
-    weight: variableOf(tf.tensor4d(hwio.data, hwio.shape as [number, number, number, number])),
+    weight: variableOf(hwioKernel(sd, key)),
     bn: batchNorm(sd, `${branch}.bn`),
   };
 }

@@ -1,7 +1,8 @@
 import type { Architecture } from '../arch/arch-spec';
 import { tf } from '../compute/tf';
-import { floatData, type StateDict } from '../tensor/host-tensor';
+import type { StateDict } from '../tensor/host-tensor';
 import { expectedShapes, validateStateDict } from '../weights/state-dict-layout';
+import { classify, loadClassifier } from './classifier-head';
 import { hwioToOihw, transposeMatrix, type Float32HostTensor } from './layout';
 import {
   blockBatchNorms,
@@ -28,22 +29,20 @@ export class TrainModel {
   private constructor(
     readonly arch: Architecture,
     private readonly blocks: readonly TrainBlock[],
-    private readonly linearWeight: tf.Variable<tf.Rank.R2>,
-    private readonly linearBias: tf.Variable<tf.Rank.R1>,
+    private readonly linear: {
+      readonly weight: tf.Variable<tf.Rank.R2>;
+      readonly bias: tf.Variable<tf.Rank.R1>;
+    },
   ) {}
 
   /** Builds the graph from an official training state dict (a `module.` prefix is accepted). */
   static fromStateDict(arch: Architecture, sd: StateDict): TrainModel {
     const weights = validateStateDict(arch, sd, 'train');
-    const linear = transposeMatrix({
-      shape: weights.get('linear.weight')?.shape ?? [],
-      data: floatData(weights, 'linear.weight'),
-    });
+    const linear = loadClassifier(weights);
     return new TrainModel(
       arch,
       arch.blocks.map((spec) => loadTrainBlock(weights, spec)),
-      variableOf(tf.tensor2d(linear.data, linear.shape as [number, number])),
-      variableOf(tf.tensor1d(floatData(weights, 'linear.bias'))),
+      { weight: variableOf(linear.weight), bias: variableOf(linear.bias) },
     );
   }
 
@@ -77,8 +76,8 @@ export class TrainModel {
         out.set(`${p.prefix}.bias`, p.beta);
       }
     }
-    out.set('linear.weight', this.linearWeight);
-    out.set('linear.bias', this.linearBias);
+    out.set('linear.weight', this.linear.weight);
+    out.set('linear.bias', this.linear.bias);
     return out;
   }
 
@@ -114,15 +113,10 @@ export class TrainModel {
 
   dispose(): void {
     for (const b of this.blocks) disposeTrainBlock(b);
-    tf.dispose([this.linearWeight, this.linearBias]);
+    tf.dispose([this.linear.weight, this.linear.bias]);
   }
 
   private head(h: tf.Tensor4D): tf.Tensor2D {
-    const pooled = tf.mean<tf.Tensor2D>(h, [1, 2]);
-    return tf.fused.matMul({
-      a: pooled,
-      b: this.linearWeight,
-      bias: this.linearBias,
-    }) as tf.Tensor2D;
+    return classify(h, this.linear);
   }
 }
