@@ -66,6 +66,10 @@ describe('local training checkpoints', () => {
     const straight = await trainLocally(options({ checkpointDir: join(root, 'a') }));
     expect(straight.completed).toBe(true);
     expect(straight.history).toHaveLength(2);
+    // The last epoch-end checkpoint holds the final weights, the same ones validation saw.
+    const last = await loadLatestCheckpoint(join(root, 'a'));
+    expect(last?.meta.cursor).toEqual({ epoch: 2, step: 0, globalStep: 10 });
+    expectIdentical(straight.weights, last?.weights ?? new Map<string, never>());
     // An IDX dataset's one grayscale mean/std is recorded for each of the model's 3 input channels.
     const { mean, std, resize, cropFraction } = straight.preprocessing;
     expect({ resize, cropFraction }).toEqual({ resize: 'none', cropFraction: 1 });

@@ -70,7 +70,7 @@ export async function runTraining(
   const { state, pool, train } = parts;
   const history = [...start.history];
   let cursor = start.cursor;
-  const checkpoint = async (): Promise<void> => {
+  const checkpoint = async (weights?: StateDict): Promise<void> => {
     if (config.checkpointDir === undefined) return;
     const shapes = new Map(
       [...parts.model.trainableVariables()].map(([k, v]) => [k, v.shape] as const),
@@ -82,7 +82,7 @@ export async function runTraining(
       ]),
     );
     await saveCheckpoint(config.checkpointDir, {
-      weights: state.toStateDict(parts.model),
+      weights: weights ?? state.toStateDict(parts.model),
       momentum,
       meta: {
         format: CHECKPOINT_FORMAT,
@@ -139,8 +139,11 @@ export async function runTraining(
     }
     const trainMs = performance.now() - epochStart;
     let val: ValidationMetrics | undefined;
+    // Converted once: the epoch's validation and its checkpoint read the same weights.
+    let weights: StateDict | undefined;
     if (parts.val !== undefined) {
-      const evalModel = parts.evalModel(state.toStateDict(parts.model));
+      weights = state.toStateDict(parts.model);
+      const evalModel = parts.evalModel(weights);
       try {
         val = await validate(evalModel, parts.val.batches());
       } finally {
@@ -160,7 +163,7 @@ export async function runTraining(
     history.push(metrics);
     cursor = { epoch: epoch + 1, step: 0, globalStep: state.step };
     hooks.onEpoch?.(metrics);
-    await checkpoint();
+    await checkpoint(weights);
   }
   return { cursor, history, completed: true };
 }
