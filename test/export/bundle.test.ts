@@ -24,6 +24,17 @@ const preprocessing = {
   classNames: ['a', 'b', 'c', 'd', 'e'],
 };
 const provenance = { codeVersion: 'test', workerCounts: [2, 3] };
+const metrics = {
+  split: 'val',
+  top1: 0.5,
+  top5: 0.875,
+  loss: 1.25,
+  trainSeconds: 12.5,
+  history: [
+    { epoch: 0, trainLoss: 2, val: { top1: 0.25, top5: 0.75, images: 8 } },
+    { epoch: 1, trainLoss: 1.5, val: { top1: 0.5, top5: 0.875, images: 8 } },
+  ],
+};
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 let root = '';
@@ -33,7 +44,7 @@ let report: BundleReport;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'repvgg-bundle-'));
   outDir = join(root, 'bundle');
-  report = await writeDeployBundle({ arch, trainSd, outDir, preprocessing, provenance });
+  report = await writeDeployBundle({ arch, trainSd, outDir, preprocessing, provenance, metrics });
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
@@ -60,7 +71,7 @@ describe('writeDeployBundle', () => {
     expect(report.equivalence.pass).toBe(true);
   });
 
-  it('records architecture, counts, preprocessing and provenance', () => {
+  it('records architecture, counts, preprocessing, provenance and metrics', () => {
     expect(report.architecture.spec.name).toBe('tiny-g');
     expect(report.architecture.blocks.map((b) => b.groups)).toEqual(
       arch.blocks.map((b) => b.groups),
@@ -71,6 +82,7 @@ describe('writeDeployBundle', () => {
     expect(report.inputResolution).toBe(32);
     expect(report.preprocessing).toEqual(preprocessing);
     expect(report.provenance).toEqual({ codeVersion: 'test', workerCounts: [2, 3] });
+    expect(report.metrics).toEqual(metrics);
   });
 
   it('writes every file with its sha256 in report.json and leaves no temporary directory', async () => {
@@ -101,6 +113,7 @@ describe('writeDeployBundle', () => {
       outDir,
       preprocessing,
       provenance,
+      metrics,
       overwrite: true,
     });
     expect(again.files).toEqual(report.files);
@@ -138,6 +151,9 @@ describe('writeDeployBundle', () => {
         probeInput: { shape: [1, 1, 8, 8], data: new Float32Array(64) },
       }),
     ).rejects.toThrow(BundleOptionsError);
+    await expect(
+      writeDeployBundle({ arch, trainSd, outDir: dir, metrics: { ...metrics, top1: 1.5 } }),
+    ).rejects.toThrow(/option metrics\.top1 is not in \[0, 1\]/);
     expect(await readdir(root)).not.toContain('bad');
   });
 });
@@ -146,6 +162,7 @@ describe('readBundle', () => {
   it('returns the report, the architecture and the fused weights', async () => {
     const bundle = await readBundle(outDir);
     expect(bundle.report).toEqual(report);
+    expect(bundle.report.metrics).toEqual(metrics);
     expect(bundle.arch.blocks).toEqual(arch.blocks);
     const expected = reparameterize(arch, trainSd);
     expect([...bundle.deploySd.keys()].sort()).toEqual([...expected.keys()].sort());

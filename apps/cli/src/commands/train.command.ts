@@ -1,7 +1,8 @@
 import type { ArchSpec } from '@repvgg/core/arch/arch-spec';
+import { BUNDLE_REPORT_FILE } from '@repvgg/core/export/bundle-report';
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { requireFile, requireParentDir } from '../io/paths';
@@ -101,16 +102,12 @@ function checkOutDir(out: string, resume: boolean): void {
   }
 }
 
-/** Moves the finished bundle's files into `out` and adds the measured accuracy to report.json. */
-async function publishBundle(staging: string, out: string, metrics: object): Promise<void> {
+/** Moves the finished bundle's files into `out`, report.json last so that it marks a complete bundle. */
+async function publishBundle(staging: string, out: string): Promise<void> {
   for (const name of await readdir(staging)) {
-    if (name === 'report.json') continue;
-    await rename(join(staging, name), join(out, name));
+    if (name !== BUNDLE_REPORT_FILE) await rename(join(staging, name), join(out, name));
   }
-  const report = JSON.parse(await readFile(join(staging, 'report.json'), 'utf8')) as object;
-  const tmp = join(out, '.report.json.tmp');
-  await writeFile(tmp, `${JSON.stringify({ ...report, metrics }, null, 2)}\n`);
-  await rename(tmp, join(out, 'report.json'));
+  await rename(join(staging, BUNDLE_REPORT_FILE), join(out, BUNDLE_REPORT_FILE));
   await rm(staging, { recursive: true, force: true });
 }
 
@@ -298,16 +295,20 @@ async function train(opts: TrainOptions, backend: string | undefined): Promise<v
         backend: result.backend.name,
         seed: opts.seed,
       },
+      metrics: {
+        split:
+          result.source.val === undefined ? null : result.source.kind === 'idx' ? 'test' : 'val',
+        top1: last?.val?.top1 ?? null,
+        top5: last?.val?.top5 ?? null,
+        loss: last?.val?.loss ?? null,
+        trainSeconds: seconds,
+        decodeFailures: result.decodeFailures.count,
+        history: result.history.map(({ val, ...epoch }) =>
+          val === undefined ? epoch : { ...epoch, val: { ...val } },
+        ),
+      },
     });
-    await publishBundle(staging, out, {
-      split: result.source.val === undefined ? null : result.source.kind === 'idx' ? 'test' : 'val',
-      top1: last?.val?.top1 ?? null,
-      top5: last?.val?.top5 ?? null,
-      loss: last?.val?.loss ?? null,
-      trainSeconds: seconds,
-      decodeFailures: result.decodeFailures.count,
-      history: result.history,
-    });
+    await publishBundle(staging, out);
     process.stderr.write(
       `trained ${result.arch.spec.name} in ${(seconds / 60).toFixed(1)} min: ` +
         `top-1 ${last?.val === undefined ? 'n/a' : `${(last.val.top1 * 100).toFixed(2)}%`}, bundle in ${out}\n`,

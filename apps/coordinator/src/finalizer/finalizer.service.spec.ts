@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobSpecSchema, type JobRecord } from '@repvgg/contracts';
+import { readBundle } from '@repvgg/core/export/bundle';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { saveCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
 import { CHECKPOINT_FORMAT } from '@repvgg/training/checkpoint/checkpoint-meta';
@@ -109,6 +110,15 @@ describe('FinalizerService', () => {
         'final-checkpoint/state.json',
       ]),
     );
+    const { report } = await readBundle(join(await artifacts.jobDir('ok'), 'bundle'));
+    expect(report.metrics).toEqual({
+      split: 'test',
+      top1: 0.25,
+      top5: 1,
+      loss: 1,
+      history: [{ epoch: 0, valLoss: 1, top1: 0.25, top5: 1, imagesPerSecond: 1 }],
+    });
+    expect(report.provenance.finalAccuracy).toEqual({ top1: 0.25, top5: 1 });
   });
 
   it('refuses to finalize without a checkpoint', async () => {

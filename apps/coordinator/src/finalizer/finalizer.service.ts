@@ -64,6 +64,17 @@ export class FinalizerService {
         finalAccuracy: last === undefined ? null : { top1: last.top1, top5: last.top5 },
         checkpoint: record.latestCheckpoint,
       },
+      ...(last === undefined
+        ? {}
+        : {
+            metrics: {
+              split: source.kind === 'idx' ? 'test' : 'val',
+              top1: last.top1,
+              top5: last.top5,
+              loss: last.valLoss,
+              history: record.epochResults.map(({ at: _at, ...epoch }) => epoch),
+            },
+          }),
     });
     await cp(checkpoint, join(jobDir, FINAL_CHECKPOINT_DIR), { recursive: true, force: true });
     return last === undefined

@@ -81,6 +81,42 @@ describe('validateBundleReport', () => {
     expect(validateBundleReport(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
+  it('keeps optional metrics with their nested per-epoch groups', () => {
+    const r = validReport();
+    r.metrics = {
+      split: null,
+      top1: null,
+      top5: null,
+      decodeFailures: 0,
+      history: [{ epoch: 0, trainLoss: 2.5, val: { top1: 0.2, images: 10 } }],
+    };
+    expect(validateBundleReport(JSON.parse(JSON.stringify(r)))).toEqual(r);
+  });
+
+  it('names the offending metrics field', () => {
+    const withMetrics = (r: Json): Json => {
+      r.metrics = {
+        split: 'val',
+        top1: 0.5,
+        top5: 0.9,
+        history: [{ epoch: 0, val: { top1: 0.5 } }],
+      };
+      return r.metrics as Json;
+    };
+    expect(failure((r) => (withMetrics(r).top1 = 1.5)).field).toBe('metrics.top1');
+    expect(failure((r) => (withMetrics(r).split = 3)).field).toBe('metrics.split');
+    expect(failure((r) => delete withMetrics(r).history).field).toBe('metrics.history');
+    expect(failure((r) => (withMetrics(r).decodeFailures = -1)).field).toBe(
+      'metrics.decodeFailures',
+    );
+    expect(failure((r) => (at(withMetrics(r), 'history.0.val').top1 = 'high')).field).toBe(
+      'metrics.history[0].val.top1',
+    );
+    expect(failure((r) => (at(withMetrics(r), 'history.0').epoch = null)).field).toBe(
+      'metrics.history[0].epoch',
+    );
+  });
+
   it('names the offending field', () => {
     expect(failure((r) => (r.format = 'other')).field).toBe('format');
     expect(failure((r) => (r.formatVersion = 2)).field).toBe('formatVersion');

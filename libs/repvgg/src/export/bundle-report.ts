@@ -49,6 +49,27 @@ export interface BundleFileEntry {
   readonly sha256: string;
 }
 
+/** One epoch's numbers by name; a nested group (such as `val`) holds numbers too. */
+export type BundleEpochMetrics = Readonly<
+  Record<string, number | Readonly<Record<string, number>>>
+>;
+
+/** How well the bundled model did on held-out data, measured by whoever trained it. */
+export interface BundleMetrics {
+  /** The held-out split top1/top5 were measured on ('val', 'test'); null when there was none. */
+  readonly split: string | null;
+  /** Accuracy in [0, 1] after the last epoch; null without a held-out split. */
+  readonly top1: number | null;
+  readonly top5: number | null;
+  /** Mean held-out loss after the last epoch. */
+  readonly loss?: number | null;
+  readonly trainSeconds?: number;
+  /** Training images that could not be decoded and were skipped. */
+  readonly decodeFailures?: number;
+  /** Oldest epoch first. */
+  readonly history: readonly BundleEpochMetrics[];
+}
+
 export interface BundleReport {
   readonly format: typeof BUNDLE_FORMAT;
   readonly formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -65,6 +86,8 @@ export interface BundleReport {
   readonly files: Readonly<Record<string, BundleFileEntry>>;
   /** Where the model came from: job spec, dataset manifest hash, code version, worker counts. */
   readonly provenance: Readonly<Record<string, unknown>>;
+  /** Accuracy and training history; absent when the bundle was converted from a checkpoint. */
+  readonly metrics?: BundleMetrics;
 }
 
 type Json = Record<string, unknown>;
@@ -107,6 +130,16 @@ class Checker {
   arr<T>(v: unknown, field: string, item: (x: unknown, f: string) => T): T[] {
     if (!Array.isArray(v)) this.fail(field, 'is not an array');
     return v.map((x, i) => item(x, `${field}[${i}]`));
+  }
+
+  nullable<T>(v: unknown, field: string, check: (x: unknown, f: string) => T): T | null {
+    return v === null ? null : check(v, field);
+  }
+
+  fraction(v: unknown, field: string): number {
+    const n = this.num(v, field);
+    if (n < 0 || n > 1) this.fail(field, 'is not in [0, 1]');
+    return n;
   }
 
   equivalence(v: unknown, field: string): EquivalenceResult {
@@ -190,6 +223,39 @@ function checkFiles(c: Checker, v: unknown): Record<string, BundleFileEntry> {
   return files;
 }
 
+function checkEpochMetrics(c: Checker, v: unknown, field: string): BundleEpochMetrics {
+  const epoch: Record<string, number | Record<string, number>> = {};
+  for (const [k, x] of Object.entries(c.obj(v, field))) {
+    epoch[k] =
+      typeof x === 'object'
+        ? Object.fromEntries(
+            Object.entries(c.obj(x, `${field}.${k}`)).map(([g, y]) => [
+              g,
+              c.num(y, `${field}.${k}.${g}`),
+            ]),
+          )
+        : c.num(x, `${field}.${k}`);
+  }
+  return epoch;
+}
+
+/** Checks the metrics of a report (or a writeDeployBundle option); `source` names it in errors. */
+export function validateBundleMetrics(value: unknown, source = BUNDLE_REPORT_FILE): BundleMetrics {
+  const c = new Checker(source);
+  const o = c.obj(value, 'metrics');
+  return {
+    split: c.nullable(o.split, 'metrics.split', (x, f) => c.str(x, f)),
+    top1: c.nullable(o.top1, 'metrics.top1', (x, f) => c.fraction(x, f)),
+    top5: c.nullable(o.top5, 'metrics.top5', (x, f) => c.fraction(x, f)),
+    ...('loss' in o ? { loss: c.nullable(o.loss, 'metrics.loss', (x, f) => c.num(x, f)) } : {}),
+    ...('trainSeconds' in o ? { trainSeconds: c.num(o.trainSeconds, 'metrics.trainSeconds') } : {}),
+    ...('decodeFailures' in o
+      ? { decodeFailures: c.count(o.decodeFailures, 'metrics.decodeFailures') }
+      : {}),
+    history: c.arr(o.history, 'metrics.history', (x, f) => checkEpochMetrics(c, x, f)),
+  };
+}
+
 /**
  * Checks a parsed report.json field by field (no schema library: libs/repvgg depends on nothing
  * but tfjs) and returns it typed; `source` names the file in errors.
@@ -228,5 +294,6 @@ export function validateBundleReport(value: unknown, source = BUNDLE_REPORT_FILE
     equivalence: checkEquivalence(c, o.equivalence),
     files: checkFiles(c, o.files),
     provenance: c.obj(o.provenance, 'provenance'),
+    ...(o.metrics === undefined ? {} : { metrics: validateBundleMetrics(o.metrics, source) }),
   };
 }

@@ -13,6 +13,7 @@ import {
   BundleEquivalenceError,
   BundleExistsError,
   BundleIntegrityError,
+  BundleOptionsError,
   BundleReportError,
 } from './bundle.error';
 import { checkProbe, measureExportEquivalence, seededProbe, type ProbeBatch } from './bundle-probe';
@@ -25,8 +26,10 @@ import {
   BUNDLE_REPORT_FILE,
   BUNDLE_SAFETENSORS_FILE,
   BUNDLE_TFJS_FILE,
+  validateBundleMetrics,
   validateBundleReport,
   type BundleFileEntry,
+  type BundleMetrics,
   type BundleReport,
   type Preprocessing,
 } from './bundle-report';
@@ -46,11 +49,23 @@ export interface WriteDeployBundleOptions {
   readonly probeInput?: ProbeBatch;
   readonly preprocessing?: Partial<Preprocessing>;
   readonly provenance?: Readonly<Record<string, unknown>>;
+  /** Held-out accuracy and training history, recorded as report.json's `metrics`. */
+  readonly metrics?: BundleMetrics;
   /** Replace a non-empty outDir (atomically: the old bundle stays until the new one is complete). */
   readonly overwrite?: boolean;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function checkMetricsOption(metrics: BundleMetrics | undefined): BundleMetrics | undefined {
+  if (metrics === undefined) return undefined;
+  try {
+    return validateBundleMetrics(metrics);
+  } catch (e) {
+    if (e instanceof BundleReportError) throw new BundleOptionsError(e.field, e.problem);
+    throw e;
+  }
+}
 
 /**
  * Fuses a training checkpoint and writes the deploy bundle: model.safetensors (deploy keys),
@@ -70,6 +85,7 @@ export async function writeDeployBundle(opts: WriteDeployBundleOptions): Promise
       PROBE_SEED,
     );
   checkProbe(arch, probe);
+  const metrics = checkMetricsOption(opts.metrics);
   const existing = await isNonEmptyDir(outDir);
   if (existing === true && opts.overwrite !== true) throw new BundleExistsError(outDir);
 
@@ -147,6 +163,7 @@ export async function writeDeployBundle(opts: WriteDeployBundleOptions): Promise
       },
       files,
       provenance,
+      ...(metrics === undefined ? {} : { metrics }),
     });
     await writeFile(join(tmp, BUNDLE_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
     await publish(tmp, outDir, existing);
