@@ -130,9 +130,7 @@ export class TrainingService implements RendezvousHandler {
       };
     });
     if (!seen.fresh || updated?.state !== 'running') return;
-    if (r.checkpoint !== '') {
-      this.rendezvous.setCheckpoint(jobId, join(await this.artifacts.jobDir(jobId), r.checkpoint));
-    }
+    if (r.checkpoint !== '') this.rendezvous.setCheckpoint(jobId, r.checkpoint);
     await this.jobs.recordStep(jobId, metrics);
     await this.events.publish(jobId, { type: 'step', jobId, metrics });
     this.metrics.observeStep(jobId, metrics);
@@ -216,11 +214,8 @@ export class TrainingService implements RendezvousHandler {
     });
     this.epochWaits.delete(data.jobId);
     this.rendezvous.setWork(data.jobId, null);
-    if (report !== null && report.checkpoint !== '') {
-      const dir = await this.artifacts.jobDir(data.jobId);
-      this.rendezvous.setCheckpoint(data.jobId, join(dir, report.checkpoint));
-    }
     if (report === null) return;
+    if (report.checkpoint !== '') this.rendezvous.setCheckpoint(data.jobId, report.checkpoint);
     const at = new Date().toISOString();
     const result = {
       epoch: data.epoch,

@@ -169,6 +169,15 @@ describe('RendezvousService', () => {
     expect(b.inbox.at(-1)).toEqual({ jobId: '' });
   });
 
+  it("starts later generations from the leader's checkpoint, inside the job's folder", () => {
+    const a = join('a');
+    r.addJob(job('j', { checkpoint: '/store/initial' }));
+    expect(a.inbox.at(-1)).toMatchObject({ checkpoint: '/store/initial' });
+    r.setCheckpoint('j', 'checkpoints/e0-s3');
+    join('b');
+    expect(a.inbox.at(-1)).toMatchObject({ generation: 2, checkpoint: '/a/checkpoints/e0-s3' });
+  });
+
   it('moves workers to a higher-priority job only when the lower one reaches a boundary', async () => {
     const a = join('a');
     r.addJob(job('low', { max: 1 }));

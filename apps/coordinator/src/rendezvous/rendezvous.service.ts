@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type {
   Assignment,
   EpochReport__Output,
@@ -192,10 +193,13 @@ export class RendezvousService {
     this.broadcast(entry);
   }
 
-  /** The checkpoint later generations start from when none of their members holds the state. */
-  setCheckpoint(jobId: string, path: string): void {
+  /**
+   * The checkpoint later generations start from when none of their members holds the state; `name`
+   * is the folder as the leader reports it, relative to the job's artifact folder.
+   */
+  setCheckpoint(jobId: string, name: string): void {
     const entry = this.jobs.get(jobId);
-    if (entry !== undefined) entry.job.checkpoint = path;
+    if (entry !== undefined) entry.job.checkpoint = join(entry.job.artifactDir, name);
   }
 
   generationOf(jobId: string): Generation | null {
