@@ -1,5 +1,7 @@
 import { expandArch, f32, type Architecture, type StateDict } from '@repvgg/core';
+import { withWideBnStats } from '@repvgg/core/testing/wide-bn-stats';
 import { Rng } from '@repvgg/core/tensor/rng';
+import { initStateDict } from '@repvgg/core/weights/init';
 
 /** Widths 16,16,32,64,128; every kind of block (stride 2, identity) and no groups. */
 export const TINY: Architecture = expandArch({
@@ -78,67 +80,11 @@ function withLinear(sd: StateDict, arch: Architecture, rng: Rng): StateDict {
 }
 
 /**
- * Training weights with the wide random BN statistics of REFERENCE.md (μ~N(0,0.5), σ²~U(0.2,3),
- * γ~U(0.2,1.5), β~N(0,0.5)), so that a wrong fusion cannot hide behind identity-like BNs.
+ * Training weights with the wide random BN statistics of REFERENCE.md, so that a wrong fusion
+ * cannot hide behind identity-like BNs.
  */
 export function wideRandomTrainStateDict(arch: Architecture, seed: number): StateDict {
-  const rng = new Rng(seed);
-  const sd: StateDict = new Map();
-  const bn = (prefix: string, c: number): void => {
-    sd.set(
-      `${prefix}.weight`,
-      f32(
-        [c],
-        fill([c], () => rng.uniform(0.2, 1.5)),
-      ),
-    );
-    sd.set(
-      `${prefix}.bias`,
-      f32(
-        [c],
-        fill([c], () => rng.normal(0, 0.5)),
-      ),
-    );
-    sd.set(
-      `${prefix}.running_mean`,
-      f32(
-        [c],
-        fill([c], () => rng.normal(0, 0.5)),
-      ),
-    );
-    sd.set(
-      `${prefix}.running_var`,
-      f32(
-        [c],
-        fill([c], () => rng.uniform(0.2, 3)),
-      ),
-    );
-    sd.set(`${prefix}.num_batches_tracked`, {
-      dtype: 'int64',
-      shape: [],
-      data: BigInt64Array.of(0n),
-    });
-  };
-  for (const b of arch.blocks) {
-    const cinPerGroup = b.inChannels / b.groups;
-    for (const [branch, k] of [
-      ['rbr_dense', 3],
-      ['rbr_1x1', 1],
-    ] as const) {
-      const shape = [b.outChannels, cinPerGroup, k, k];
-      const bound = 1 / Math.sqrt(cinPerGroup * k * k);
-      sd.set(
-        `${b.prefix}.${branch}.conv.weight`,
-        f32(
-          shape,
-          fill(shape, () => rng.uniform(-bound, bound)),
-        ),
-      );
-      bn(`${b.prefix}.${branch}.bn`, b.outChannels);
-    }
-    if (b.hasIdentity) bn(`${b.prefix}.rbr_identity`, b.inChannels);
-  }
-  return withLinear(sd, arch, rng);
+  return withWideBnStats(initStateDict(arch, seed), seed + 1);
 }
 
 /** A seeded N(0,1) batch, NCHW. */

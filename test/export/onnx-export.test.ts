@@ -4,6 +4,7 @@ import { StateDictMismatchError } from '@repvgg/core/weights/state-dict.error';
 import { exportOnnx } from '@repvgg/core/export/onnx.export';
 import { OnnxModelProto } from '@repvgg/core/export/onnx.proto';
 import { runOnnx } from '@repvgg/core/export/onnx.runtime';
+import { maxAbs, maxAbsDiff } from '../repvgg/naive-repvgg';
 import { referenceDeployForward } from './deploy-reference';
 import { randomDeployStateDict, randomNchw, TINY, TINY_GROUPED } from './fixtures';
 
@@ -25,11 +26,6 @@ const decode = (bytes: Uint8Array): Decoded =>
     longs: Number,
     defaults: false,
   }) as Decoded;
-
-const maxAbs = (xs: ArrayLike<number>): number =>
-  Array.from(xs).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
-  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
 
 describe('exportOnnx', () => {
   it('writes an IR 8 / opset 13 Conv+Relu chain with symbolic N, H, W and metadata', () => {

@@ -7,6 +7,7 @@ import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { exportTfjs, TFJS_SHARD_BYTES } from '@repvgg/core/export/tfjs.export';
 import { tfjsFileHandler } from '@repvgg/core/export/tfjs-file.io';
+import { maxAbs, maxAbsDiff } from '../repvgg/naive-repvgg';
 import { referenceDeployForward } from './deploy-reference';
 import { randomDeployStateDict, randomNchw, TINY, TINY_GROUPED, WIDE_HEAD } from './fixtures';
 
@@ -17,11 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-const maxAbs = (xs: ArrayLike<number>): number =>
-  Array.from(xs).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
-  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
 
 async function runExported(
   arch: Architecture,

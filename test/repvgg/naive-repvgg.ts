@@ -1,11 +1,4 @@
-import {
-  f32,
-  floatData,
-  Rng,
-  type Architecture,
-  type BlockSpec,
-  type StateDict,
-} from '@repvgg/core';
+import { floatData, Rng, type Architecture, type BlockSpec, type StateDict } from '@repvgg/core';
 
 /**
  * RepVGG evaluated naively in float64, NCHW, straight from the PyTorch definitions: an oracle
@@ -167,39 +160,6 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
-}
-
-/**
- * A copy of a training state dict with REFERENCE.md's wide random BN statistics
- * (μ~N(0,0.5), σ²~U(0.2,3), γ~U(0.2,1.5), β~N(0,0.5)), so fusion errors cannot hide behind
- * identity-like BN parameters.
- */
-export function withWideBn(sd: StateDict, seed: number): StateDict {
-  const rng = new Rng(seed);
-  const draw: Partial<Record<string, () => number>> = {
-    weight: () => rng.uniform(0.2, 1.5),
-    bias: () => rng.normal(0, 0.5),
-    running_mean: () => rng.normal(0, 0.5),
-    running_var: () => rng.uniform(0.2, 3),
-  };
-  const out: StateDict = new Map();
-  for (const [key, t] of sd) {
-    const field = key.slice(key.lastIndexOf('.') + 1);
-    const isBn = key.includes('.bn.') || key.includes('.rbr_identity.');
-    const gen = draw[field];
-    if (isBn && gen !== undefined && t.dtype === 'float32') {
-      out.set(
-        key,
-        f32(
-          t.shape,
-          t.data.map(() => gen()),
-        ),
-      );
-    } else {
-      out.set(key, t);
-    }
-  }
-  return out;
 }
 
 export function randomInput(shape: [number, number, number, number], seed: number): NchwTensor {

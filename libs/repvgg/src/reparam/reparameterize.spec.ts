@@ -6,11 +6,11 @@ import {
   maxAbsDiff,
   randomInput,
   trainBlock,
-  withWideBn,
 } from '../../../../test/repvgg/naive-repvgg';
 import { expandArch } from '../arch/arch-spec';
 import { parseArchSpecJson } from '../arch/resolve-arch';
 import { f32, floatData, type StateDict } from '../tensor/host-tensor';
+import { withWideBnStats } from '../testing/wide-bn-stats';
 import { initStateDict } from '../weights/init';
 import { expectedShapes } from '../weights/state-dict-layout';
 import { StateDictMismatchError } from '../weights/state-dict.error';
@@ -28,7 +28,7 @@ const arch = expandArch(
     'tiny-grouped',
   ),
 );
-const trainSd = withWideBn(initStateDict(arch, 5), 6);
+const trainSd = withWideBnStats(initStateDict(arch, 5), 6);
 const deploySd = reparameterize(arch, trainSd);
 
 function block(prefix: string): (typeof arch.blocks)[number] {
