@@ -18,12 +18,15 @@ export function loadRendezvousProto(): RendezvousProto {
   return grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
 }
 
-const notFound = (what: string): grpc.ServiceError =>
-  Object.assign(new Error(`${what}: register again`), {
+const notFound = (details: string): grpc.ServiceError =>
+  Object.assign(new Error(details), {
     code: grpc.status.NOT_FOUND,
-    details: `${what}: register again`,
+    details,
     metadata: new grpc.Metadata(),
   });
+const UNKNOWN_WORKER = 'unknown worker: register again';
+const NOT_LEADER =
+  'not the leader of the current generation: drop the report and follow the next assignment';
 
 /** The one file that speaks gRPC for the rendezvous: maps RPCs onto RendezvousService. */
 export class RendezvousGrpcServer {
@@ -93,7 +96,7 @@ export class RendezvousGrpcServer {
         call.on('cancelled', end);
         call.on('close', end);
         call.on('error', end);
-        if (!r.watch(call.request.workerId, send)) call.destroy(notFound('unknown worker'));
+        if (!r.watch(call.request.workerId, send)) call.destroy(notFound(UNKNOWN_WORKER));
       },
       ReportStep: (call, cb) => {
         r.reportStep(call.request).then(
@@ -113,7 +116,7 @@ export class RendezvousGrpcServer {
         r.reportEpoch(call.request).then(
           (ok) => {
             if (ok) cb(null, ACK);
-            else cb(notFound('not the leader of the current generation'));
+            else cb(notFound(NOT_LEADER));
           },
           (err: unknown) => {
             this.onError(err);
@@ -130,7 +133,7 @@ export class RendezvousGrpcServer {
       },
       Drain: (call, cb) => {
         if (r.drain(call.request.workerId)) cb(null, ACK);
-        else cb(notFound('unknown worker'));
+        else cb(notFound(UNKNOWN_WORKER));
       },
     };
   }
