@@ -50,84 +50,45 @@ interface Case {
   readonly pytorch: number | null;
 }
 
+const MINI_CASE = {
+  label: MINI.spec.name,
+  arch: MINI,
+  resolution: 32,
+  batch: 32,
+  warmup: 3,
+  steps: 30,
+  pytorch: 2800,
+};
+const PRESET_CASE = {
+  label: 'fashion-mnist preset',
+  arch: expandArch(FASHION_MNIST_PRESET.arch),
+  resolution: FASHION_MNIST_PRESET.imageSize,
+  batch: FASHION_MNIST_PRESET.globalBatch,
+  replicas: FASHION_MNIST_PRESET.replicas,
+  warmup: 3,
+  steps: 20,
+  pytorch: null,
+};
+const A0_CASE = {
+  label: 'RepVGG-A0',
+  arch: resolveArch({ arch: 'RepVGG-A0' }),
+  resolution: 224,
+  batch: 8,
+  replicas: 2,
+  warmup: 1,
+  steps: 3,
+  pytorch: 19,
+};
+
+/** Each model in-process (threads 0) and over 2 compute threads. */
 const CASES: readonly Case[] = [
-  {
-    label: MINI.spec.name,
-    arch: MINI,
-    resolution: 32,
-    batch: 32,
-    replicas: 1,
-    threads: 0,
-    warmup: 3,
-    steps: 30,
-    pytorch: 2800,
-  },
-  {
-    label: MINI.spec.name,
-    arch: MINI,
-    resolution: 32,
-    batch: 32,
-    replicas: 2,
-    threads: 0,
-    warmup: 3,
-    steps: 30,
-    pytorch: 2800,
-  },
-  {
-    label: MINI.spec.name,
-    arch: MINI,
-    resolution: 32,
-    batch: 32,
-    replicas: 2,
-    threads: 2,
-    warmup: 3,
-    steps: 30,
-    pytorch: 2800,
-  },
-  {
-    label: 'fashion-mnist preset',
-    arch: expandArch(FASHION_MNIST_PRESET.arch),
-    resolution: FASHION_MNIST_PRESET.imageSize,
-    batch: FASHION_MNIST_PRESET.globalBatch,
-    replicas: FASHION_MNIST_PRESET.replicas,
-    threads: 0,
-    warmup: 3,
-    steps: 20,
-    pytorch: null,
-  },
-  {
-    label: 'fashion-mnist preset',
-    arch: expandArch(FASHION_MNIST_PRESET.arch),
-    resolution: FASHION_MNIST_PRESET.imageSize,
-    batch: FASHION_MNIST_PRESET.globalBatch,
-    replicas: FASHION_MNIST_PRESET.replicas,
-    threads: 2,
-    warmup: 3,
-    steps: 20,
-    pytorch: null,
-  },
-  {
-    label: 'RepVGG-A0',
-    arch: resolveArch({ arch: 'RepVGG-A0' }),
-    resolution: 224,
-    batch: 8,
-    replicas: 2,
-    threads: 0,
-    warmup: 1,
-    steps: 3,
-    pytorch: 19,
-  },
-  {
-    label: 'RepVGG-A0',
-    arch: resolveArch({ arch: 'RepVGG-A0' }),
-    resolution: 224,
-    batch: 8,
-    replicas: 2,
-    threads: 2,
-    warmup: 1,
-    steps: 3,
-    pytorch: 19,
-  },
+  { ...MINI_CASE, replicas: 1, threads: 0 },
+  { ...MINI_CASE, replicas: 2, threads: 0 },
+  { ...MINI_CASE, replicas: 2, threads: 2 },
+  { ...PRESET_CASE, threads: 0 },
+  { ...PRESET_CASE, threads: 2 },
+  { ...A0_CASE, threads: 0 },
+  { ...A0_CASE, threads: 2 },
 ];
 
 interface CaseResult {
@@ -157,23 +118,14 @@ function syntheticStep(c: Case, seed: number): ReplicaBatch[] {
   }));
 }
 
-async function startPool(
-  c: Case,
-  model: TrainModel,
-  weights: ReturnType<typeof initStateDict>,
-  backend: string,
-): Promise<ReplicaPool> {
-  const geometry = {
-    globalBatch: c.batch,
-    labelSmoothing: 0,
-    bnSpatial: bnSpatialSizes(c.arch, c.resolution, c.resolution),
-  };
-  return c.threads > 0
-    ? ThreadReplicaPool.start(c.threads, { arch: c.arch, weights, ...geometry, backend })
-    : new LocalReplicaPool(model, geometry);
+interface BenchTrainer {
+  readonly state: TrainState;
+  readonly pool: ReplicaPool;
+  readonly close: () => Promise<void>;
 }
 
-async function runCase(c: Case, backend: string): Promise<CaseResult> {
+/** A freshly initialized model, its SGD state and the case's replica pool (this thread or `threads` threads). */
+async function startTrainer(c: Case, backend: string): Promise<BenchTrainer> {
   const weights = initStateDict(c.arch, 0);
   const model = TrainModel.fromStateDict(c.arch, weights);
   const state = TrainState.create(model, weights, {
@@ -181,7 +133,27 @@ async function runCase(c: Case, backend: string): Promise<CaseResult> {
     weightDecay: 1e-4,
     nesterov: false,
   });
-  const pool = await startPool(c, model, weights, backend);
+  const geometry = {
+    globalBatch: c.batch,
+    labelSmoothing: 0,
+    bnSpatial: bnSpatialSizes(c.arch, c.resolution, c.resolution),
+  };
+  const pool =
+    c.threads > 0
+      ? await ThreadReplicaPool.start(c.threads, { arch: c.arch, weights, ...geometry, backend })
+      : new LocalReplicaPool(model, geometry);
+  return {
+    state,
+    pool,
+    close: async () => {
+      await pool.close();
+      model.dispose();
+    },
+  };
+}
+
+async function runCase(c: Case, backend: string): Promise<CaseResult> {
+  const { state, pool, close } = await startTrainer(c, backend);
   const batches = [syntheticStep(c, 1), syntheticStep(c, 2)];
   try {
     let t0 = 0;
@@ -205,8 +177,7 @@ async function runCase(c: Case, backend: string): Promise<CaseResult> {
       ratioToPytorch: c.pytorch === null ? null : imgPerSec / c.pytorch,
     };
   } finally {
-    await pool.close();
-    model.dispose();
+    await close();
   }
 }
 
@@ -258,14 +229,7 @@ async function dataWait(backend: string, steps: number): Promise<DataWaitResult 
     steps,
     pytorch: null,
   };
-  const weights = initStateDict(arch, 0);
-  const model = TrainModel.fromStateDict(arch, weights);
-  const state = TrainState.create(model, weights, {
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    nesterov: false,
-  });
-  const pool = await startPool(c, model, weights, backend);
+  const { state, pool, close } = await startTrainer(c, backend);
   try {
     const it = train.epoch(0, 0)[Symbol.asyncIterator]();
     await it.next();
@@ -287,8 +251,7 @@ async function dataWait(backend: string, steps: number): Promise<DataWaitResult 
       dataWaitShare: wait / ms,
     };
   } finally {
-    await pool.close();
-    model.dispose();
+    await close();
   }
 }
 
