@@ -8,40 +8,20 @@ import { Rng } from '../tensor/rng';
  */
 export function withWideBnStats(sd: StateDict, seed: number): StateDict {
   const rng = new Rng(seed);
+  const draws: readonly (readonly [string, () => number])[] = [
+    ['running_mean', () => rng.normal(0, 0.5)],
+    ['running_var', () => rng.uniform(0.2, 3)],
+    ['weight', () => rng.uniform(0.2, 1.5)],
+    ['bias', () => rng.normal(0, 0.5)],
+  ];
   const out: StateDict = new Map(sd);
   for (const [key, t] of sd) {
     if (!key.endsWith('.running_mean')) continue;
     const prefix = key.slice(0, -'.running_mean'.length);
     const n = t.shape[0] ?? 0;
-    const fill = (draw: () => number): Float32Array => Float32Array.from({ length: n }, draw);
-    out.set(
-      `${prefix}.running_mean`,
-      f32(
-        [n],
-        fill(() => rng.normal(0, 0.5)),
-      ),
-    );
-    out.set(
-      `${prefix}.running_var`,
-      f32(
-        [n],
-        fill(() => rng.uniform(0.2, 3)),
-      ),
-    );
-    out.set(
-      `${prefix}.weight`,
-      f32(
-        [n],
-        fill(() => rng.uniform(0.2, 1.5)),
-      ),
-    );
-    out.set(
-      `${prefix}.bias`,
-      f32(
-        [n],
-        fill(() => rng.normal(0, 0.5)),
-      ),
-    );
+    for (const [field, draw] of draws) {
+      out.set(`${prefix}.${field}`, f32([n], Float32Array.from({ length: n }, draw)));
+    }
   }
   return out;
 }
