@@ -141,7 +141,7 @@ function markdown(results: readonly CaseResult[], meanKiB: number): string {
     `${IMAGES} generated JPEGs of ${WIDTH}×${HEIGHT} (mean ${meanKiB.toFixed(1)} KiB), decoded with sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}).`,
     'Each case runs the real source → transform → batch loader path (batches of 20) for at least 3 s after a warm-up epoch.',
     '',
-    `Load average at start: ${loadavg()[0]?.toFixed(1) ?? '?'} (wall-clock img/s drop when other work shares the cores; img per CPU-second does not).`,
+    `Load average at the end: ${loadavg()[0]?.toFixed(1) ?? '?'} (wall-clock img/s drop when other work shares the cores; img per CPU-second does not).`,
     '',
     '| case | concurrent decodes | img/s | img/s per core | img per CPU-second | measured |',
     '|---|---|---|---|---|---|',
