@@ -8,6 +8,7 @@ import {
   type EpochPayload,
   type ShardPayload,
 } from '@repvgg/contracts';
+import { answersPing } from './redis-ping';
 
 export interface QueueHandlers {
   /** Runs once every shard of the epoch has completed. */
@@ -132,13 +133,9 @@ export class QueueRepository {
     );
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.connection.ping();
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether Redis answers now; false at once while the connection is down. */
+  ping(): Promise<boolean> {
+    return answersPing(this.connection);
   }
 
   /** Stops taking work. `force` abandons active jobs (their locks expire and another coordinator retakes them). */

@@ -9,6 +9,7 @@ import {
   type StateTransition,
   type StepMetrics,
 } from '@repvgg/contracts';
+import { answersPing } from './redis-ping';
 
 export interface StoredEvent {
   readonly id: string;
@@ -58,13 +59,9 @@ export class RedisStoreRepository {
     return [this.prefix, ...parts].join(':');
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.redis.ping();
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether Redis answers now; false at once while the connection is down. */
+  ping(): Promise<boolean> {
+    return answersPing(this.redis);
   }
 
   async createJob(record: JobRecord, transition: StateTransition): Promise<void> {
