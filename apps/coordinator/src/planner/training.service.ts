@@ -8,6 +8,7 @@ import {
   type ShardPayload,
   type StepReport__Output,
 } from '@repvgg/contracts';
+import { KeyedChain } from '../common/keyed-chain';
 import { JobEventsService } from '../jobs/job-events.service';
 import { JobService } from '../jobs/job.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -35,7 +36,8 @@ interface ShardWait extends Waiter<never> {
 @Injectable()
 export class TrainingService implements RendezvousHandler {
   private readonly logger = new Logger(TrainingService.name);
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** One job's shards and epoch ends run one after another. */
+  private readonly chains = new KeyedChain();
   private readonly shardWaits = new Map<string, ShardWait>();
   private readonly epochWaits = new Map<string, Waiter<EpochReport__Output>>();
 
@@ -56,8 +58,8 @@ export class TrainingService implements RendezvousHandler {
 
   startQueues(): void {
     this.queue.start({
-      shard: (data, progress) => this.serialized(data.jobId, () => this.runShard(data, progress)),
-      epoch: (data) => this.serialized(data.jobId, () => this.runEpochEnd(data)),
+      shard: (data, progress) => this.chains.run(data.jobId, () => this.runShard(data, progress)),
+      epoch: (data) => this.chains.run(data.jobId, () => this.runEpochEnd(data)),
     });
   }
 
@@ -255,16 +257,5 @@ export class TrainingService implements RendezvousHandler {
         this.logger.warn(`could not remove the flow of job ${record.id}: ${String(err)}`);
       });
     }
-  }
-
-  private serialized<T>(jobId: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(jobId) ?? Promise.resolve();
-    const next = previous.then(run, run);
-    const settled = next.catch(() => undefined);
-    this.chains.set(jobId, settled);
-    void settled.then(() => {
-      if (this.chains.get(jobId) === settled) this.chains.delete(jobId);
-    });
-    return next;
   }
 }

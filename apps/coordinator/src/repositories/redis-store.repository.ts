@@ -9,6 +9,7 @@ import {
   type StateTransition,
   type StepMetrics,
 } from '@repvgg/contracts';
+import { KeyedChain } from '../common/keyed-chain';
 import { answersPing } from './redis-ping';
 
 export interface StoredEvent {
@@ -26,7 +27,7 @@ const STEP_HISTORY_LENGTH = 1_000;
  */
 export class RedisStoreRepository {
   private readonly redis: Redis;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly writes = new KeyedChain();
 
   constructor(
     url: string,
@@ -89,8 +90,7 @@ export class RedisStoreRepository {
 
   /** Read-modify-write of one job; `mutate` returns the new record or null to leave it unchanged. */
   update(id: string, mutate: (record: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
-    const previous = this.locks.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    return this.writes.run(id, async () => {
       const current = await this.getJob(id);
       if (current === null) return null;
       const updated = mutate(current);
@@ -98,12 +98,6 @@ export class RedisStoreRepository {
       await this.redis.set(this.key('job', id), JSON.stringify(updated));
       return updated;
     });
-    const settled = next.catch(() => undefined);
-    this.locks.set(id, settled);
-    void settled.then(() => {
-      if (this.locks.get(id) === settled) this.locks.delete(id);
-    });
-    return next;
   }
 
   async appendTransition(id: string, transition: StateTransition): Promise<void> {
@@ -154,7 +148,7 @@ export class RedisStoreRepository {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.locks.values()]);
+    await this.writes.idle();
     await this.redis.quit();
   }
 }
