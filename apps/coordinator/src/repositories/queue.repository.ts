@@ -37,12 +37,12 @@ const EPOCH_CONCURRENCY = 16;
 const MAX_STALLS = 1_000_000;
 const RETRY_LATER_MS = 250;
 
-export const epochFlowId = (jobId: string, epoch: number): string => `${jobId}.e${epoch}`;
-export const shardFlowId = (jobId: string, epoch: number, shard: number): string =>
+const epochFlowId = (jobId: string, epoch: number): string => `${jobId}.e${epoch}`;
+const shardFlowId = (jobId: string, epoch: number, shard: number): string =>
   `${jobId}.e${epoch}.s${shard}`;
 
 /** BullMQ priority: 1 is the most urgent; job priorities run from -100 to 100. */
-export const bullPriority = (priority: number): number => 101 - priority;
+const bullPriority = (priority: number): number => 101 - priority;
 
 /** The one repository that talks to BullMQ: epoch flows (epoch parent, shard children). */
 export class QueueRepository {
@@ -88,11 +88,6 @@ export class QueueRepository {
     } catch {
       // A locked (active) child keeps the flow; its processor sees the job stopped and returns.
     }
-  }
-
-  async epochFlowState(jobId: string, epoch: number): Promise<string | null> {
-    const parent = await this.epochQueue.getJob(epochFlowId(jobId, epoch));
-    return parent === undefined ? null : await parent.getState();
   }
 
   /** Shards not yet done: what KEDA scales workers on. */
