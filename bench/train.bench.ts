@@ -8,6 +8,7 @@ import { BatchLoader } from '@repvgg/training/data/batch-loader';
 import { openFashionMnist } from '@repvgg/training/data/idx.source';
 import { SmallImageTransform } from '@repvgg/training/data/transforms/small-image.transform';
 import { ThreadReplicaPool } from '@repvgg/training/parallel/thread-replica.pool';
+import { PAPER_SGD } from '@repvgg/training/optim/sgd.optimizer';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { applyGradients } from '@repvgg/training/step/apply-gradients';
 import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
@@ -128,11 +129,7 @@ interface BenchTrainer {
 async function startTrainer(c: Case, backend: string): Promise<BenchTrainer> {
   const weights = initStateDict(c.arch, 0);
   const model = TrainModel.fromStateDict(c.arch, weights);
-  const state = TrainState.create(model, weights, {
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    nesterov: false,
-  });
+  const state = TrainState.create(model, weights, PAPER_SGD);
   const geometry = {
     globalBatch: c.batch,
     labelSmoothing: 0,
