@@ -4,6 +4,8 @@ import { im2colTransposed } from './im2col';
 import { UnsupportedConvError } from './kernel.error';
 import {
   DEFAULT_MAX_PATCH_FLOATS,
+  dyMatrix,
+  dyRowsOfImages,
   imagesPerChunk,
   patchGeometry,
   single,
@@ -43,20 +45,12 @@ function conv2dBackpropFilter(
   );
   if (info.dataFormat !== 'channelsLast') throw new UnsupportedConvError('NCHW data format');
   const matMul = wasmKernel('BatchMatMul');
-  const reshape = wasmKernel('Reshape');
-  const slice = wasmKernel('Slice');
   const add = wasmKernel('Add');
 
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const pixelsPerImage = info.outHeight * info.outWidth;
   const chunk = imagesPerChunk(info, maxPatchFloats);
-  const dy2d = single(
-    reshape({
-      inputs: { x: dy },
-      backend,
-      attrs: { shape: [info.batchSize * pixelsPerImage, info.outChannels] },
-    }),
-  );
+  const dy2d = dyMatrix(backend, dy, info);
   let total: tf.TensorInfo | undefined;
   for (let first = 0; first < info.batchSize; first += chunk) {
     const images = Math.min(chunk, info.batchSize - first);
@@ -73,16 +67,7 @@ function conv2dBackpropFilter(
       patchView,
       0,
     );
-    const dyChunk =
-      images === info.batchSize
-        ? dy2d
-        : single(
-            slice({
-              inputs: { x: dy2d },
-              backend,
-              attrs: { begin: [first * pixelsPerImage, 0], size: [cols, info.outChannels] },
-            }),
-          );
+    const dyChunk = dyRowsOfImages(backend, dy2d, info, first, images);
     const partial = single(
       matMul({
         inputs: { a: patches, b: dyChunk },

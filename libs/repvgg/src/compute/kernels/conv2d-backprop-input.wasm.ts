@@ -3,6 +3,8 @@ import { tf } from '../tf';
 import { col2imAdd } from './im2col';
 import {
   DEFAULT_MAX_PATCH_FLOATS,
+  dyMatrix,
+  dyRowsOfImages,
   imagesPerChunk,
   patchGeometry,
   single,
@@ -91,11 +93,9 @@ function viaCol2im(
   maxPatchFloats: number,
 ): tf.TensorInfo {
   const patch = info.filterHeight * info.filterWidth * info.inChannels;
-  const pixelsPerImage = info.outHeight * info.outWidth;
   const imageSize = info.inHeight * info.inWidth * info.inChannels;
   const chunk = imagesPerChunk(info, maxPatchFloats);
   const matMul = wasmKernel('BatchMatMul');
-  const slice = wasmKernel('Slice');
 
   const dx = backend.makeOutput([...info.inShape], 'float32');
   const filterT = backend.makeOutput([info.outChannels, patch], 'float32');
@@ -106,26 +106,10 @@ function viaCol2im(
     backend.typedArrayFromHeap(filterT) as Float32Array,
   );
   (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
-  const dy2d = single(
-    wasmKernel('Reshape')({
-      inputs: { x: dy },
-      backend,
-      attrs: { shape: [info.batchSize * pixelsPerImage, info.outChannels] },
-    }),
-  );
+  const dy2d = dyMatrix(backend, dy, info);
   for (let first = 0; first < info.batchSize; first += chunk) {
     const images = Math.min(chunk, info.batchSize - first);
-    const rows = images * pixelsPerImage;
-    const dyChunk =
-      images === info.batchSize
-        ? dy2d
-        : single(
-            slice({
-              inputs: { x: dy2d },
-              backend,
-              attrs: { begin: [first * pixelsPerImage, 0], size: [rows, info.outChannels] },
-            }),
-          );
+    const dyChunk = dyRowsOfImages(backend, dy2d, info, first, images);
     const cols = single(
       matMul({
         inputs: { a: dyChunk, b: filterT },

@@ -1,3 +1,4 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import type { PatchGeometry } from './im2col';
 import { KernelUnavailableError } from './kernel.error';
@@ -20,6 +21,46 @@ export function imagesPerChunk(info: tf.backend_util.Conv2DInfo, maxFloats: numb
   const perImage =
     info.filterHeight * info.filterWidth * info.inChannels * info.outHeight * info.outWidth;
   return Math.max(1, Math.min(info.batchSize, Math.floor(maxFloats / perImage)));
+}
+
+/** dy [N, outH, outW, Cout] as the [N·outH·outW, Cout] matrix both conv gradients multiply. */
+export function dyMatrix(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  return single(
+    wasmKernel('Reshape')({
+      inputs: { x: dy },
+      backend,
+      attrs: { shape: [info.batchSize * info.outHeight * info.outWidth, info.outChannels] },
+    }),
+  );
+}
+
+/**
+ * The rows of `dy2d` (from `dyMatrix`) that belong to images [first, first + images): `dy2d`
+ * itself when that is the whole batch, else a new tensor the caller disposes.
+ */
+export function dyRowsOfImages(
+  backend: BackendWasm,
+  dy2d: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  first: number,
+  images: number,
+): tf.TensorInfo {
+  if (images === info.batchSize) return dy2d;
+  const pixelsPerImage = info.outHeight * info.outWidth;
+  return single(
+    wasmKernel('Slice')({
+      inputs: { x: dy2d },
+      backend,
+      attrs: {
+        begin: [first * pixelsPerImage, 0],
+        size: [images * pixelsPerImage, info.outChannels],
+      },
+    }),
+  );
 }
 
 export function patchGeometry(info: tf.backend_util.Conv2DInfo, images: number): PatchGeometry {
