@@ -8,6 +8,20 @@ import { encodeIdx } from '@repvgg/training/data';
 import { startCoordinator, type RunningCoordinator } from '../../apps/coordinator/src';
 
 export const TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { Authorization: `Bearer ${TOKEN}` };
+
+/** The smallest job that trains for real on `writeIdxDataset(join(dataRoot, 'tiny'), 40)`. */
+export const tinyJobSpec = (dataRoot: string, extra: Record<string, unknown> = {}) => ({
+  dataset: { source: 'idx', path: join(dataRoot, 'tiny') },
+  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
+  imageSize: 8,
+  epochs: 2,
+  globalBatch: 8,
+  virtualReplicas: 2,
+  workers: { min: 1, max: 1 },
+  shardSteps: 2,
+  ...extra,
+});
 
 /** A tiny MNIST-style IDX dataset: `train` images of 8×8 over `classes` labels, 4 test images. */
 export function writeIdxDataset(dir: string, train: number, classes = 3): void {

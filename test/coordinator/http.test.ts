@@ -8,14 +8,14 @@ import {
   body,
   errorBodySchema,
   startHarness,
-  TOKEN,
+  AUTH,
+  tinyJobSpec,
   until,
   writeIdxDataset,
   type Harness,
 } from './coordinator.harness';
 
 let h: Harness;
-const auth = { Authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   h = await startHarness();
@@ -25,17 +25,8 @@ afterAll(async () => {
   await h.close();
 });
 
-const spec = (extra: Record<string, unknown> = {}) => ({
-  dataset: { source: 'idx', path: join(h.dataRoot, 'tiny') },
-  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
-  imageSize: 8,
-  epochs: 2,
-  globalBatch: 8,
-  virtualReplicas: 4,
-  workers: { min: 1, max: 2 },
-  shardSteps: 2,
-  ...extra,
-});
+const spec = (extra: Record<string, unknown> = {}) =>
+  tinyJobSpec(h.dataRoot, { virtualReplicas: 4, workers: { min: 1, max: 2 }, ...extra });
 
 describe('health', () => {
   it('answers without a token', async () => {
@@ -55,7 +46,7 @@ describe('auth', () => {
         .set('Authorization', 'Bearer wrong-token-xxxxxxxxxx')
         .expect(403);
       await request(h.url()).get(path).set('Authorization', 'Basic abc').expect(401);
-      await request(h.url()).get(path).set(auth).expect(200);
+      await request(h.url()).get(path).set(AUTH).expect(200);
     },
   );
 });
@@ -70,7 +61,7 @@ describe('API docs', () => {
         .get(path)
         .set('Authorization', 'Bearer wrong-token-xxxxxxxxxx')
         .expect(403);
-      const ok = await request(h.url()).get(path).set(auth).expect(200);
+      const ok = await request(h.url()).get(path).set(AUTH).expect(200);
       expect(ok.text).toMatch(/repvgg-dist coordinator|swagger/i);
     },
   );
@@ -78,17 +69,17 @@ describe('API docs', () => {
 
 describe('POST /v1/jobs', () => {
   it('creates a job with the defaults filled in and prepares it', async () => {
-    const res = await request(h.url()).post('/v1/jobs').set(auth).send(spec()).expect(201);
+    const res = await request(h.url()).post('/v1/jobs').set(AUTH).send(spec()).expect(201);
     expect(body(jobRecordSchema, res)).toMatchObject({
       state: 'queued',
       spec: { optimizer: { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }, mode: 'fast' },
     });
     const id = body(jobRecordSchema, res).id;
     await until(async () => {
-      const r = await request(h.url()).get(`/v1/jobs/${id}`).set(auth);
+      const r = await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH);
       return body(jobViewSchema, r).state === 'running';
     }, 'the job to run');
-    const view = await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200);
+    const view = await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200);
     expect(body(jobViewSchema, view).dataset).toMatchObject({
       trainSamples: 40,
       valSamples: 4,
@@ -104,16 +95,16 @@ describe('POST /v1/jobs', () => {
       'preparing',
       'running',
     ]);
-    const list = await request(h.url()).get('/v1/jobs').set(auth).expect(200);
+    const list = await request(h.url()).get('/v1/jobs').set(AUTH).expect(200);
     expect(body(z.array(jobRecordSchema), list).map((j) => j.id)).toContain(id);
-    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(auth).expect(200);
-    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(auth).expect(409);
+    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(AUTH).expect(200);
+    await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(AUTH).expect(409);
   });
 
   it('names each bad field', async () => {
     const res = await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .send({ ...spec(), epochs: 0, optimizer: { lr: 'fast' }, globalBatch: 7 })
       .expect(400);
     expect(body(errorBodySchema, res).issues.map((i) => i.path)).toEqual(
@@ -124,13 +115,13 @@ describe('POST /v1/jobs', () => {
   it('refuses malformed JSON and oversized bodies', async () => {
     await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .set('Content-Type', 'application/json')
       .send('{')
       .expect(400);
     await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .send({ ...spec(), name: 'x'.repeat(100_000) })
       .expect(413);
   });
@@ -146,7 +137,7 @@ describe('POST /v1/jobs', () => {
     ]) {
       const res = await request(h.url())
         .post('/v1/jobs')
-        .set(auth)
+        .set(AUTH)
         .send(spec({ dataset: { source: 'idx', path } }))
         .expect(400);
       expect(body(errorBodySchema, res).issues[0]?.path).toBe('dataset.path');
@@ -156,23 +147,23 @@ describe('POST /v1/jobs', () => {
   it('refuses an initialCheckpoint outside the artifact store and fails one that is missing', async () => {
     const bad = await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .send(spec({ initialCheckpoint: '../etc' }))
       .expect(400);
     expect(body(errorBodySchema, bad).issues.map((i) => i.path)).toEqual(['initialCheckpoint']);
     const res = await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .send(spec({ initialCheckpoint: 'jobs/none/final-checkpoint' }))
       .expect(201);
     const id = body(jobRecordSchema, res).id;
     await until(
       async () =>
-        body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth)).state ===
+        body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH)).state ===
         'failed',
       'failure',
     );
-    const view = body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth));
+    const view = body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH));
     expect(view.reason).toMatch(/initialCheckpoint jobs\/none\/final-checkpoint is not/);
   });
 
@@ -182,7 +173,7 @@ describe('POST /v1/jobs', () => {
     for (const path of [join(h.dataRoot, 'missing'), join(h.dataRoot, 'empty')]) {
       const res = await request(h.url())
         .post('/v1/jobs')
-        .set(auth)
+        .set(AUTH)
         .send(spec({ dataset: { source: 'idx', path } }))
         .expect(201);
       await until(
@@ -191,13 +182,13 @@ describe('POST /v1/jobs', () => {
             jobViewSchema,
             await request(h.url())
               .get(`/v1/jobs/${body(jobRecordSchema, res).id}`)
-              .set(auth),
+              .set(AUTH),
           ).state === 'failed',
         'failure',
       );
       const view = await request(h.url())
         .get(`/v1/jobs/${body(jobRecordSchema, res).id}`)
-        .set(auth);
+        .set(AUTH);
       expect(body(jobViewSchema, view).reason.length).toBeGreaterThan(10);
     }
   });
@@ -207,9 +198,9 @@ describe('job reads', () => {
   it('404 for unknown jobs, 400 for malformed ids', async () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const p of ['', '/metrics', '/artifacts', '/events', '/artifacts/model.onnx']) {
-      await request(h.url()).get(`/v1/jobs/${unknown}${p}`).set(auth).expect(404);
+      await request(h.url()).get(`/v1/jobs/${unknown}${p}`).set(AUTH).expect(404);
     }
-    await request(h.url()).post(`/v1/jobs/${unknown}/cancel`).set(auth).expect(404);
-    await request(h.url()).get('/v1/jobs/not-a-uuid').set(auth).expect(400);
+    await request(h.url()).post(`/v1/jobs/${unknown}/cancel`).set(AUTH).expect(404);
+    await request(h.url()).get('/v1/jobs/not-a-uuid').set(AUTH).expect(400);
   });
 });

@@ -7,14 +7,14 @@ import { FakeWorker } from './fake-worker';
 import {
   body,
   startHarness,
-  TOKEN,
+  AUTH,
+  tinyJobSpec,
   until,
   writeIdxDataset,
   type Harness,
 } from './coordinator.harness';
 
 let h: Harness;
-const auth = { Authorization: `Bearer ${TOKEN}` };
 const workers: FakeWorker[] = [];
 
 beforeAll(async () => {
@@ -26,23 +26,16 @@ afterAll(async () => {
   await h.close();
 });
 
-const spec = (extra: Record<string, unknown> = {}) => ({
-  dataset: { source: 'idx', path: join(h.dataRoot, 'tiny') },
-  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
-  imageSize: 8,
-  epochs: 2,
-  globalBatch: 8,
-  virtualReplicas: 2,
-  workers: { min: 1, max: 1 },
-  shardSteps: 2,
-  ...extra,
-});
 const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
+  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
 const submit = async (extra: Record<string, unknown> = {}): Promise<string> =>
   body(
     jobRecordSchema,
-    await request(h.url()).post('/v1/jobs').set(auth).send(spec(extra)).expect(201),
+    await request(h.url())
+      .post('/v1/jobs')
+      .set(AUTH)
+      .send(tinyJobSpec(h.dataRoot, extra))
+      .expect(201),
   ).id;
 const worker = async (stepMs: number): Promise<FakeWorker> => {
   const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs).start();
@@ -59,14 +52,14 @@ describe('job lifecycle against Redis and BullMQ', () => {
       'all jobs running',
     );
     // 5 steps per epoch in shards of 2: three shards per job, none done without workers.
-    const metrics = (await request(h.url()).get('/metrics').set(auth).expect(200)).text;
+    const metrics = (await request(h.url()).get('/metrics').set(AUTH).expect(200)).text;
     expect(metrics).toMatch(/repvgg_shard_backlog 24/);
     expect(metrics).toMatch(/repvgg_jobs\{state="running"\} 8/);
     await Promise.all(
-      ids.map((id) => request(h.url()).post(`/v1/jobs/${id}/cancel`).set(auth).expect(200)),
+      ids.map((id) => request(h.url()).post(`/v1/jobs/${id}/cancel`).set(AUTH).expect(200)),
     );
     await until(async () => {
-      const text = (await request(h.url()).get('/metrics').set(auth)).text;
+      const text = (await request(h.url()).get('/metrics').set(AUTH)).text;
       return /repvgg_shard_backlog 0/.test(text);
     }, 'cancelled flows to drain');
   });
@@ -98,7 +91,7 @@ describe('job lifecycle against Redis and BullMQ', () => {
       'finalizing',
       'succeeded',
     ]);
-    const events = (await request(h.url()).get(`/v1/jobs/${id}/events`).set(auth).buffer(true)).text
+    const events = (await request(h.url()).get(`/v1/jobs/${id}/events`).set(AUTH).buffer(true)).text
       .split('\n\n')
       .filter((b) => b.includes('data: '))
       .map((b) => jobEventSchema.parse(JSON.parse(b.split('data: ')[1])));

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { startHarness, TOKEN, type Harness } from './coordinator.harness';
+import { AUTH, startHarness, type Harness } from './coordinator.harness';
 
 /** The committed document; `npm run openapi` regenerates it (UPDATE_OPENAPI=1 runs this test in write mode). */
 const COMMITTED = join(__dirname, '../../apps/coordinator/openapi.json');
@@ -22,9 +22,7 @@ interface Operation {
 
 describe('OpenAPI', () => {
   it('serves the document the repository commits', async () => {
-    const served = (
-      await request(h.url()).get('/docs-json').set('Authorization', `Bearer ${TOKEN}`).expect(200)
-    ).body as {
+    const served = (await request(h.url()).get('/docs-json').set(AUTH).expect(200)).body as {
       paths: Record<string, Record<string, Operation>>;
     };
     if (process.env.UPDATE_OPENAPI === '1') {
@@ -57,11 +55,7 @@ describe('OpenAPI', () => {
   });
 
   it('serves the UI at /docs', async () => {
-    const res = await request(h.url())
-      .get('/docs')
-      .set('Authorization', `Bearer ${TOKEN}`)
-      .redirects(1)
-      .expect(200);
+    const res = await request(h.url()).get('/docs').set(AUTH).redirects(1).expect(200);
     expect(res.text).toMatch(/swagger/i);
   });
 });

@@ -14,14 +14,14 @@ import { FakeWorker } from './fake-worker';
 import {
   body,
   startHarness,
-  TOKEN,
+  AUTH,
+  tinyJobSpec,
   until,
   writeIdxDataset,
   type Harness,
 } from './coordinator.harness';
 
 let h: Harness;
-const auth = { Authorization: `Bearer ${TOKEN}` };
 const workers: FakeWorker[] = [];
 let finished = '';
 
@@ -37,7 +37,7 @@ afterAll(async () => {
 const download = (path: string) =>
   request(h.url())
     .get(path)
-    .set(auth)
+    .set(AUTH)
     .buffer(true)
     .parse((res, cb) => {
       const chunks: Buffer[] = [];
@@ -48,7 +48,7 @@ const download = (path: string) =>
     });
 
 const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
+  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
 
 const worker = async (stepMs = 40): Promise<FakeWorker> => {
   const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs).start();
@@ -60,17 +60,8 @@ describe('rendezvous with gRPC workers', () => {
   it('drives a job to completion through a join, a crash and a drain', async () => {
     const created = await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
-      .send({
-        dataset: { source: 'idx', path: join(h.dataRoot, 'tiny') },
-        architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
-        imageSize: 8,
-        epochs: 3,
-        globalBatch: 8,
-        virtualReplicas: 4,
-        workers: { min: 1, max: 3 },
-        shardSteps: 2,
-      })
+      .set(AUTH)
+      .send(tinyJobSpec(h.dataRoot, { epochs: 3, virtualReplicas: 4, workers: { min: 1, max: 3 } }))
       .expect(201);
     const id = body(jobRecordSchema, created).id;
 
@@ -91,7 +82,7 @@ describe('rendezvous with gRPC workers', () => {
     expect(joined.token).toMatch(/^[0-9a-f]{32}$/);
     const listed = z
       .array(workerInfoSchema)
-      .parse((await request(h.url()).get('/v1/workers').set(auth).expect(200)).body);
+      .parse((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body);
     expect(listed.filter((w) => w.jobId === id)).toHaveLength(2);
 
     // The leader crashes: the next generation forms at once from the survivor, which now leads.
@@ -132,7 +123,7 @@ describe('rendezvous with gRPC workers', () => {
     const base = `/v1/jobs/${finished}/artifacts`;
     const list = z
       .array(z.object({ name: z.string(), size: z.number(), sha256: z.string() }))
-      .parse((await request(h.url()).get(base).set(auth).expect(200)).body);
+      .parse((await request(h.url()).get(base).set(AUTH).expect(200)).body);
     const names = list.map((a) => a.name);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -153,13 +144,13 @@ describe('rendezvous with gRPC workers', () => {
     ).toBe(onnx.sha256);
     const part = await request(h.url())
       .get(`${base}/bundle/model.onnx`)
-      .set(auth)
+      .set(AUTH)
       .set('Range', 'bytes=0-9')
       .expect(206);
     expect(part.headers['content-range']).toBe(`bytes 0-9/${onnx.size}`);
     await request(h.url())
       .get(`${base}/bundle/model.onnx`)
-      .set(auth)
+      .set(AUTH)
       .set('If-None-Match', `"${onnx.sha256}"`)
       .expect(304);
     const report = JSON.parse(
@@ -168,16 +159,16 @@ describe('rendezvous with gRPC workers', () => {
     expect(report.provenance.jobId).toBe(finished);
     expect(report.provenance.datasetManifestHash).toMatch(/^[0-9a-f]{64}$/);
     for (const bad of ['..%2F..%2Fetc%2Fpasswd', 'bundle/..%2F..%2Fx', '%2Fetc%2Fpasswd']) {
-      const res = await request(h.url()).get(`${base}/${bad}`).set(auth);
+      const res = await request(h.url()).get(`${base}/${bad}`).set(AUTH);
       expect([400, 404]).toContain(res.status);
     }
-    await request(h.url()).get(`${base}/bundle/nothing.bin`).set(auth).expect(404);
+    await request(h.url()).get(`${base}/bundle/nothing.bin`).set(AUTH).expect(404);
   });
 
   it('replays the events of a finished job and ends the stream', async () => {
     const res = await request(h.url())
       .get(`/v1/jobs/${finished}/events`)
-      .set(auth)
+      .set(AUTH)
       .buffer(true)
       .expect(200);
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
@@ -192,7 +183,7 @@ describe('rendezvous with gRPC workers', () => {
     const ids = [...res.text.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]);
     const resumed = await request(h.url())
       .get(`/v1/jobs/${finished}/events`)
-      .set(auth)
+      .set(AUTH)
       .set('Last-Event-ID', ids.at(-3)!)
       .buffer(true)
       .expect(200);
@@ -201,11 +192,11 @@ describe('rendezvous with gRPC workers', () => {
 
   it('reports metrics per job and for Prometheus', async () => {
     const m = (
-      await request(h.url()).get(`/v1/jobs/${finished}/metrics?steps=5`).set(auth).expect(200)
+      await request(h.url()).get(`/v1/jobs/${finished}/metrics?steps=5`).set(AUTH).expect(200)
     ).body as { steps: unknown[]; epochs: unknown[] };
     expect(m.steps).toHaveLength(5);
     expect(m.epochs).toHaveLength(3);
-    const text = (await request(h.url()).get('/metrics').set(auth).expect(200)).text;
+    const text = (await request(h.url()).get('/metrics').set(AUTH).expect(200)).text;
     expect(text).toMatch(/repvgg_jobs\{state="succeeded"\} 1/);
     expect(text).toMatch(new RegExp(`repvgg_steps_total\\{job="${finished}"\\} 15`));
     expect(text).toMatch(/repvgg_allreduce_seconds_count 15/);
