@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdaptiveDeadline } from './adaptive-deadline';
-import { PeerTimeoutError } from './collective.error';
+import { NonFiniteValueError, PeerTimeoutError } from './collective.error';
 import { InMemoryTransport } from './in-memory.transport';
 import { RingCollective, type RingCollectiveOptions } from './ring-collective';
 
@@ -159,7 +159,10 @@ describe('RingCollective deterministic mode (in memory)', () => {
     const members = ring(3, { mode: 'deterministic' });
     const inputs = [new Float32Array([1, 2]), new Float32Array([NaN, 0]), new Float32Array([3, 4])];
     const results = await Promise.allSettled(members.map((m, r) => m.allReduce(0, inputs[r])));
-    expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(NonFiniteValueError);
+    }
   });
 });
 
