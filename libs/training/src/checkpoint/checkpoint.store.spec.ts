@@ -67,6 +67,11 @@ describe('checkpoint store', () => {
       await writeFile(join(root, 'state.json'), JSON.stringify({ format: 'other' }));
       await expect(loadCheckpoint(root)).rejects.toThrow(CheckpointError);
       await expect(loadCheckpoint(join(root, 'nope'))).rejects.toThrow(/cannot read state.json/);
+      // A latest.json cut short (disk full, killed mid-write by another tool) names the way out.
+      await writeFile(join(root, 'latest.json'), '{"checkpoint": "step-0');
+      await expect(loadLatestCheckpoint(root)).rejects.toThrow(
+        /latest\.json names no checkpoint; delete it to start afresh/,
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -55,8 +55,13 @@ export async function loadLatestCheckpoint(root: string): Promise<Checkpoint | u
   } catch {
     return undefined;
   }
-  const pointer = JSON.parse(text) as { checkpoint?: unknown };
-  if (typeof pointer.checkpoint !== 'string') {
+  let pointer: { checkpoint?: unknown } | null;
+  try {
+    pointer = JSON.parse(text) as { checkpoint?: unknown } | null;
+  } catch {
+    pointer = null;
+  }
+  if (typeof pointer?.checkpoint !== 'string') {
     throw new CheckpointError(root, `${LATEST} names no checkpoint; delete it to start afresh`);
   }
   return loadCheckpoint(join(root, pointer.checkpoint));
