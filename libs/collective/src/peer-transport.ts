@@ -50,3 +50,9 @@ export interface PeerTransport {
 
 export const addressKey = (from: number, a: ChunkAddress): string =>
   `${from}/${a.step}/${a.seq}/${a.phase}/${a.chunk}`;
+
+/** The ranks a member receives from (left) and sends to (right) on the ring. */
+export const ringNeighbours = (transport: PeerTransport): { left: number; right: number } => ({
+  left: (transport.rank + transport.worldSize - 1) % transport.worldSize,
+  right: (transport.rank + 1) % transport.worldSize,
+});

@@ -1,6 +1,11 @@
 import { ChunkSizeMismatchError } from './collective.error';
 import { ChunkPlan } from './chunk-plan';
-import type { ChunkAddress, Phase, PeerTransport } from './peer-transport';
+import {
+  ringNeighbours,
+  type ChunkAddress,
+  type Phase,
+  type PeerTransport,
+} from './peer-transport';
 import type { FloatArray, WireCodec } from './wire-codec';
 
 export type ReduceOp = 'sum' | 'max';
@@ -12,8 +17,6 @@ export interface RingCallOptions {
   /** Upper bound on one message's elements; smaller chunks pipeline better, larger ones cost less. */
   chunkElements: number;
 }
-
-const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 /**
  * Ring all-reduce in place: reduce-scatter then all-gather, 2(N−1) steps each moving 1/N of the
@@ -31,8 +34,7 @@ export async function ringAllReduce<T extends FloatArray>(
   const n = transport.worldSize;
   if (n === 1) return;
   const r = transport.rank;
-  const right = mod(r + 1, n);
-  const left = mod(r - 1, n);
+  const { left, right } = ringNeighbours(transport);
   const plan = new ChunkPlan(data.length, n, options.chunkElements);
   const lanes = plan.chunksPerSegment;
   const view = (segment: number, chunk: number): T => {

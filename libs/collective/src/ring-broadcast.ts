@@ -1,5 +1,5 @@
 import { ChunkSizeMismatchError } from './collective.error';
-import type { ChunkAddress, PeerTransport } from './peer-transport';
+import { ringNeighbours, type ChunkAddress, type PeerTransport } from './peer-transport';
 
 export interface BroadcastOptions {
   step: number;
@@ -7,8 +7,6 @@ export interface BroadcastOptions {
   timeoutMs: number;
   chunkBytes: number;
 }
-
-const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 /**
  * Pipelined ring broadcast of `data` from `root`: chunk 0 carries the total length, then every rank
@@ -27,8 +25,7 @@ export async function ringBroadcast(
     if (data === undefined) throw new TypeError(`rank ${r} is the broadcast root but has no data`);
     if (n === 1) return data;
   }
-  const right = mod(r + 1, n);
-  const left = mod(r - 1, n);
+  const { left, right } = ringNeighbours(transport);
   const forwards = right !== root;
   const address = (chunk: number): ChunkAddress => ({
     step: options.step,
