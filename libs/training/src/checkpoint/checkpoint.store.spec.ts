@@ -66,7 +66,12 @@ describe('checkpoint store', () => {
     try {
       await writeFile(join(root, 'state.json'), JSON.stringify({ format: 'other' }));
       await expect(loadCheckpoint(root)).rejects.toThrow(CheckpointError);
-      await expect(loadCheckpoint(join(root, 'nope'))).rejects.toThrow(/cannot read state.json/);
+      await expect(loadCheckpoint(root)).rejects.toThrow(
+        /format is "other".*; .*train afresh into a new directory/,
+      );
+      await expect(loadCheckpoint(join(root, 'nope'))).rejects.toThrow(
+        /cannot read state.json .*; point at a step-NNNNNNNN checkpoint directory/,
+      );
       // A latest.json cut short (disk full, killed mid-write by another tool) names the way out.
       await writeFile(join(root, 'latest.json'), '{"checkpoint": "step-0');
       await expect(loadLatestCheckpoint(root)).rejects.toThrow(

@@ -72,12 +72,15 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   try {
     parsed = JSON.parse(await readFile(join(dir, STATE), 'utf8')) as { format?: unknown };
   } catch (e) {
-    throw new CheckpointError(dir, `cannot read ${STATE} (${(e as Error).message})`);
+    throw new CheckpointError(
+      dir,
+      `cannot read ${STATE} (${(e as Error).message}); point at a step-NNNNNNNN checkpoint directory`,
+    );
   }
   if (parsed.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(
       dir,
-      `format is ${JSON.stringify(parsed.format)}, expected ${CHECKPOINT_FORMAT}`,
+      `format is ${JSON.stringify(parsed.format)}, expected ${CHECKPOINT_FORMAT}; point at a checkpoint this version wrote, or train afresh into a new directory`,
     );
   }
   const meta = parsed as CheckpointMeta;
