@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { EmptyClassError } from './dataset.error';
 import { mapLimit } from './limiter';
 
-const IMAGE_FILE = /\.(jpe?g|png)$/i;
+/** The extensions of the files a dataset folder holds as images (any case). */
+export const IMAGE_EXTENSION = /\.(jpe?g|png)$/i;
 
 export function isImageFile(name: string): boolean {
-  return IMAGE_FILE.test(name);
+  return IMAGE_EXTENSION.test(name);
 }
 
 /** Code-unit order, as Python's sorted() orders ASCII folder names (localeCompare would not). */

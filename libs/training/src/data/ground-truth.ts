@@ -1,14 +1,13 @@
 import { GroundTruthError } from './dataset.error';
+import { IMAGE_EXTENSION } from './folder-walk';
 
 /** A validation label as a ground-truth file gives it: a class (folder) name, or a class index. */
 export type GroundTruthLabel = { readonly className: string } | { readonly index: number };
 
-const IMAGE_EXT = /\.(jpe?g|png)$/i;
-
 /** The key both formats agree on: the file name without directory and image extension. */
 export function groundTruthKey(fileName: string): string {
   const base = fileName.slice(fileName.lastIndexOf('/') + 1);
-  return base.replace(IMAGE_EXT, '');
+  return base.replace(IMAGE_EXTENSION, '');
 }
 
 /**
