@@ -22,3 +22,23 @@ export class InvalidRequestError extends Error {
     super(message);
   }
 }
+
+/** The spec's initialCheckpoint names no checkpoint folder in the artifact store. */
+export class InitialCheckpointMissingError extends Error {
+  override readonly name = 'InitialCheckpointMissingError';
+  constructor(initial: string) {
+    super(
+      `initialCheckpoint ${initial} is not a checkpoint folder in the artifact store: list artifacts to find one`,
+    );
+  }
+}
+
+/** The dataset cannot fill a single global batch, so an epoch would have no step. */
+export class DatasetTooSmallError extends Error {
+  override readonly name = 'DatasetTooSmallError';
+  constructor(trainSamples: number, globalBatch: number) {
+    super(
+      `the dataset has ${trainSamples} training images, fewer than one global batch of ${globalBatch}: lower globalBatch`,
+    );
+  }
+}

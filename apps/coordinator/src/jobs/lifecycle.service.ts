@@ -5,6 +5,7 @@ import { stepsPerEpoch } from '../planner/epoch-plan';
 import { TrainingService } from '../planner/training.service';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { DatasetRepository } from '../repositories/dataset.repository';
+import { DatasetTooSmallError, InitialCheckpointMissingError } from './job.errors';
 import { JobService } from './job.service';
 
 /**
@@ -63,19 +64,14 @@ export class LifecycleService {
       const initial = record.spec.initialCheckpoint;
       if (initial !== undefined) {
         await this.artifacts.storeDir(initial).catch(() => {
-          throw new Error(
-            `initialCheckpoint ${initial} is not a checkpoint folder in the artifact store: list artifacts to find one`,
-          );
+          throw new InitialCheckpointMissingError(initial);
         });
       }
       const dataset = await this.datasets.inspect(record.spec.dataset);
       jobArchitecture(record.spec.architecture, dataset.classes.length);
       const steps = stepsPerEpoch(dataset.trainSamples, record.spec.globalBatch);
-      if (steps === 0) {
-        throw new Error(
-          `the dataset has ${dataset.trainSamples} training images, fewer than one global batch of ${record.spec.globalBatch}: lower globalBatch`,
-        );
-      }
+      if (steps === 0)
+        throw new DatasetTooSmallError(dataset.trainSamples, record.spec.globalBatch);
       prepared = await this.jobs.update(id, (r) => ({
         ...r,
         dataset,
