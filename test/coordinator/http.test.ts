@@ -167,15 +167,16 @@ describe('POST /v1/jobs', () => {
     expect(view.reason).toMatch(/initialCheckpoint jobs\/none\/final-checkpoint is not/);
   });
 
-  it('fails a job whose dataset is missing or wrong, with the reason', async () => {
+  it('fails a job whose dataset is missing, wrong or too small, with the reason', async () => {
     mkdirSync(join(h.dataRoot, 'empty'));
     writeFileSync(join(h.dataRoot, 'empty', 'README'), 'nothing');
-    for (const path of [join(h.dataRoot, 'missing'), join(h.dataRoot, 'empty')]) {
-      const res = await request(h.url())
-        .post('/v1/jobs')
-        .set(AUTH)
-        .send(spec({ dataset: { source: 'idx', path } }))
-        .expect(201);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ dataset: { source: 'idx', path: join(h.dataRoot, 'missing') } }, /missing/],
+      [{ dataset: { source: 'idx', path: join(h.dataRoot, 'empty') } }, /empty/],
+      [{ globalBatch: 64 }, /40 training images, fewer than one global batch of 64/],
+    ];
+    for (const [extra, reason] of cases) {
+      const res = await request(h.url()).post('/v1/jobs').set(AUTH).send(spec(extra)).expect(201);
       await until(
         async () =>
           body(
@@ -189,7 +190,7 @@ describe('POST /v1/jobs', () => {
       const view = await request(h.url())
         .get(`/v1/jobs/${body(jobRecordSchema, res).id}`)
         .set(AUTH);
-      expect(body(jobViewSchema, view).reason.length).toBeGreaterThan(10);
+      expect(body(jobViewSchema, view).reason).toMatch(reason);
     }
   });
 });
