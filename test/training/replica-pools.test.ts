@@ -4,7 +4,10 @@ import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { initStateDict } from '@repvgg/core/weights/init';
-import { ThreadReplicaPool } from '@repvgg/training/parallel/thread-replica.pool';
+import {
+  ReplicaWorkerError,
+  ThreadReplicaPool,
+} from '@repvgg/training/parallel/thread-replica.pool';
 import { applyGradients } from '@repvgg/training/step/apply-gradients';
 import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
 import { computeGradients } from '@repvgg/training/step/compute-gradients';
@@ -121,5 +124,9 @@ describe('virtual replicas on the real training graph', () => {
     } finally {
       await threads.close();
     }
+    // A lane whose thread is gone refuses the step instead of leaving the trainer waiting forever.
+    await expect(threads.compute(state.params, replicas(4, 200))).rejects.toThrow(
+      ReplicaWorkerError,
+    );
   });
 });

@@ -15,6 +15,8 @@ export class ReplicaWorkerError extends Error {
 interface Lane {
   readonly worker: Worker;
   pending: { resolve: (p: GradientPacket) => void; reject: (e: Error) => void } | undefined;
+  /** Set when the thread failed or exited: later steps are refused instead of waiting forever. */
+  failure: Error | undefined;
 }
 
 /**
@@ -36,11 +38,12 @@ export class ThreadReplicaPool implements ReplicaPool {
     const ready: Promise<void>[] = [];
     for (let i = 0; i < lanes; i++) {
       const worker = startModuleWorker(__dirname, 'replica.worker', init);
-      const lane: Lane = { worker, pending: undefined };
+      const lane: Lane = { worker, pending: undefined, failure: undefined };
       list.push(lane);
       ready.push(
         new Promise<void>((resolve, reject) => {
           const fail = (e: Error): void => {
+            lane.failure ??= e;
             const pending = lane.pending;
             lane.pending = undefined;
             pending?.reject(e);
@@ -90,6 +93,7 @@ export class ThreadReplicaPool implements ReplicaPool {
       const from = Math.floor((i * replicas.length) / n);
       const to = Math.floor(((i + 1) * replicas.length) / n);
       if (from === to) return Promise.resolve(emptyPacket());
+      if (lane.failure !== undefined) return Promise.reject(lane.failure);
       return new Promise<GradientPacket>((resolve, reject) => {
         lane.pending = { resolve, reject };
         const req: ReplicaRequest = {
