@@ -55,6 +55,7 @@ class Worker implements RunningWorker {
   private busy = false;
   private draining = false;
   private closed = false;
+  private rejoining = false;
   private ctx: JobContext | undefined;
   private generation: Generation | undefined;
 
@@ -81,16 +82,20 @@ class Worker implements RunningWorker {
     this.heartbeatMs = reply.heartbeatMs;
     this.log(`registered as ${this.id} (collective ${this.address}, backend ${this.backend})`);
     this.watch?.cancel();
-    this.watch = this.client.watch(
+    const watch = this.client.watch(
       this.id,
       (a) => {
         this.latest = a;
         void this.pump();
       },
       (err) => {
-        if (!this.closed) this.rejoinLater(`watch stream ended: ${err?.message ?? 'closed'}`);
+        // A stream this worker cancelled itself (re-registering) is not news.
+        if (this.watch === watch) {
+          this.rejoinLater(`watch stream ended: ${err?.message ?? 'closed'}`);
+        }
       },
     );
+    this.watch = watch;
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
       void this.beat();
@@ -118,19 +123,29 @@ class Worker implements RunningWorker {
         completedSteps: state?.step ?? 0,
       })
       .catch(() => true);
-    if (!known && !this.closed) this.rejoinLater('the coordinator does not know this worker');
+    if (!known) this.rejoinLater('the coordinator does not know this worker');
   }
 
+  /** One re-registration at a time; a draining or stopped worker does not come back. */
   private rejoinLater(reason: string): void {
+    if (this.rejoining || this.closed || this.draining) return;
+    this.rejoining = true;
     this.log(`${reason}: registering again`);
     clearInterval(this.heartbeat);
-    this.watch?.cancel();
+    const watch = this.watch;
     this.watch = undefined;
+    watch?.cancel();
     setTimeout(() => {
       if (this.closed) return;
-      this.join().catch((err: unknown) => {
-        this.rejoinLater(`register failed (${String(err)})`);
-      });
+      this.join().then(
+        () => {
+          this.rejoining = false;
+        },
+        (err: unknown) => {
+          this.rejoining = false;
+          this.rejoinLater(`register failed (${String(err)})`);
+        },
+      );
     }, this.heartbeatMs);
   }
 
