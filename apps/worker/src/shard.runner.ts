@@ -31,9 +31,9 @@ const HALT = Uint8Array.of(0);
 /**
  * Runs the shard's steps from `resume_step` on the ring: this member's replicas' packets, their
  * all-reduce, the same update everywhere. The leader reports each committed step and broadcasts the
- * coordinator's answer, so every member stops after the same step. Returns false when stopped early.
+ * coordinator's answer, so every member stops after the same step.
  */
-export async function runShard(run: ShardRun, state: TrainState): Promise<boolean> {
+export async function runShard(run: ShardRun, state: TrainState): Promise<void> {
   const { ctx, ring, assignment: a, shard: s } = run;
   const leader = a.leaderId === run.workerId;
   const lanes = a.members.find((m) => m.rank === a.rank)?.replicas ?? [];
@@ -98,9 +98,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<boolea
         leader ? (proceed ? PROCEED : HALT) : undefined,
       );
       ring.observeStepTime(performance.now() - started);
-      if (flag[0] !== 1) return step + 1 === s.endStep;
+      if (flag[0] !== 1) return;
     }
-    return true;
   } finally {
     await batches.return();
   }
