@@ -6,6 +6,7 @@ import { registerInfo } from './commands/info.command';
 import { registerInit } from './commands/init.command';
 import { registerPredict } from './commands/predict.command';
 import { registerTrain } from './commands/train.command';
+import { registerWorker } from './commands/worker.command';
 import { CommandLineError } from './errors/command-line.error';
 import { BACKENDS } from './model/backend';
 
@@ -18,6 +19,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerPredict,
   registerTrain,
   registerCoordinator,
+  registerWorker,
 ];
 
 function commandPath(cmd: Command): string {

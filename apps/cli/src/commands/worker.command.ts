@@ -1,0 +1,53 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { nonNegativeInt } from '../options/option-parsers';
+
+interface WorkerCommandOptions {
+  readonly coordinator: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` with a port in range: the Rendezvous address must be dialable as given. */
+function hostPort(value: string): string {
+  const m = /^(.+):(\d{1,5})$/.exec(value.trim());
+  if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65_535) {
+    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:50051');
+  }
+  return value.trim();
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'run a training worker: joins the coordinator, trains its virtual replicas of each step and all-reduces gradients with its peers over gRPC; SIGTERM leaves at the next step boundary',
+    )
+    .requiredOption(
+      '--coordinator <host:port>',
+      "the coordinator's rendezvous gRPC address",
+      hostPort,
+    )
+    .option(
+      '--host <host>',
+      'address peers reach this worker at (its Collective server binds it)',
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
+    .action(async (opts: WorkerCommandOptions, cmd: Command) => {
+      // Loaded here so the model tools do not pay for gRPC and the training stack at start.
+      const { startWorker } = await import('../../../worker/src');
+      const worker = await startWorker({
+        coordinator: opts.coordinator,
+        host: opts.host,
+        port: opts.port,
+        backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
+        capabilities: ['train'],
+      });
+      const drain = (): void => {
+        void worker.drain();
+      };
+      process.once('SIGTERM', drain);
+      process.once('SIGINT', drain);
+      await worker.stopped;
+    });
+}

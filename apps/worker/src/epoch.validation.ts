@@ -1,0 +1,56 @@
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import type { Assignment__Output } from '@repvgg/contracts';
+import { validate, type ValidationMetrics } from '@repvgg/training';
+import { writeJobCheckpoint } from './job-checkpoint';
+import { emptyTotals, type JobContext } from './job-context';
+import type { RendezvousClient } from './rendezvous.client';
+
+/**
+ * The leader's end of an epoch: makes sure it holds the epoch's final state, measures it on the
+ * validation split (none: no metrics), writes the epoch-end checkpoint and reports both.
+ */
+export async function validateEpoch(
+  ctx: JobContext,
+  a: Assignment__Output,
+  epoch: number,
+  workerId: string,
+  client: RendezvousClient,
+): Promise<void> {
+  const started = performance.now();
+  const state = await ctx.ensureState((epoch + 1) * ctx.stepsPerEpoch, a.checkpoint);
+  let val: ValidationMetrics | undefined;
+  if (ctx.val !== undefined) {
+    const model = TrainModel.fromStateDict(ctx.arch, state.toStateDict(ctx.model));
+    try {
+      val = await validate(model, ctx.val.batches());
+    } finally {
+      model.dispose();
+    }
+  }
+  const t = ctx.epochTotals;
+  const samples = Math.max(1, t.samples);
+  ctx.history.push({
+    epoch,
+    trainLoss: t.lossSum / samples,
+    trainTop1: t.correct / samples,
+    trainImagesPerSec: t.samples / Math.max(t.stepSeconds, 1e-9),
+    // Batches are decoded while the ring waits; this worker does not separate the two.
+    dataWaitShare: 0,
+    lr: t.lr,
+    val,
+    seconds: t.stepSeconds + (performance.now() - started) / 1000,
+  });
+  ctx.epochTotals = emptyTotals();
+  const checkpoint = await writeJobCheckpoint(ctx, a, epoch, ctx.stepsPerEpoch);
+  await client.reportEpoch({
+    workerId,
+    jobId: a.jobId,
+    generation: a.generation,
+    epoch,
+    valLoss: val?.loss ?? 0,
+    top1: val?.top1 ?? 0,
+    top5: val?.top5 ?? 0,
+    imagesPerSecond: val?.imagesPerSec ?? 0,
+    checkpoint,
+  });
+}

@@ -1,0 +1,155 @@
+import { initStateDict, type Architecture, type StateDict } from '@repvgg/core';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import { jobSpecSchema, type JobSpec } from '@repvgg/contracts';
+import {
+  BatchLoader,
+  bnSpatialSizes,
+  DecodeFailures,
+  loadCheckpoint,
+  openDataset,
+  SplitValSource,
+  TrainState,
+  type DatasetSource,
+  type EpochMetrics,
+  type LrSchedule,
+  type SgdConfig,
+  type StepGeometry,
+} from '@repvgg/training';
+import { jobArchitecture } from './job-architecture';
+import { jobTransforms } from './job-transforms';
+import { StateUnavailableError } from './worker.error';
+
+export interface EpochTotals {
+  lossSum: number;
+  correct: number;
+  samples: number;
+  stepSeconds: number;
+  lr: number;
+}
+
+export const emptyTotals = (): EpochTotals => ({
+  lossSum: 0,
+  correct: 0,
+  samples: 0,
+  stepSeconds: 0,
+  lr: 0,
+});
+
+/** Validation batch size: large enough to amortize per-batch overhead, small enough for CPU memory. */
+const VAL_BATCH = 100;
+
+/**
+ * Everything a worker holds for one job: the dataset and its loader, the model it computes replicas
+ * on, the schedule, and the training state (absent until this worker received or loaded it).
+ */
+export class JobContext {
+  state: TrainState | undefined;
+  /** Epoch metrics so far, carried into checkpoints (the leader's record). */
+  readonly history: EpochMetrics[] = [];
+  /** Training totals of the current epoch as this member committed its steps. */
+  epochTotals: EpochTotals = emptyTotals();
+  private constructor(
+    readonly jobId: string,
+    readonly spec: JobSpec,
+    readonly arch: Architecture,
+    readonly source: DatasetSource,
+    public model: TrainModel,
+    readonly loader: BatchLoader,
+    readonly val: SplitValSource | undefined,
+    /** H, W, C of one transformed training sample. */
+    readonly sampleShape: readonly [number, number, number],
+    readonly geometry: StepGeometry,
+    readonly schedule: LrSchedule,
+  ) {}
+
+  static async open(jobId: string, specJson: string): Promise<JobContext> {
+    const spec = jobSpecSchema.parse(JSON.parse(specJson));
+    const source = await openDataset({ data: spec.dataset.path });
+    const arch = jobArchitecture(spec.architecture, source.numClasses);
+    const transforms = jobTransforms(source, spec.imageSize);
+    const failures = new DecodeFailures();
+    const loader = new BatchLoader({
+      split: source.train,
+      transform: transforms.train,
+      seed: spec.seed,
+      globalBatch: spec.globalBatch,
+      replicas: spec.virtualReplicas,
+      failures,
+    });
+    const val =
+      source.val === undefined
+        ? undefined
+        : new SplitValSource(source.val, transforms.val, VAL_BATCH, failures);
+    const steps = loader.stepsPerEpoch;
+    return new JobContext(
+      jobId,
+      spec,
+      arch,
+      source,
+      TrainModel.fromStateDict(arch, initStateDict(arch, spec.seed)),
+      loader,
+      val,
+      [transforms.train.height, transforms.train.width, transforms.train.channels],
+      {
+        globalBatch: spec.globalBatch,
+        labelSmoothing: spec.labelSmoothing,
+        bnSpatial: bnSpatialSizes(arch, spec.imageSize, spec.imageSize),
+      },
+      {
+        baseLr: spec.optimizer.lr,
+        totalSteps: spec.epochs * steps,
+        warmupSteps: spec.schedule.warmupEpochs * steps,
+      },
+    );
+  }
+
+  get sgd(): SgdConfig {
+    const { momentum, weightDecay, nesterov } = this.spec.optimizer;
+    return { momentum, weightDecay, nesterov };
+  }
+
+  get stepsPerEpoch(): number {
+    return this.loader.stepsPerEpoch;
+  }
+
+  /**
+   * Makes `state` the one at optimizer step `expected`: kept when it already is, else read from
+   * `checkpoint` (whose cursor must match), else the seeded initialization at step 0.
+   */
+  async ensureState(expected: number, checkpoint: string): Promise<TrainState> {
+    if (this.state?.step === expected) return this.state;
+    if (checkpoint !== '') {
+      const ckpt = await loadCheckpoint(checkpoint);
+      if (ckpt.meta.cursor.globalStep !== expected) {
+        throw new StateUnavailableError(
+          expected,
+          `checkpoint ${checkpoint} is at step ${ckpt.meta.cursor.globalStep}`,
+        );
+      }
+      const momentum = new Map(
+        [...ckpt.momentum].flatMap(([k, t]) => (t.dtype === 'float32' ? [[k, t.data]] : [])),
+      );
+      return this.restart(ckpt.weights, expected, momentum);
+    }
+    if (expected === 0) return this.restart(initStateDict(this.arch, this.spec.seed), 0, new Map());
+    throw new StateUnavailableError(expected, 'no checkpoint was given');
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  private restart(
+    weights: StateDict,
+    step: number,
+    momentum: ReadonlyMap<string, Float32Array>,
+  ): TrainState {
+    this.model.dispose();
+    this.model = TrainModel.fromStateDict(this.arch, weights);
+    const state = TrainState.create(this.model, weights, this.sgd);
+    state.optimizer.loadState(momentum);
+    state.step = step;
+    this.state = state;
+    return state;
+  }
+}

@@ -1,0 +1,118 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import {
+  PROTO_LOADER_OPTIONS,
+  protoPath,
+  type Assignment__Output,
+  type EpochReport,
+  type FailureReport,
+  type HeartbeatReply__Output,
+  type HeartbeatRequest,
+  type RegisterReply__Output,
+  type RegisterRequest,
+  type RendezvousClient as GrpcRendezvousClient,
+  type RendezvousProto,
+  type StepReply__Output,
+  type StepReport,
+} from '@repvgg/contracts';
+import { RendezvousCallError } from './worker.error';
+
+/** Bounds every unary call, so a coordinator that hangs surfaces as an error instead of a stall. */
+const CALL_DEADLINE_MS = 10_000;
+
+type Unary<Req, Res> = (
+  req: Req,
+  options: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => unknown;
+
+/** The one file of the worker that speaks gRPC to the coordinator's Rendezvous service. */
+export class RendezvousClient {
+  private readonly client: GrpcRendezvousClient;
+
+  constructor(coordinator: string) {
+    const definition = protoLoader.loadSync(protoPath('rendezvous.proto'), PROTO_LOADER_OPTIONS);
+    const proto = grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
+    this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
+      coordinator,
+      grpc.credentials.createInsecure(),
+    );
+  }
+
+  register(req: RegisterRequest): Promise<RegisterReply__Output> {
+    return this.call('Register', this.client.register.bind(this.client), req);
+  }
+
+  async heartbeat(req: HeartbeatRequest): Promise<boolean> {
+    return (
+      await this.call<HeartbeatRequest, HeartbeatReply__Output>(
+        'Heartbeat',
+        this.client.heartbeat.bind(this.client),
+        req,
+      )
+    ).known;
+  }
+
+  /** Opens the Watch stream; `onEnd` runs once when it breaks or closes. */
+  watch(
+    workerId: string,
+    onAssignment: (a: Assignment__Output) => void,
+    onEnd: (err: Error | undefined) => void,
+  ): { cancel(): void } {
+    const stream = this.client.watch({ workerId });
+    let ended = false;
+    const end = (err: Error | undefined): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(err);
+    };
+    stream.on('data', onAssignment);
+    stream.on('error', (err: Error) => {
+      end(err);
+    });
+    stream.on('end', () => {
+      end(undefined);
+    });
+    return {
+      cancel: () => {
+        stream.cancel();
+      },
+    };
+  }
+
+  async reportStep(req: StepReport): Promise<boolean> {
+    return (
+      await this.call<StepReport, StepReply__Output>(
+        'ReportStep',
+        this.client.reportStep.bind(this.client),
+        req,
+      )
+    ).proceed;
+  }
+
+  async reportEpoch(req: EpochReport): Promise<void> {
+    await this.call('ReportEpoch', this.client.reportEpoch.bind(this.client), req);
+  }
+
+  async reportFailure(req: FailureReport): Promise<void> {
+    await this.call('ReportFailure', this.client.reportFailure.bind(this.client), req);
+  }
+
+  async drain(workerId: string): Promise<void> {
+    await this.call('Drain', this.client.drain.bind(this.client), { workerId });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      fn(req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
+        if (err !== null) reject(new RendezvousCallError(method, err.details || err.message));
+        else if (res === undefined) reject(new RendezvousCallError(method, 'empty reply'));
+        else resolve(res);
+      });
+    });
+  }
+}

@@ -1,0 +1,39 @@
+/** The assignment asks to continue from a step whose state no member and no checkpoint holds. */
+export class StateUnavailableError extends Error {
+  constructor(expectedStep: number, detail: string) {
+    super(
+      `no training state for optimizer step ${expectedStep} (${detail}): restart the job from its latest checkpoint`,
+    );
+    this.name = 'StateUnavailableError';
+  }
+}
+
+/** A state broadcast that does not decode into this job's parameters. */
+export class StateTransferError extends Error {
+  constructor(detail: string) {
+    super(
+      `the training state received from the leader is unusable (${detail}): make every worker run the same build`,
+    );
+    this.name = 'StateTransferError';
+  }
+}
+
+/** The rendezvous refused a call or could not be reached. */
+export class RendezvousCallError extends Error {
+  constructor(method: string, detail: string) {
+    super(
+      `rendezvous ${method} failed (${detail}): check --coordinator and that the coordinator is up`,
+    );
+    this.name = 'RendezvousCallError';
+  }
+}
+
+/** A generation gave this member no virtual replica, so it has nothing to add to the all-reduce. */
+export class NoReplicasError extends Error {
+  constructor(rank: number, generation: number) {
+    super(
+      `rank ${rank} of generation ${generation} was assigned no virtual replica: lower workers.max to at most virtualReplicas`,
+    );
+    this.name = 'NoReplicasError';
+  }
+}

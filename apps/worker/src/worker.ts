@@ -1,0 +1,297 @@
+import { initBackend } from '@repvgg/core/compute/backend';
+import {
+  CollectiveError,
+  CollectiveServer,
+  GrpcTransport,
+  RingCollective,
+} from '@repvgg/collective';
+import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
+import { validateEpoch } from './epoch.validation';
+import { JobContext } from './job-context';
+import { RendezvousClient } from './rendezvous.client';
+import { runShard } from './shard.runner';
+import { decodeTrainState, encodeTrainState } from './state-transfer';
+
+export interface WorkerOptions {
+  /** `host:port` of the coordinator's Rendezvous gRPC service. */
+  readonly coordinator: string;
+  /** Host the Collective server binds and peers dial (default 127.0.0.1). */
+  readonly host?: string;
+  /** Collective server port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
+  readonly backend?: string;
+  readonly capabilities?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  /** The id the rendezvous gave this worker (changes when it has to register again). */
+  readonly id: string;
+  /** `host:port` of its Collective server. */
+  readonly address: string;
+  /** Leaves at the next step boundary: Drain, finish the current step, stop. */
+  drain(): Promise<void>;
+  /** Resolves once the worker has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+interface Generation {
+  readonly jobId: string;
+  readonly number: number;
+  readonly ring: RingCollective;
+}
+
+/** A worker joins the rendezvous and trains whatever its assignments say until it is drained. */
+class Worker implements RunningWorker {
+  id = '';
+  readonly stopped: Promise<void>;
+  private stop: () => void = () => undefined;
+  private heartbeatMs = 1000;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private watch: { cancel(): void } | undefined;
+  private latest: Assignment__Output | undefined;
+  private handled: Assignment__Output | undefined;
+  private busy = false;
+  private draining = false;
+  private closed = false;
+  private rejoining = false;
+  private ctx: JobContext | undefined;
+  private generation: Generation | undefined;
+
+  constructor(
+    private readonly client: RendezvousClient,
+    private readonly server: CollectiveServer,
+    readonly address: string,
+    private readonly backend: string,
+    private readonly capabilities: readonly string[],
+    private readonly log: (line: string) => void,
+  ) {
+    this.stopped = new Promise((resolve) => {
+      this.stop = resolve;
+    });
+  }
+
+  async join(): Promise<void> {
+    const reply = await this.client.register({
+      address: this.address,
+      backend: this.backend,
+      capabilities: [...this.capabilities],
+    });
+    this.id = reply.workerId;
+    this.heartbeatMs = reply.heartbeatMs;
+    this.log(`registered as ${this.id} (collective ${this.address}, backend ${this.backend})`);
+    this.watch?.cancel();
+    const watch = this.client.watch(
+      this.id,
+      (a) => {
+        this.latest = a;
+        void this.pump();
+      },
+      (err) => {
+        // A stream this worker cancelled itself (re-registering) is not news.
+        if (this.watch === watch) {
+          this.rejoinLater(`watch stream ended: ${err?.message ?? 'closed'}`);
+        }
+      },
+    );
+    this.watch = watch;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      void this.beat();
+    }, this.heartbeatMs);
+  }
+
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.log('draining: leaving at the next step boundary');
+    await this.client.drain(this.id).catch((err: unknown) => {
+      this.log(`drain not acknowledged: ${String(err)}`);
+    });
+    if (!this.busy) await this.close();
+  }
+
+  private async beat(): Promise<void> {
+    const a = this.latest;
+    const state = this.ctx?.jobId === a?.jobId ? this.ctx?.state : undefined;
+    const known = await this.client
+      .heartbeat({
+        workerId: this.id,
+        jobId: a?.jobId ?? '',
+        generation: a?.generation ?? 0,
+        completedSteps: state?.step ?? 0,
+      })
+      .catch(() => true);
+    if (!known) this.rejoinLater('the coordinator does not know this worker');
+  }
+
+  /** One re-registration at a time; a draining or stopped worker does not come back. */
+  private rejoinLater(reason: string): void {
+    if (this.rejoining || this.closed || this.draining) return;
+    this.rejoining = true;
+    this.log(`${reason}: registering again`);
+    clearInterval(this.heartbeat);
+    const watch = this.watch;
+    this.watch = undefined;
+    watch?.cancel();
+    setTimeout(() => {
+      if (this.closed) return;
+      this.join().then(
+        () => {
+          this.rejoining = false;
+        },
+        (err: unknown) => {
+          this.rejoining = false;
+          this.rejoinLater(`register failed (${String(err)})`);
+        },
+      );
+    }, this.heartbeatMs);
+  }
+
+  /** Handles the newest assignment, one at a time; an older one that was superseded is skipped. */
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (!this.closed && this.latest !== undefined && this.latest !== this.handled) {
+        const a = this.latest;
+        this.handled = a;
+        try {
+          await this.handle(a);
+        } catch (err) {
+          await this.fail(a, err);
+        }
+        if (this.draining) break;
+      }
+    } finally {
+      this.busy = false;
+    }
+    if (this.draining) await this.close();
+  }
+
+  private async handle(a: Assignment__Output): Promise<void> {
+    if (this.generation?.jobId !== a.jobId || this.generation.number !== a.generation) {
+      await this.leaveGeneration();
+    }
+    if (a.jobId === '') return;
+    if (this.ctx?.jobId !== a.jobId) {
+      this.ctx?.dispose();
+      this.ctx = undefined;
+      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson);
+    }
+    const ctx = this.ctx;
+    if (a.shard) {
+      const ring = this.generation?.ring ?? (await this.enterGeneration(ctx, a, a.shard));
+      const state = ctx.state;
+      if (state === undefined) throw new RangeError('the generation started without a state');
+      await runShard(
+        { ctx, ring, assignment: a, shard: a.shard, workerId: this.id, client: this.client },
+        state,
+      );
+    } else if (a.validate && a.leaderId === this.id) {
+      await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+    }
+  }
+
+  /**
+   * Builds the generation's ring and brings every member to the same state: the leader (the most
+   * advanced member) keeps or loads it and broadcasts weights and optimizer state to the others.
+   */
+  private async enterGeneration(
+    ctx: JobContext,
+    a: Assignment__Output,
+    shard: ShardWork__Output,
+  ): Promise<RingCollective> {
+    const members = [...a.members].sort((x, y) => x.rank - y.rank);
+    const transport = new GrpcTransport({
+      server: this.server,
+      rank: a.rank,
+      peers: members.map((m) => m.address),
+      identity: { job: a.jobId, generation: a.generation, token: a.token },
+    });
+    const ring = new RingCollective(transport, { mode: ctx.spec.mode });
+    this.generation = { jobId: a.jobId, number: a.generation, ring };
+    const expected = shard.epoch * shard.stepsPerEpoch + shard.resumeStep;
+    const root = members.find((m) => m.workerId === a.leaderId)?.rank ?? 0;
+    const bytes =
+      a.rank === root ? encodeTrainState(await ctx.ensureState(expected, a.checkpoint)) : undefined;
+    if (ring.worldSize > 1) {
+      const received = await ring.broadcast(expected, root, bytes);
+      if (a.rank !== root) ctx.state = decodeTrainState(received, ctx.sgd);
+    }
+    this.log(
+      `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, from step ${expected}`,
+    );
+    return ring;
+  }
+
+  private async leaveGeneration(): Promise<void> {
+    const g = this.generation;
+    this.generation = undefined;
+    await g?.ring.close();
+  }
+
+  /** A collective failure names the peer held responsible; the generation ends either way. */
+  private async fail(a: Assignment__Output, err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log(`generation ${a.generation} of job ${a.jobId} failed: ${message}`);
+    const failed =
+      err instanceof CollectiveError
+        ? (a.members.find((m) => m.rank === err.ranks[0])?.workerId ?? '')
+        : '';
+    await this.leaveGeneration().catch(() => undefined);
+    await this.client
+      .reportFailure({
+        workerId: this.id,
+        jobId: a.jobId,
+        generation: a.generation,
+        failedWorkerId: failed,
+        message,
+      })
+      .catch((e: unknown) => {
+        this.log(`failure report not delivered: ${String(e)}`);
+      });
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.watch?.cancel();
+    await this.leaveGeneration().catch(() => undefined);
+    this.ctx?.dispose();
+    await this.server.shutdown();
+    this.client.close();
+    this.log('stopped');
+    this.stop();
+  }
+}
+
+/**
+ * Starts a training worker: activates the compute backend, opens its Collective server, registers
+ * with the coordinator and trains its assignments until `drain()`.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
+  const backend = await initBackend(opts.backend, { log });
+  const host = opts.host ?? '127.0.0.1';
+  const server = await CollectiveServer.start(`${host}:${opts.port ?? 0}`);
+  const client = new RendezvousClient(opts.coordinator);
+  const worker = new Worker(
+    client,
+    server,
+    `${host}:${server.port}`,
+    backend.name,
+    opts.capabilities ?? [],
+    log,
+  );
+  try {
+    await worker.join();
+  } catch (err) {
+    await server.shutdown();
+    client.close();
+    throw err;
+  }
+  return worker;
+}
