@@ -4,7 +4,7 @@ import type { Assignment__Output, RendezvousClient, StepReply__Output } from '@r
 import { initStateDict } from '@repvgg/core/weights/init';
 import { saveCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
 import { CHECKPOINT_FORMAT } from '@repvgg/training/checkpoint/checkpoint-meta';
-import { jobArchitecture } from '../../apps/coordinator/src/finalizer/job-architecture';
+import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { loadRendezvousProto } from '../../apps/coordinator/src/rendezvous/rendezvous.grpc-server';
 import { jobSpecSchema } from '@repvgg/contracts';
 
@@ -135,7 +135,7 @@ export class FakeWorker {
 
   private async validate(a: Assignment__Output): Promise<void> {
     const spec = jobSpecSchema.parse(JSON.parse(a.jobSpecJson));
-    const arch = jobArchitecture(spec.architecture, this.numClasses);
+    const arch = archForClasses(spec.architecture, this.numClasses);
     const epoch = a.validate!.epoch;
     const dir = await saveCheckpoint(join(a.artifactDir, 'checkpoints'), {
       weights: initStateDict(arch, spec.seed),

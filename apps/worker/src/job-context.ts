@@ -15,7 +15,7 @@ import {
   type SgdConfig,
   type StepGeometry,
 } from '@repvgg/training';
-import { jobArchitecture } from './job-architecture';
+import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { jobTransforms } from './job-transforms';
 import { StateUnavailableError } from './worker.error';
 
@@ -65,7 +65,7 @@ export class JobContext {
   static async open(jobId: string, specJson: string): Promise<JobContext> {
     const spec = jobSpecSchema.parse(JSON.parse(specJson));
     const source = await openDataset({ data: spec.dataset.path });
-    const arch = jobArchitecture(spec.architecture, source.numClasses);
+    const arch = archForClasses(spec.architecture, source.numClasses);
     const transforms = jobTransforms(source, spec.imageSize);
     const failures = new DecodeFailures();
     const loader = new BatchLoader({

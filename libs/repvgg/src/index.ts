@@ -3,6 +3,7 @@ export * from './arch/variants';
 export * from './tensor/host-tensor';
 export * from './arch/arch.error';
 export * from './arch/resolve-arch';
+export * from './arch/arch-for-classes';
 export * from './arch/cost';
 export * from './tensor/rng';
 export * from './weights/state-dict.error';

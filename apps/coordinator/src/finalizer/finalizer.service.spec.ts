@@ -10,7 +10,7 @@ import { CHECKPOINT_FORMAT } from '@repvgg/training/checkpoint/checkpoint-meta';
 import { encodeIdx } from '@repvgg/training/data';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { FinalizerService } from './finalizer.service';
-import { jobArchitecture } from './job-architecture';
+import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 
 let base: string;
 let artifacts: ArtifactRepository;
@@ -77,7 +77,7 @@ const record = (id: string, latestCheckpoint: string | null): JobRecord => ({
 });
 
 async function checkpoint(jobId: string, classes: number): Promise<string> {
-  const arch = jobArchitecture({ ...tiny, overrideGroupsMap: {} }, classes);
+  const arch = archForClasses({ ...tiny, overrideGroupsMap: {} }, classes);
   const dir = await saveCheckpoint(join(await artifacts.jobDir(jobId), 'checkpoints'), {
     weights: initStateDict(arch, 1),
     momentum: new Map(),

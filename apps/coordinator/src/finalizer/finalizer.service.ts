@@ -6,7 +6,7 @@ import { openDataset } from '@repvgg/training/data';
 import { loadCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { FinalizeError } from './finalize.error';
-import { jobArchitecture } from './job-architecture';
+import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { inputStats, validationProbe } from './validation-probe';
 
 const PROBE_IMAGES = 2;
@@ -38,7 +38,7 @@ export class FinalizerService {
       data: record.spec.dataset.path,
       cacheDir: join(this.artifacts.root, 'manifests'),
     });
-    const arch = jobArchitecture(record.spec.architecture, source.numClasses);
+    const arch = archForClasses(record.spec.architecture, source.numClasses);
     const probeInput = await validationProbe(source, arch, record.spec.imageSize, PROBE_IMAGES);
     const jobDir = await this.artifacts.jobDir(record.id);
     const last = record.epochResults.at(-1);

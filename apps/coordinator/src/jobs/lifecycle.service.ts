@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TERMINAL_STATES, type JobRecord } from '@repvgg/contracts';
-import { jobArchitecture } from '../finalizer/job-architecture';
+import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { stepsPerEpoch } from '../planner/epoch-plan';
 import { TrainingService } from '../planner/training.service';
 import { ArtifactRepository } from '../repositories/artifact.repository';
@@ -68,7 +68,7 @@ export class LifecycleService {
         });
       }
       const dataset = await this.datasets.inspect(record.spec.dataset);
-      jobArchitecture(record.spec.architecture, dataset.classes.length);
+      archForClasses(record.spec.architecture, dataset.classes.length);
       const steps = stepsPerEpoch(dataset.trainSamples, record.spec.globalBatch);
       if (steps === 0)
         throw new DatasetTooSmallError(dataset.trainSamples, record.spec.globalBatch);
