@@ -80,8 +80,14 @@ describe('repvgg train', () => {
   });
 
   it.each([
-    [['--batch', '15'], /batch 15 is not divisible by 2 virtual replicas/],
-    [['--data', '/nonexistent/data'], /dataset folder \/nonexistent\/data does not exist/],
+    [
+      ['--batch', '15'],
+      /^repvgg: global batch 15 is not divisible by 2 virtual replicas; choose a batch that is a multiple of the replica count\n$/,
+    ],
+    [
+      ['--data', '/nonexistent/data'],
+      /^repvgg: dataset folder \/nonexistent\/data does not exist; check the --data path\n$/,
+    ],
   ])('refuses %j with one line, exit 2, nothing written', (flags, message) => {
     const out = join(dir, `bad-${flags[0]}`);
     const args = base(out);
@@ -102,7 +108,9 @@ describe('repvgg train', () => {
     args.splice(args.indexOf(data), 1, empty);
     const r = runCli(args);
     expect(r.code).toBe(2);
-    expect(stderrLines(r)).toHaveLength(1);
+    expect(stderrLines(r)).toEqual([
+      `repvgg: dataset at ${empty} has no images; put JPEG/PNG files in one folder per class (train/<class>/*.jpg)`,
+    ]);
     expect(existsSync(out)).toBe(false);
 
     const broken = join(dir, 'broken');
@@ -111,5 +119,8 @@ describe('repvgg train', () => {
     const r2 = runCli(base(join(dir, 'bad-broken')).map((a) => (a === data ? broken : a)));
     expect(r2.code).toBe(2);
     expect(stderrLines(r2)).toHaveLength(1);
+    expect(r2.stderr).toMatch(
+      /^repvgg: dataset not found at \S+train-labels-idx1-ubyte\.gz; expected \{train,t10k\}/,
+    );
   });
 });

@@ -63,33 +63,6 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-/** A library error about the user's data, flags or checkpoint: printed as one line, exit code 2. */
-class TrainInputError extends UsageError {
-  constructor(cause: Error) {
-    super(cause.message, '');
-    this.message = cause.message;
-  }
-}
-
-const INPUT_ERRORS = new Set([
-  'DatasetError',
-  'DatasetNotFoundError',
-  'EmptyDatasetError',
-  'EmptyClassError',
-  'UnknownValidationClassError',
-  'GroundTruthError',
-  'IdxFormatError',
-  'InvalidBatchLayoutError',
-  'ImageChannelsError',
-  'TrainingSetupError',
-  'CheckpointError',
-  'BatchTooSmallError',
-]);
-
-function asInputError(e: unknown): unknown {
-  return e instanceof Error && INPUT_ERRORS.has(e.name) ? new TrainInputError(e) : e;
-}
-
 function checkOutDir(out: string, resume: boolean): void {
   requireParentDir(out);
   if (!existsSync(out)) return;
@@ -192,11 +165,7 @@ export function registerTrain(program: Command): void {
         `Fashion-MNIST comes from Debian: sudo apt-get install dataset-fashion-mnist`,
     )
     .action(async (opts: TrainOptions, cmd: Command) => {
-      try {
-        await train(opts, cmd.optsWithGlobals<{ backend?: string }>().backend);
-      } catch (e) {
-        throw asInputError(e);
-      }
+      await train(opts, cmd.optsWithGlobals<{ backend?: string }>().backend);
     });
 }
 

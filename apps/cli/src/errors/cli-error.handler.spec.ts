@@ -1,5 +1,9 @@
 import { UnknownArchError } from '@repvgg/core/arch/arch.error';
 import { StateDictMismatchError } from '@repvgg/core/weights/state-dict.error';
+import { CheckpointError } from '@repvgg/training/checkpoint/checkpoint.error';
+import { EmptyDatasetError, InvalidBatchLayoutError } from '@repvgg/training/data/dataset.error';
+import { BatchTooSmallError } from '@repvgg/training/step/step.error';
+import { TrainingSetupError } from '@repvgg/training/trainer/training-setup.error';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { EXIT_FAILURE, EXIT_USAGE, reportCliError } from './cli-error.handler';
@@ -35,6 +39,31 @@ describe('reportCliError', () => {
     );
     expect(mismatch.code).toBe(EXIT_USAGE);
     expect(mismatch.lines).toHaveLength(1);
+  });
+
+  it('treats the training library input errors as usage errors, by class', () => {
+    expect(report(new EmptyDatasetError('/d/train'))).toEqual({
+      code: EXIT_USAGE,
+      lines: [
+        'repvgg: dataset at /d/train has no images; put JPEG/PNG files in one folder per class (train/<class>/*.jpg)',
+      ],
+    });
+    expect(report(new InvalidBatchLayoutError(15, 2)).lines).toEqual([
+      'repvgg: global batch 15 is not divisible by 2 virtual replicas; choose a batch that is a multiple of the replica count',
+    ]);
+    expect(report(new TrainingSetupError('two flags clash', 'drop one')).lines).toEqual([
+      'repvgg: two flags clash; drop one',
+    ]);
+    for (const err of [
+      new CheckpointError('/c', 'format is 0; train afresh'),
+      new BatchTooSmallError('stage0.bn', 1),
+    ]) {
+      const r = report(err);
+      expect(r.code, err.name).toBe(EXIT_USAGE);
+      expect(r.lines[0]).toMatch(/^repvgg: \S.*; \S.*$/);
+    }
+    const lookalike = Object.assign(new Error('dataset went away'), { name: 'DatasetError' });
+    expect(report(lookalike).code).toBe(EXIT_FAILURE);
   });
 
   it('names the command whose help explains a parse error', () => {

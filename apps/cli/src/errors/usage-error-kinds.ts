@@ -12,6 +12,10 @@ import {
   StateDictMismatchError,
   UnknownStateDictKindError,
 } from '@repvgg/core/weights/state-dict.error';
+import { CheckpointError } from '@repvgg/training/checkpoint/checkpoint.error';
+import { DatasetError } from '@repvgg/training/data/dataset.error';
+import { BatchTooSmallError } from '@repvgg/training/step/step.error';
+import { TrainingSetupError } from '@repvgg/training/trainer/training-setup.error';
 import { UsageError } from './usage.error';
 
 interface Kind {
@@ -67,6 +71,10 @@ const USAGE_ERROR_KINDS: readonly Kind[] = [
       `bundle directory ${e.outDir} exists and is not empty; choose a new directory or pass --overwrite`,
   ),
   kind(BundleOptionsError, withRemedy('check --resize, --crop-size, --mean, --std, --class-names')),
+  kind(DatasetError, asIs),
+  kind(TrainingSetupError, asIs),
+  kind(CheckpointError, asIs),
+  kind(BatchTooSmallError, asIs),
 ];
 
 /** The one-line description of a usage error, or undefined when `err` is not one. */

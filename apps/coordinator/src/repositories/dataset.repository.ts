@@ -6,7 +6,8 @@ import { DatasetError, openDataset } from '@repvgg/training/data';
 export class DatasetKindMismatchError extends DatasetError {
   constructor(path: string, expected: string, found: string) {
     super(
-      `dataset at ${path} is ${found}, but the job says dataset.source=${expected}: fix dataset.source`,
+      `dataset at ${path} is ${found}, but the job says dataset.source=${expected}`,
+      'fix dataset.source',
     );
   }
 }

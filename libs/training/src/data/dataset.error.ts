@@ -1,7 +1,10 @@
-/** Base class of every dataset failure: the message is one line telling the user what to do. */
+/**
+ * Base class of every dataset failure. The message reads `<what is wrong>; <what to do>`, the same
+ * shape as the CLI's usage errors, so that any front end can show it as one line.
+ */
 export class DatasetError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(problem: string, remedy: string) {
+    super(`${problem}; ${remedy}`);
     this.name = new.target.name;
   }
 }
@@ -9,23 +12,24 @@ export class DatasetError extends Error {
 export class DatasetNotFoundError extends DatasetError {
   constructor(
     readonly path: string,
-    hint: string,
+    remedy: string,
   ) {
-    super(`dataset not found at ${path}: ${hint}`);
+    super(`dataset not found at ${path}`, remedy);
   }
 }
 
 export class EmptyDatasetError extends DatasetError {
   constructor(readonly path: string) {
     super(
-      `dataset at ${path} has no images: put JPEG/PNG files in one folder per class (train/<class>/*.jpg)`,
+      `dataset at ${path} has no images`,
+      'put JPEG/PNG files in one folder per class (train/<class>/*.jpg)',
     );
   }
 }
 
 export class EmptyClassError extends DatasetError {
   constructor(readonly folder: string) {
-    super(`class folder ${folder} has no JPEG/PNG images: add images or remove the folder`);
+    super(`class folder ${folder} has no JPEG/PNG images`, 'add images or remove the folder');
   }
 }
 
@@ -35,7 +39,8 @@ export class UnknownValidationClassError extends DatasetError {
     readonly where: string,
   ) {
     super(
-      `validation class ${className} (${where}) has no train folder: validation classes must be train class folder names`,
+      `validation class ${className} (${where}) has no train folder`,
+      'validation classes must be train class folder names',
     );
   }
 }
@@ -46,7 +51,8 @@ export class GroundTruthError extends DatasetError {
     detail: string,
   ) {
     super(
-      `validation ground truth ${file}: ${detail}; expected "<file> <class>" lines or LOC_val_solution.csv rows`,
+      `validation ground truth ${file}: ${detail}`,
+      'expected "<file> <class>" lines or LOC_val_solution.csv rows',
     );
   }
 }
@@ -56,14 +62,18 @@ export class IdxFormatError extends DatasetError {
     readonly file: string,
     detail: string,
   ) {
-    super(`${file} is not a valid MNIST-style IDX file (${detail}): re-download the dataset files`);
+    super(
+      `${file} is not a valid MNIST-style IDX file (${detail})`,
+      're-download the dataset files',
+    );
   }
 }
 
 export class InvalidBatchLayoutError extends DatasetError {
   constructor(globalBatch: number, replicas: number) {
     super(
-      `global batch ${globalBatch} is not divisible by ${replicas} virtual replicas: choose a batch that is a multiple of the replica count`,
+      `global batch ${globalBatch} is not divisible by ${replicas} virtual replicas`,
+      'choose a batch that is a multiple of the replica count',
     );
   }
 }
@@ -71,7 +81,8 @@ export class InvalidBatchLayoutError extends DatasetError {
 export class ImageChannelsError extends DatasetError {
   constructor(inChannels: number, outChannels: number) {
     super(
-      `cannot turn ${inChannels}-channel images into ${outChannels} channels: set the model's input channels to 3 (or ${inChannels})`,
+      `cannot turn ${inChannels}-channel images into ${outChannels} channels`,
+      `set the model's input channels to 3 (or ${inChannels})`,
     );
   }
 }

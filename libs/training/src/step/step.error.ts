@@ -1,7 +1,7 @@
 export class BatchTooSmallError extends Error {
   constructor(key: string, count: number) {
     super(
-      `BatchNorm ${key} sees ${count} value(s) per channel in a micro-batch: use a larger batch per replica (batch / replicas)`,
+      `BatchNorm ${key} sees ${count} value(s) per channel in a micro-batch; use a larger batch per replica (batch / replicas)`,
     );
     this.name = 'BatchTooSmallError';
   }

@@ -120,7 +120,8 @@ async function startingPoint(
     if (checkpoint !== undefined) {
       if (JSON.stringify(checkpoint.meta.arch) !== JSON.stringify(archToJson(arch))) {
         throw new TrainingSetupError(
-          `the checkpoint in ${opts.checkpointDir} was trained with another architecture: use another --out or start without --resume`,
+          `the checkpoint in ${opts.checkpointDir} was trained with another architecture`,
+          'use another --out or start without --resume',
         );
       }
       return { weights: checkpoint.weights, checkpoint };
@@ -151,7 +152,8 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
   const source = await openDataset(opts.dataset);
   if (source.train.size < opts.globalBatch) {
     throw new TrainingSetupError(
-      `the train split has ${source.train.size} images, fewer than one batch of ${opts.globalBatch}: lower --batch`,
+      `the train split has ${source.train.size} images, fewer than one batch of ${opts.globalBatch}`,
+      'lower --batch',
     );
   }
   const backend = await initBackend(opts.backend);

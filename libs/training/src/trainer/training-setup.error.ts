@@ -1,7 +1,7 @@
 /** Flags that cannot work together, or a checkpoint that belongs to another run. */
 export class TrainingSetupError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(problem: string, remedy: string) {
+    super(`${problem}; ${remedy}`);
     this.name = 'TrainingSetupError';
   }
 }
