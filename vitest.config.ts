@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@repvgg\/training\/(.*)$/, replacement: lib('./libs/training/src/$1') },
       { find: /^@repvgg\/collective$/, replacement: lib('./libs/collective/src/index.ts') },
       { find: /^@repvgg\/collective\/(.*)$/, replacement: lib('./libs/collective/src/$1') },
+      { find: /^@repvgg\/coordinator$/, replacement: lib('./apps/coordinator/src/index.ts') },
     ],
   },
   test: {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { encodeIdx } from '@repvgg/training/data';
-import { startCoordinator, type RunningCoordinator } from '../../apps/coordinator/src';
+import { startCoordinator, type RunningCoordinator } from '@repvgg/coordinator';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { Authorization: `Bearer ${TOKEN}` };

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator, type RunningCoordinator } from '../../apps/coordinator/src';
+import { startCoordinator, type RunningCoordinator } from '@repvgg/coordinator';
 import { until } from './coordinator.harness';
 
 /** A port nobody listens on right now. */

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, startCoordinator } from '../../apps/coordinator/src';
+import { ConfigError, startCoordinator } from '@repvgg/coordinator';
 import { startHarness, TOKEN, until, writeIdxDataset } from './coordinator.harness';
 
 const base = mkdtempSync(join(tmpdir(), 'startup-'));

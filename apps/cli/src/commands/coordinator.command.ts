@@ -18,7 +18,7 @@ export function registerCoordinator(program: Command): void {
     )
     .action(async () => {
       // Loaded here so the model tools do not pay for NestJS, BullMQ and gRPC at start.
-      const { ConfigError, startCoordinator } = await import('../../../coordinator/src');
+      const { ConfigError, startCoordinator } = await import('@repvgg/coordinator');
       const running = await startCoordinator(process.env).catch((err: unknown) => {
         if (err instanceof ConfigError) {
           throw new UsageError(err.message, 'fix the environment and start again');
