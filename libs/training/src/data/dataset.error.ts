@@ -61,11 +61,9 @@ export class IdxFormatError extends DatasetError {
   constructor(
     readonly file: string,
     detail: string,
+    remedy = 're-download the dataset files',
   ) {
-    super(
-      `${file} is not a valid MNIST-style IDX file (${detail})`,
-      're-download the dataset files',
-    );
+    super(`${file} is not a valid MNIST-style IDX file (${detail})`, remedy);
   }
 }
 

@@ -22,7 +22,7 @@ function decodeIdxArray(
   magic: number,
   file: string,
 ): { dims: number[]; data: Uint8Array } {
-  if (isGzip(buf)) throw new IdxFormatError(file, 'still gzip-compressed: gunzip it first');
+  if (isGzip(buf)) throw new IdxFormatError(file, 'still gzip-compressed', 'gunzip it first');
   if (buf.length < 4)
     throw new IdxFormatError(file, `only ${buf.length} bytes, shorter than its header`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
