@@ -63,7 +63,9 @@ beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
     throw new Error('the worker processes run the build: run `npm run build` first');
   }
-  h = await startHarness();
+  // Several step-times: a step computes synchronously and the tests share two cores (see
+  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
   dataDir = join(h.dataRoot, 'tiny');
   mkdirSync(dataDir);
   await writeTinyIdx(dataDir, { train: 64, test: 16, size: 8, classes: 3, seed: 5 });
