@@ -4,29 +4,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { expandArch, initStateDict, type ArchSpec, type StateDict } from '@repvgg/core';
-import { initBackend } from '@repvgg/core/compute/backend';
-import { TrainModel } from '@repvgg/core/graph/train-model';
-import { InMemoryTransport, RingCollective } from '@repvgg/collective';
+import { expandArch, initStateDict } from '@repvgg/core';
 import { jobRecordSchema, jobViewSchema, type JobView } from '@repvgg/contracts';
-import {
-  applyGradients,
-  BatchLoader,
-  bnSpatialSizes,
-  computeReplicaGradients,
-  flattenPacket,
-  learningRate,
-  loadCheckpoint,
-  microBatchRequests,
-  openDataset,
-  packetLayout,
-  SmallImageTransform,
-  TrainState,
-  unflattenPacket,
-  uploadParams,
-} from '@repvgg/training';
+import { loadCheckpoint } from '@repvgg/training';
 import { body, startHarness, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
+import { singleProcessWeights, tinyArch } from './reference-run';
 
 const ROOT = join(__dirname, '..', '..');
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -42,13 +25,6 @@ const SPEC = {
   workers: { min: 2, max: 2 },
   shardSteps: 3,
 } as const;
-
-const tinyArch = (numClasses: number): ArchSpec => ({
-  name: 'custom',
-  ...SPEC.architecture,
-  overrideGroupsMap: {},
-  numClasses,
-});
 
 let h: Harness;
 const workers: ChildProcess[] = [];
@@ -83,84 +59,13 @@ const exited = (child: ChildProcess): Promise<number | null> =>
         });
       });
 
-/**
- * The same steps in one process with libs/training and a one-member deterministic ring: every
- * replica of every step computed here, summed exactly, applied with the same schedule.
- */
-async function singleProcessWeights(): Promise<StateDict> {
-  await initBackend('cpu', { log: () => undefined });
-  const source = await openDataset({ data: dataDir });
-  const arch = expandArch(tinyArch(source.numClasses));
-  const weights = initStateDict(arch, SPEC.seed);
-  const model = TrainModel.fromStateDict(arch, weights);
-  const state = TrainState.create(model, weights, {
-    momentum: 0.9,
-    weightDecay: 1e-4,
-    nesterov: false,
-  });
-  // The worker's IDX augmentation: the Fashion-MNIST preset's pad 2 at 28 px scaled to 8 px, flip 0.5.
-  const transform = new SmallImageTransform({
-    size: SPEC.imageSize,
-    channels: 3,
-    stats: source.stats ?? { mean: [0], std: [1] },
-    padding: 1,
-    flipProbability: 0.5,
-    augment: true,
-  });
-  const loader = new BatchLoader({
-    split: source.train,
-    transform,
-    seed: SPEC.seed,
-    globalBatch: SPEC.globalBatch,
-    replicas: SPEC.virtualReplicas,
-  });
-  const steps = loader.stepsPerEpoch;
-  const schedule = { baseLr: SPEC.optimizer.lr, totalSteps: SPEC.epochs * steps, warmupSteps: 0 };
-  const geometry = {
-    globalBatch: SPEC.globalBatch,
-    labelSmoothing: 0,
-    bnSpatial: bnSpatialSizes(arch, SPEC.imageSize, SPEC.imageSize),
-  };
-  const [transport] = InMemoryTransport.ring(1);
-  const ring = new RingCollective(transport, { mode: 'deterministic' });
-  const lanes = Array.from({ length: SPEC.virtualReplicas }, (_, v) => v);
-  for (let epoch = 0; epoch < SPEC.epochs; epoch++) {
-    const batches = loader.load(microBatchRequests(epoch, 0, steps, lanes));
-    for (let step = 0; step < steps; step++) {
-      uploadParams(model, state.params);
-      const packets = [];
-      for (const _ of lanes) {
-        const mb = (await batches.next()).value;
-        if (mb === undefined) throw new Error('loader ended early');
-        packets.push(
-          computeReplicaGradients(
-            model,
-            { images: mb.images, labels: mb.labels, shape: [mb.count, 8, 8, 3] },
-            geometry,
-          ),
-        );
-      }
-      const layout = packetLayout(packets[0]);
-      const summed = await ring.allReduceContributions(
-        epoch * steps + step,
-        packets.map((p) => flattenPacket(p, layout)),
-      );
-      applyGradients(state, unflattenPacket(summed, layout), {
-        lr: learningRate(schedule, state.step),
-      });
-    }
-  }
-  await ring.close();
-  const sd = state.toStateDict(model);
-  model.dispose();
-  return sd;
-}
-
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
     throw new Error('the worker processes run the build: run `npm run build` first');
   }
-  h = await startHarness();
+  // Several step-times: a step computes synchronously and the tests share two cores (see
+  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
   dataDir = join(h.dataRoot, 'tiny');
   mkdirSync(dataDir);
   await writeTinyIdx(dataDir, { train: 64, test: 16, size: 8, classes: 3, seed: 5 });
@@ -222,7 +127,7 @@ describe('distributed training with real worker processes', () => {
     );
 
     const trained = (await loadCheckpoint(join(jobDir, 'final-checkpoint'))).weights;
-    const reference = await singleProcessWeights();
+    const reference = await singleProcessWeights(dataDir, SPEC);
     expect([...trained.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [key, ref] of reference) {
       const got = trained.get(key);
@@ -236,7 +141,7 @@ describe('distributed training with real worker processes', () => {
       ).toBe(true);
     }
     // And training moved the weights: the comparison is not between two untouched inits.
-    const init = initStateDict(expandArch(tinyArch(3)), SPEC.seed);
+    const init = initStateDict(expandArch(tinyArch(SPEC, 3)), SPEC.seed);
     const key = [...init.keys()].find((k) => k.endsWith('.weight'))!;
     expect(trained.get(key)!.data).not.toEqual(init.get(key)!.data);
   });

@@ -27,7 +27,7 @@ export async function validateEpoch(
       model.dispose();
     }
   }
-  const t = ctx.epochTotals;
+  const t = ctx.totalsOf(epoch);
   const samples = Math.max(1, t.samples);
   ctx.history.push({
     epoch,
@@ -40,7 +40,7 @@ export async function validateEpoch(
     val,
     seconds: t.stepSeconds + (performance.now() - started) / 1000,
   });
-  ctx.epochTotals = emptyTotals();
+  ctx.epochTotals = emptyTotals(epoch + 1);
   const checkpoint = await writeJobCheckpoint(ctx, a, epoch, ctx.stepsPerEpoch);
   await client.reportEpoch({
     workerId,

@@ -20,6 +20,7 @@ import { jobTransforms } from './job-transforms';
 import { StateUnavailableError } from './worker.error';
 
 export interface EpochTotals {
+  readonly epoch: number;
   lossSum: number;
   correct: number;
   samples: number;
@@ -27,13 +28,31 @@ export interface EpochTotals {
   lr: number;
 }
 
-export const emptyTotals = (): EpochTotals => ({
+export const emptyTotals = (epoch: number): EpochTotals => ({
+  epoch,
   lossSum: 0,
   correct: 0,
   samples: 0,
   stepSeconds: 0,
   lr: 0,
 });
+
+/**
+ * What the leader reports for a step, kept by every member that applied it: when the leader is lost
+ * before `ReportStep`, the next generation commits the step from this record instead of running it
+ * again.
+ */
+export interface AppliedStep {
+  /** epoch * stepsPerEpoch + step: the state's optimizer step before this one was applied. */
+  readonly globalStep: number;
+  readonly epoch: number;
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly images: number;
+  readonly seconds: number;
+  readonly allreduceSeconds: number;
+}
 
 /** Validation batch size: large enough to amortize per-batch overhead, small enough for CPU memory. */
 const VAL_BATCH = 100;
@@ -46,8 +65,10 @@ export class JobContext {
   state: TrainState | undefined;
   /** Epoch metrics so far, carried into checkpoints (the leader's record). */
   readonly history: EpochMetrics[] = [];
-  /** Training totals of the current epoch as this member committed its steps. */
-  epochTotals: EpochTotals = emptyTotals();
+  /** Training totals of the epoch in progress, over the steps this state has applied. */
+  epochTotals: EpochTotals = emptyTotals(0);
+  /** The last step this state applied (absent until one was). */
+  applied: AppliedStep | undefined;
   private constructor(
     readonly jobId: string,
     readonly spec: JobSpec,
@@ -101,6 +122,12 @@ export class JobContext {
         warmupSteps: spec.schedule.warmupEpochs * steps,
       },
     );
+  }
+
+  /** The totals of `epoch`, started afresh when the state moved on to it. */
+  totalsOf(epoch: number): EpochTotals {
+    if (this.epochTotals.epoch !== epoch) this.epochTotals = emptyTotals(epoch);
+    return this.epochTotals;
   }
 
   get sgd(): SgdConfig {

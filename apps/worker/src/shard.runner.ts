@@ -11,10 +11,10 @@ import {
   uploadParams,
   type TrainState,
 } from '@repvgg/training';
-import type { JobContext } from './job-context';
+import type { AppliedStep, JobContext } from './job-context';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
-import { NoReplicasError } from './worker.error';
+import { NoReplicasError, StateUnavailableError } from './worker.error';
 
 export interface ShardRun {
   readonly ctx: JobContext;
@@ -31,16 +31,26 @@ const HALT = Uint8Array.of(0);
 /**
  * Runs the shard's steps from `resume_step` on the ring: this member's replicas' packets, their
  * all-reduce, the same update everywhere. The leader reports each committed step and broadcasts the
- * coordinator's answer, so every member stops after the same step.
+ * coordinator's answer, so every member stops after the same step. A state one step ahead (its
+ * leader was lost before `ReportStep`) commits that step from its record instead of running it again.
  */
 export async function runShard(run: ShardRun, state: TrainState): Promise<void> {
   const { ctx, ring, assignment: a, shard: s } = run;
-  const leader = a.leaderId === run.workerId;
   const lanes = a.members.find((m) => m.rank === a.rank)?.replicas ?? [];
   if (lanes.length === 0) throw new NoReplicasError(a.rank, a.generation);
-  const batches = ctx.loader.load(microBatchRequests(s.epoch, s.resumeStep, s.endStep, lanes));
+  const expected = s.epoch * s.stepsPerEpoch + s.resumeStep;
+  let first = s.resumeStep;
+  if (state.step === expected + 1 && s.resumeStep < s.endStep) {
+    const applied = ctx.applied;
+    if (applied?.globalStep !== expected) {
+      throw new StateUnavailableError(expected, 'the state is one step ahead without its record');
+    }
+    if (!(await commitStep(run, applied))) return;
+    first += 1;
+  }
+  const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
   try {
-    for (let step = s.resumeStep; step < s.endStep; step++) {
+    for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
       const globalStep = s.epoch * s.stepsPerEpoch + step;
       uploadParams(ctx.model, state.params);
@@ -67,42 +77,64 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const packet = unflattenPacket(summed, layout);
       const lr = learningRate(ctx.schedule, state.step);
       applyGradients(state, packet, { lr });
-      const totals = ctx.epochTotals;
+      const seconds = (performance.now() - started) / 1000;
+      const totals = ctx.totalsOf(s.epoch);
       totals.lossSum += packet.lossSum;
       totals.correct += packet.correct;
       totals.samples += packet.samples;
-      totals.stepSeconds += (performance.now() - started) / 1000;
+      totals.stepSeconds += seconds;
       totals.lr = lr;
-      let proceed = true;
-      if (leader) {
-        const checkpoint = checkpointDue(ctx, s, step)
-          ? await writeJobCheckpoint(ctx, a, s.epoch, step + 1)
-          : '';
-        proceed = await run.client.reportStep({
-          workerId: run.workerId,
-          jobId: a.jobId,
-          generation: a.generation,
-          epoch: s.epoch,
-          step,
-          loss: packet.lossSum / packet.samples,
-          lr,
-          images: packet.samples,
-          seconds: (performance.now() - started) / 1000,
-          allreduceSeconds: reduceSeconds,
-          checkpoint,
-        });
-      }
-      const flag = await ring.broadcast(
+      ctx.applied = {
         globalStep,
-        0,
-        leader ? (proceed ? PROCEED : HALT) : undefined,
-      );
+        epoch: s.epoch,
+        step,
+        loss: packet.lossSum / packet.samples,
+        lr,
+        images: packet.samples,
+        seconds,
+        allreduceSeconds: reduceSeconds,
+      };
+      const proceed = await commitStep(run, ctx.applied);
       ring.observeStepTime(performance.now() - started);
-      if (flag[0] !== 1) return;
+      if (!proceed) return;
     }
   } finally {
     await batches.return();
   }
+}
+
+/**
+ * The leader reports an applied step (with the shard's checkpoint when one is due after it) and
+ * broadcasts the coordinator's answer; false: every member stops here.
+ */
+async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean> {
+  const { ctx, ring, assignment: a, shard: s } = run;
+  const leader = a.leaderId === run.workerId;
+  let proceed = true;
+  if (leader) {
+    const checkpoint = checkpointDue(ctx, s, applied.step)
+      ? await writeJobCheckpoint(ctx, a, s.epoch, applied.step + 1)
+      : '';
+    proceed = await run.client.reportStep({
+      workerId: run.workerId,
+      jobId: a.jobId,
+      generation: a.generation,
+      epoch: applied.epoch,
+      step: applied.step,
+      loss: applied.loss,
+      lr: applied.lr,
+      images: applied.images,
+      seconds: applied.seconds,
+      allreduceSeconds: applied.allreduceSeconds,
+      checkpoint,
+    });
+  }
+  const flag = await ring.broadcast(
+    applied.globalStep,
+    0,
+    leader ? (proceed ? PROCEED : HALT) : undefined,
+  );
+  return flag[0] === 1;
 }
 
 /** Every `checkpointEvery` shards, at the shard's last step (epoch ends checkpoint at validation). */

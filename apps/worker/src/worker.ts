@@ -10,7 +10,7 @@ import { validateEpoch } from './epoch.validation';
 import { JobContext } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
-import { decodeTrainState, encodeTrainState } from './state-transfer';
+import { agreeOnState } from './state-agreement';
 
 export interface WorkerOptions {
   /** `host:port` of the coordinator's Rendezvous gRPC service. */
@@ -194,10 +194,7 @@ class Worker implements RunningWorker {
     }
   }
 
-  /**
-   * Builds the generation's ring and brings every member to the same state: the leader (the most
-   * advanced member) keeps or loads it and broadcasts weights and optimizer state to the others.
-   */
+  /** Builds the generation's ring and brings every member to the same state (`agreeOnState`). */
   private async enterGeneration(
     ctx: JobContext,
     a: Assignment__Output,
@@ -213,15 +210,9 @@ class Worker implements RunningWorker {
     const ring = new RingCollective(transport, { mode: ctx.spec.mode });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
     const expected = shard.epoch * shard.stepsPerEpoch + shard.resumeStep;
-    const root = members.find((m) => m.workerId === a.leaderId)?.rank ?? 0;
-    const bytes =
-      a.rank === root ? encodeTrainState(await ctx.ensureState(expected, a.checkpoint)) : undefined;
-    if (ring.worldSize > 1) {
-      const received = await ring.broadcast(expected, root, bytes);
-      if (a.rank !== root) ctx.state = decodeTrainState(received, ctx.sgd);
-    }
+    await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);
     this.log(
-      `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, from step ${expected}`,
+      `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, state at step ${String(ctx.state?.step)} (expected ${expected})`,
     );
     return ring;
   }

@@ -1,0 +1,222 @@
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { z } from 'zod';
+import {
+  jobRecordSchema,
+  jobViewSchema,
+  stepMetricsSchema,
+  workerInfoSchema,
+  type JobView,
+} from '@repvgg/contracts';
+import { loadCheckpoint } from '@repvgg/training';
+import { body, startHarness, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
+import { RendezvousService } from '../../apps/coordinator/src/rendezvous/rendezvous.service';
+import { writeTinyIdx } from '../training/tiny-idx.fixture';
+import { bitIdentical, singleProcessWeights, type TinySpec } from './reference-run';
+
+const ROOT = join(__dirname, '..', '..');
+const auth = { Authorization: `Bearer ${TOKEN}` };
+// 192 training images at batch 8: 24 steps an epoch, 48 in all, so a kill after step 6 lands mid-job.
+const TRAIN_IMAGES = 192;
+const STEPS_PER_EPOCH = TRAIN_IMAGES / 8;
+const KILL_AFTER = 6;
+const TOTAL_STEPS = 2 * STEPS_PER_EPOCH;
+const SPEC = {
+  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
+  imageSize: 8,
+  epochs: TOTAL_STEPS / STEPS_PER_EPOCH,
+  globalBatch: 8,
+  virtualReplicas: 4,
+  optimizer: { lr: 0.05 },
+  seed: 7,
+  mode: 'deterministic',
+  workers: { min: 2, max: 3 },
+  shardSteps: 5,
+} as const satisfies TinySpec & Record<string, unknown>;
+
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** The id it registered with last (it registers again when the coordinator forgets it). */
+  id: string;
+}
+
+let h: Harness;
+let dataDir = '';
+let workers: WorkerProcess[] = [];
+let restoreRendezvous = (): void => undefined;
+let jobId = '';
+
+const view = async (id: string): Promise<JobView> =>
+  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
+
+const listWorkers = async (): Promise<z.output<typeof workerInfoSchema>[]> =>
+  body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(auth).expect(200));
+
+const startWorkerProcess = (): WorkerProcess => {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'repvgg.js'),
+      '--backend',
+      'cpu',
+      'worker',
+      '--coordinator',
+      `127.0.0.1:${h.coordinator.grpcPort}`,
+    ],
+    { stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  const w: WorkerProcess = { child, id: '' };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    process.stderr.write(text);
+    const m = /registered as (\S+)/.exec(text);
+    if (m?.[1] !== undefined) w.id = m[1];
+  });
+  workers.push(w);
+  return w;
+};
+
+const exited = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
+    throw new Error('the worker processes run the build: run `npm run build` first');
+  }
+  // Several step-times: a step computes synchronously and the tests share two cores (see
+  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
+  dataDir = join(h.dataRoot, 'tiny-failure');
+  mkdirSync(dataDir);
+  await writeTinyIdx(dataDir, { train: TRAIN_IMAGES, test: 16, size: 8, classes: 3, seed: 5 });
+});
+
+afterEach(async () => {
+  restoreRendezvous();
+  // A job left running would take the next test's workers.
+  if (jobId !== '') await request(h.url()).post(`/v1/jobs/${jobId}/cancel`).set(auth);
+  jobId = '';
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => exited(w.child)));
+  workers = [];
+  await until(async () => (await listWorkers()).length === 0, 'the workers leaving', 10_000);
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+/** Starts three worker processes and a job on them; resolves with the job id. */
+async function startJob(): Promise<string> {
+  for (let i = 0; i < 3; i++) startWorkerProcess();
+  await until(async () => (await listWorkers()).length === 3, 'three registered workers', 30_000);
+  const created = await request(h.url())
+    .post('/v1/jobs')
+    .set(auth)
+    .send({ ...SPEC, dataset: { source: 'idx', path: dataDir } })
+    .expect(201);
+  jobId = body(jobRecordSchema, created).id;
+  return jobId;
+}
+
+const processOf = (workerId: string | undefined): ChildProcess => {
+  const w = workers.find((p) => p.id === workerId);
+  if (w === undefined) throw new Error(`no worker process registered as ${String(workerId)}`);
+  return w.child;
+};
+
+/** SIGKILLs the job's member `pick` chooses by rank once `KILL_AFTER` steps are committed. */
+async function killOnceCommitted(id: string, pick: (rank: number) => boolean): Promise<number> {
+  await until(
+    async () => {
+      const v = await view(id);
+      return v.workers.length === 3 && v.progress.completedSteps >= KILL_AFTER;
+    },
+    `${KILL_AFTER} steps committed by three workers`,
+    30_000,
+  );
+  const target = (await listWorkers()).find((w) => w.jobId === id && pick(w.rank ?? -1));
+  processOf(target?.id).kill('SIGKILL');
+  return (await view(id)).progress.completedSteps;
+}
+
+/**
+ * SIGKILLs the leader when its `ReportStep` for global step `at` arrives: every member applied the
+ * step (the all-reduce completed), and the coordinator records it (`recorded`) or never hears of it.
+ */
+function loseLeaderAtReport(at: number, recorded: boolean): void {
+  const rendezvous = h.coordinator.app.get(RendezvousService);
+  const report = rendezvous.reportStep.bind(rendezvous);
+  restoreRendezvous = () => {
+    rendezvous.reportStep = report;
+    restoreRendezvous = () => undefined;
+  };
+  let fired = false;
+  rendezvous.reportStep = async (req) => {
+    if (fired || req.epoch * STEPS_PER_EPOCH + req.step !== at) return report(req);
+    fired = true;
+    const proceed = recorded ? await report(req) : false;
+    const leader = processOf(req.workerId);
+    leader.kill('SIGKILL');
+    await exited(leader);
+    return proceed;
+  };
+}
+
+/** The job trained every step exactly once, the last generations on two workers, to the reference. */
+async function expectCompleteTraining(id: string): Promise<void> {
+  await until(async () => (await view(id)).state === 'succeeded', 'success', 60_000);
+  const done = await view(id);
+  const total = TOTAL_STEPS;
+  expect(done.progress).toMatchObject({ epoch: 2, completedSteps: total, totalSteps: total });
+  const sizes = done.workerHistory.map((g) => g.workers);
+  expect(sizes).toContain(3);
+  expect(sizes.at(-1)).toBe(2);
+
+  // Every step recorded exactly once, in order.
+  const metrics = body(
+    z.object({ steps: z.array(stepMetricsSchema) }),
+    await request(h.url()).get(`/v1/jobs/${id}/metrics?steps=1000`).set(auth).expect(200),
+  );
+  expect(metrics.steps.map((m) => m.epoch * STEPS_PER_EPOCH + m.step)).toEqual(
+    Array.from({ length: total }, (_, i) => i),
+  );
+
+  const trained = (await loadCheckpoint(join(h.artifacts, 'jobs', id, 'final-checkpoint'))).weights;
+  const reference = await singleProcessWeights(dataDir, SPEC);
+  expect(bitIdentical(trained, reference)).toEqual([]);
+}
+
+describe('a worker killed mid-job', () => {
+  it('a non-leader: the two survivors finish every step to the reference weights', async () => {
+    const id = await startJob();
+    expect(await killOnceCommitted(id, (rank) => rank > 0)).toBeLessThan(TOTAL_STEPS / 2);
+    await expectCompleteTraining(id);
+  });
+
+  it('the leader: a survivor takes over and finishes to the reference weights', async () => {
+    const id = await startJob();
+    expect(await killOnceCommitted(id, (rank) => rank === 0)).toBeLessThan(TOTAL_STEPS / 2);
+    await expectCompleteTraining(id);
+  });
+
+  it('the leader after the all-reduce, before ReportStep: the applied step commits once', async () => {
+    // Step 9 ends shard 1 (5 steps a shard): the shard completes with the recovered commit alone.
+    loseLeaderAtReport(9, false);
+    await expectCompleteTraining(await startJob());
+  });
+
+  it('the leader after ReportStep, before it told the members: nothing is re-run', async () => {
+    loseLeaderAtReport(12, true);
+    await expectCompleteTraining(await startJob());
+  });
+});
