@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@repvgg\/collective$/, replacement: lib('./libs/collective/src/index.ts') },
       { find: /^@repvgg\/collective\/(.*)$/, replacement: lib('./libs/collective/src/$1') },
       { find: /^@repvgg\/coordinator$/, replacement: lib('./apps/coordinator/src/index.ts') },
+      { find: /^@repvgg\/worker$/, replacement: lib('./apps/worker/src/index.ts') },
     ],
   },
   test: {

@@ -35,7 +35,7 @@ export function registerWorker(program: Command): void {
     .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
-      const { startWorker } = await import('../../../worker/src');
+      const { startWorker } = await import('@repvgg/worker');
       const worker = await startWorker({
         coordinator: opts.coordinator,
         host: opts.host,
