@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
-import { requireFile, requireParentDir } from '../io/paths';
+import { requireCreatableDir, requireFile } from '../io/paths';
 import { addArchOptions, archFromOptions, type ArchOptions } from '../options/arch.options';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
@@ -64,7 +64,7 @@ function positiveNumber(value: string): number {
 }
 
 function checkOutDir(out: string, resume: boolean): void {
-  requireParentDir(out);
+  requireCreatableDir(out);
   if (!existsSync(out)) return;
   const entries = readdirSync(out).filter((n) => !n.startsWith('.'));
   if (entries.length > 0 && !resume) {

@@ -18,6 +18,19 @@ export function requireParentDir(path: string): void {
   }
 }
 
+/**
+ * Fails with a usage error unless `path` can be a directory: it is one already, or its nearest
+ * existing ancestor is one (the missing levels are created when the first file is written, so bad
+ * input leaves nothing behind).
+ */
+export function requireCreatableDir(path: string): void {
+  let existing = resolve(path);
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    throw new UsageError(`${existing} is a file, not a directory`, 'choose another output path');
+  }
+}
+
 export function isDirectory(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
