@@ -1,0 +1,194 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { describe, expect, it } from 'vitest';
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const K8S = resolve(__dirname, '../../k8s');
+const TARGETS = ['base', 'overlays/dev', 'overlays/gpu'] as const;
+type Target = (typeof TARGETS)[number];
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** Every kind the manifests may contain, with the model that validates it: an unknown kind fails. */
+const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
+  'apps/v1/Deployment': (o) => new Deployment(o),
+  'apps/v1/StatefulSet': (o) => new StatefulSet(o),
+  'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o),
+  'v1/Namespace': (o) => new Namespace(o),
+  'v1/PersistentVolumeClaim': (o) => new PersistentVolumeClaim(o),
+  'v1/Secret': (o) => new Secret(o),
+  'v1/Service': (o) => new Service(o),
+};
+
+const cache = new Map<Target, Obj[]>();
+function render(target: Target): Obj[] {
+  let objs = cache.get(target);
+  if (objs === undefined) {
+    const text = execFileSync('kubectl', ['kustomize', resolve(K8S, target)], { encoding: 'utf8' });
+    objs = loadAll(text).filter((d) => d !== null) as Obj[];
+    cache.set(target, objs);
+  }
+  return objs;
+}
+
+const find = (objs: Obj[], kind: string, name: string): Obj => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (o === undefined) throw new Error(`${kind}/${name} is not rendered`);
+  return o;
+};
+const template = (o: Obj): IPodTemplateSpec => (o.spec as { template: IPodTemplateSpec }).template;
+const workloads = (objs: Obj[]): Obj[] =>
+  objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+const containers = (o: Obj): IContainer[] => {
+  const spec = template(o).spec!;
+  return [...(spec.initContainers ?? []), ...spec.containers];
+};
+const container = (o: Obj, name: string): IContainer => containers(o).find((c) => c.name === name)!;
+const env = (c: IContainer, name: string): string | undefined =>
+  c.env?.find((e) => e.name === name)?.value;
+
+describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
+  it.skipIf(!hasKubectl)('renders only valid objects (kubernetes-models)', () => {
+    const objs = render(target);
+    expect(objs.length).toBeGreaterThan(0);
+    for (const o of objs) {
+      const model = MODELS[`${o.apiVersion}/${o.kind}`];
+      expect(model, `${o.apiVersion} ${o.kind} has no validator here`).toBeDefined();
+      expect(() => {
+        model(o).validate();
+      }, `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it.skipIf(!hasKubectl)('runs every container non-root on a read-only root filesystem', () => {
+    for (const w of workloads(render(target))) {
+      const pod = template(w).spec!;
+      for (const c of containers(w)) {
+        const where = `${w.metadata.name}/${c.name}`;
+        const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+        expect(nonRoot, where).toBe(true);
+        expect(c.securityContext?.readOnlyRootFilesystem, where).toBe(true);
+        expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);
+        expect(c.resources?.requests, where).toBeDefined();
+        expect(c.resources?.limits, where).toBeDefined();
+        expect(c.resources?.requests?.['nvidia.com/gpu'], `${where}: GPUs only in limits`).toBe(
+          undefined,
+        );
+      }
+    }
+  });
+
+  it.skipIf(!hasKubectl)('gives workers a headless Service, a PDB and a drain window', () => {
+    const objs = render(target);
+    const sts = find(objs, 'StatefulSet', 'repvgg-worker');
+    const svc = find(objs, 'Service', 'repvgg-worker');
+    const svcSpec = new Service(svc).spec!;
+    expect(svcSpec.clusterIP).toBe('None');
+    expect(svcSpec.publishNotReadyAddresses).toBe(true);
+    expect((sts.spec as { serviceName: string }).serviceName).toBe('repvgg-worker');
+    const podLabels = template(sts).metadata!.labels!;
+    expect(podLabels).toMatchObject(svcSpec.selector!);
+    const pdb = objs.find((o) => o.kind === 'PodDisruptionBudget');
+    const pdbSelector = new PodDisruptionBudget(pdb).spec!.selector!.matchLabels!;
+    expect(podLabels).toMatchObject(pdbSelector);
+
+    const pod = template(sts).spec!;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
+    const worker = container(sts, 'worker');
+    expect(worker.command).toEqual([
+      'node',
+      'bin/repvgg.js',
+      'worker',
+      '--coordinator',
+      'repvgg-coordinator:50051',
+      '--host',
+      '$(POD_IP)',
+      '--port',
+      '50052',
+    ]);
+    expect(worker.env?.find((e) => e.name === 'POD_IP')?.valueFrom?.fieldRef?.fieldPath).toBe(
+      'status.podIP',
+    );
+    const tmp = worker.volumeMounts?.find((m) => m.mountPath === '/tmp');
+    expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+  });
+
+  it.skipIf(!hasKubectl)(
+    'probes the coordinator: startup, readiness on Redis, cheap liveness',
+    () => {
+      const objs = render(target);
+      const c = container(find(objs, 'Deployment', 'repvgg-coordinator'), 'coordinator');
+      expect(c.command).toEqual(['node', 'bin/repvgg.js', 'coordinator']);
+      expect(c.startupProbe?.httpGet?.path).toBe('/health/live');
+      expect(c.readinessProbe?.httpGet?.path).toBe('/health/ready');
+      expect(c.livenessProbe?.httpGet?.path).toBe('/health/live');
+      expect(env(c, 'REDIS_URL')).toBe('redis://redis:6379');
+      expect(env(c, 'REPVGG_API_TOKEN_FILE')).toMatch(/^\//);
+      const svc = new Service(find(objs, 'Service', 'repvgg-coordinator')).spec!;
+      expect(svc.ports?.map((p) => p.port).sort()).toEqual([50051, 8080]);
+      find(objs, 'Service', 'redis');
+    },
+  );
+
+  it.skipIf(!hasKubectl)('keeps Redis durable: AOF on a persistent volume', () => {
+    const sts = find(render(target), 'StatefulSet', 'redis');
+    const args = container(sts, 'redis').args ?? [];
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    const dir = args[args.indexOf('--dir') + 1];
+    const claims = new StatefulSet(sts).spec!.volumeClaimTemplates ?? [];
+    const mount = container(sts, 'redis').volumeMounts?.find((m) => m.mountPath === dir);
+    expect(claims.map((c) => c.metadata?.name)).toContain(mount?.name);
+  });
+
+  it.skipIf(!hasKubectl)('uses the one repvgg-dist image and requests GPUs only in gpu', () => {
+    const objs = render(target);
+    for (const w of workloads(objs).filter((o) => o.metadata.name.startsWith('repvgg-'))) {
+      for (const c of containers(w)) expect(c.image).toMatch(/^repvgg-dist:/);
+    }
+    const gpuHolders = workloads(objs).flatMap((w) =>
+      containers(w)
+        .filter((c) => c.resources?.limits?.['nvidia.com/gpu'] !== undefined)
+        .map((c) => `${w.metadata.name}/${c.name}`),
+    );
+    const worker = container(find(objs, 'StatefulSet', 'repvgg-worker'), 'worker');
+    if (target === 'overlays/gpu') {
+      expect(gpuHolders).toEqual(['repvgg-worker/worker']);
+      expect(worker.resources?.limits?.['nvidia.com/gpu']).toBe(1);
+      expect(env(worker, 'REPVGG_BACKEND')).toBe('tensorflow');
+    } else {
+      expect(gpuHolders).toEqual([]);
+    }
+    if (target === 'overlays/dev') {
+      expect(env(worker, 'REPVGG_BACKEND')).toBe('wasm');
+      expect(
+        new StatefulSet(find(objs, 'StatefulSet', 'repvgg-worker') as never).spec!.replicas,
+      ).toBe(2);
+    }
+  });
+
+  it.skipIf(!hasKubectl)('leaves namespaces to the overlays', () => {
+    const namespaced = render(target).filter((o) => o.kind !== 'Namespace');
+    const namespaces = new Set(namespaced.map((o) => o.metadata.namespace));
+    if (target === 'base') expect([...namespaces]).toEqual([undefined]);
+    else expect(namespaces.size === 1 && !namespaces.has(undefined)).toBe(true);
+  });
+});
+
+it.skipIf(hasKubectl)('skips the manifest checks: kubectl is not installed', () => {
+  expect(hasKubectl).toBe(false);
+});
