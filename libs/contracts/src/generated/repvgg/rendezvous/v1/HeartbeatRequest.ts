@@ -7,7 +7,9 @@ export interface HeartbeatRequest {
   jobId?: string;
   generation?: number | string | Long;
   /**
-   * Steps committed since the start of training (epoch * steps_per_epoch + step + 1); 0 = none.
+   * Steps this worker's state has applied since the start of training (epoch * steps_per_epoch +
+   * step + 1); 0 = none. It can be one more than the coordinator has recorded when the leader was lost
+   * between the all-reduce and ReportStep: the next generation then commits that step from its record.
    */
   completedSteps?: number | string | Long;
 }
@@ -17,7 +19,9 @@ export interface HeartbeatRequest__Output {
   jobId: string;
   generation: number;
   /**
-   * Steps committed since the start of training (epoch * steps_per_epoch + step + 1); 0 = none.
+   * Steps this worker's state has applied since the start of training (epoch * steps_per_epoch +
+   * step + 1); 0 = none. It can be one more than the coordinator has recorded when the leader was lost
+   * between the all-reduce and ReportStep: the next generation then commits that step from its record.
    */
   completedSteps: number;
 }
