@@ -2,12 +2,13 @@ import type { RingCollective } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import {
   applyGradients,
+  computeReplicaGradients,
   flattenPacket,
   learningRate,
   microBatchRequests,
   packetLayout,
   unflattenPacket,
-  type ReplicaBatch,
+  uploadParams,
   type TrainState,
 } from '@repvgg/training';
 import type { AppliedStep, JobContext } from './job-context';
@@ -52,15 +53,20 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
       const globalStep = s.epoch * s.stepsPerEpoch + step;
-      const micro: ReplicaBatch[] = [];
+      uploadParams(ctx.model, state.params);
+      const packets = [];
       for (let k = 0; k < lanes.length; k++) {
         const next = await batches.next();
         if (next.done === true) throw new RangeError(`the loader ended before step ${step}`);
         const mb = next.value;
-        micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] });
+        packets.push(
+          computeReplicaGradients(
+            ctx.model,
+            { images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] },
+            ctx.geometry,
+          ),
+        );
       }
-      // on the compute threads: heartbeats, the Watch stream and peers' gRPC keep being served
-      const packets = await ctx.replicas.computeEach(state.params, micro);
       const layout = packetLayout(packets[0]);
       const reduceStart = performance.now();
       const summed = await ring.allReduceContributions(

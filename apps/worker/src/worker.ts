@@ -7,11 +7,10 @@ import {
 } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import { validateEpoch } from './epoch.validation';
-import { JobContext, type ComputeLanes } from './job-context';
+import { JobContext } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
 import { agreeOnState } from './state-agreement';
-import { ThreadCountError } from './worker.error';
 
 export interface WorkerOptions {
   /** `host:port` of the coordinator's Rendezvous gRPC service. */
@@ -22,8 +21,6 @@ export interface WorkerOptions {
   readonly port?: number;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
-  /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
-  readonly threads?: number;
   readonly capabilities?: readonly string[];
   readonly log?: (line: string) => void;
 }
@@ -67,7 +64,6 @@ class Worker implements RunningWorker {
     private readonly server: CollectiveServer,
     readonly address: string,
     private readonly backend: string,
-    private readonly threads: number,
     private readonly capabilities: readonly string[],
     private readonly log: (line: string) => void,
   ) {
@@ -180,11 +176,9 @@ class Worker implements RunningWorker {
     }
     if (a.jobId === '') return;
     if (this.ctx?.jobId !== a.jobId) {
-      const old = this.ctx;
+      this.ctx?.dispose();
       this.ctx = undefined;
-      await old?.dispose();
-      const lanes: ComputeLanes = { threads: this.threads, backend: this.backend };
-      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes);
+      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson);
     }
     const ctx = this.ctx;
     if (a.shard) {
@@ -257,7 +251,7 @@ class Worker implements RunningWorker {
     clearInterval(this.heartbeat);
     this.watch?.cancel();
     await this.leaveGeneration().catch(() => undefined);
-    await this.ctx?.dispose();
+    this.ctx?.dispose();
     await this.server.shutdown();
     this.client.close();
     this.log('stopped');
@@ -271,8 +265,6 @@ class Worker implements RunningWorker {
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
-  const threads = opts.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
   const server = await CollectiveServer.start(`${host}:${opts.port ?? 0}`);
@@ -282,7 +274,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     server,
     `${host}:${server.port}`,
     backend.name,
-    threads,
     opts.capabilities ?? [],
     log,
   );
