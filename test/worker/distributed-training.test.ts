@@ -1,27 +1,20 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { expandArch, initStateDict } from '@repvgg/core';
 import { jobRecordSchema, jobViewSchema, type JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { body, startHarness, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
-import { writeTinyIdx } from '../training/tiny-idx.fixture';
+import { body, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
 import { singleProcessWeights, tinyArch } from './reference-run';
+import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
 
-const ROOT = join(__dirname, '..', '..');
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const SPEC = {
-  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
-  imageSize: 8,
+  ...TINY_JOB,
   epochs: 2,
-  globalBatch: 8,
-  virtualReplicas: 4,
-  optimizer: { lr: 0.05 },
-  seed: 7,
-  mode: 'deterministic',
   workers: { min: 2, max: 2 },
   shardSteps: 3,
 } as const;
@@ -34,41 +27,13 @@ const view = async (id: string): Promise<JobView> =>
   body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
 
 const startWorkerProcess = (): ChildProcess => {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'repvgg.js'),
-      '--backend',
-      'cpu',
-      'worker',
-      '--coordinator',
-      `127.0.0.1:${h.coordinator.grpcPort}`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const child = spawnWorker(h, 'inherit');
   workers.push(child);
   return child;
 };
 
-const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null
-    ? Promise.resolve(child.exitCode)
-    : new Promise((resolve) => {
-        child.once('exit', (code) => {
-          resolve(code);
-        });
-      });
-
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
-    throw new Error('the worker processes run the build: run `npm run build` first');
-  }
-  // Several step-times: a step computes synchronously and the tests share two cores (see
-  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
-  h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
-  dataDir = join(h.dataRoot, 'tiny');
-  mkdirSync(dataDir);
-  await writeTinyIdx(dataDir, { train: 64, test: 16, size: 8, classes: 3, seed: 5 });
+  ({ h, dataDir } = await startWorkerTestbed('tiny', 64));
 });
 
 afterAll(async () => {

@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
@@ -12,12 +11,11 @@ import {
   type JobView,
 } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { body, startHarness, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
+import { body, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
 import { RendezvousService } from '../../apps/coordinator/src/rendezvous/rendezvous.service';
-import { writeTinyIdx } from '../training/tiny-idx.fixture';
 import { bitIdentical, singleProcessWeights, type TinySpec } from './reference-run';
+import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
 
-const ROOT = join(__dirname, '..', '..');
 const auth = { Authorization: `Bearer ${TOKEN}` };
 // 192 training images at batch 8: 24 steps an epoch, 48 in all, so a kill after step 6 lands mid-job.
 const TRAIN_IMAGES = 192;
@@ -25,14 +23,8 @@ const STEPS_PER_EPOCH = TRAIN_IMAGES / 8;
 const KILL_AFTER = 6;
 const TOTAL_STEPS = 2 * STEPS_PER_EPOCH;
 const SPEC = {
-  architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
-  imageSize: 8,
+  ...TINY_JOB,
   epochs: TOTAL_STEPS / STEPS_PER_EPOCH,
-  globalBatch: 8,
-  virtualReplicas: 4,
-  optimizer: { lr: 0.05 },
-  seed: 7,
-  mode: 'deterministic',
   workers: { min: 2, max: 3 },
   shardSteps: 5,
 } as const satisfies TinySpec & Record<string, unknown>;
@@ -56,21 +48,10 @@ const listWorkers = async (): Promise<z.output<typeof workerInfoSchema>[]> =>
   body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(auth).expect(200));
 
 const startWorkerProcess = (): WorkerProcess => {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'repvgg.js'),
-      '--backend',
-      'cpu',
-      'worker',
-      '--coordinator',
-      `127.0.0.1:${h.coordinator.grpcPort}`,
-    ],
-    { stdio: ['ignore', 'inherit', 'pipe'] },
-  );
+  const child = spawnWorker(h, 'pipe');
   const w: WorkerProcess = { child, id: '' };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
     process.stderr.write(text);
     const m = /registered as (\S+)/.exec(text);
     if (m?.[1] !== undefined) w.id = m[1];
@@ -79,25 +60,8 @@ const startWorkerProcess = (): WorkerProcess => {
   return w;
 };
 
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-      });
-
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
-    throw new Error('the worker processes run the build: run `npm run build` first');
-  }
-  // Several step-times: a step computes synchronously and the tests share two cores (see
-  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
-  h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
-  dataDir = join(h.dataRoot, 'tiny-failure');
-  mkdirSync(dataDir);
-  await writeTinyIdx(dataDir, { train: TRAIN_IMAGES, test: 16, size: 8, classes: 3, seed: 5 });
+  ({ h, dataDir } = await startWorkerTestbed('tiny-failure', TRAIN_IMAGES));
 });
 
 afterEach(async () => {

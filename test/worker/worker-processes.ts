@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHarness, type Harness } from '../coordinator/coordinator.harness';
+import { writeTinyIdx } from '../training/tiny-idx.fixture';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The tiny deterministic job both worker e2e tests train (tests add workers, shards, epochs). */
+export const TINY_JOB = {
+  architecture: {
+    numBlocks: [1, 1, 1, 1] as const,
+    widthMultiplier: [0.125, 0.125, 0.125, 0.125] as const,
+  },
+  imageSize: 8,
+  globalBatch: 8,
+  virtualReplicas: 4,
+  optimizer: { lr: 0.05 },
+  seed: 7,
+  mode: 'deterministic',
+} as const;
+
+/**
+ * An in-process coordinator and a tiny IDX dataset under its data root. The worker processes run
+ * the build, so a missing build fails here with the command that makes it.
+ */
+export async function startWorkerTestbed(
+  dataName: string,
+  trainImages: number,
+): Promise<{ h: Harness; dataDir: string }> {
+  if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
+    throw new Error('the worker processes run the build: run `npm run build` first');
+  }
+  // Several step-times: a step computes synchronously and the tests share two cores (see
+  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  const h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
+  const dataDir = join(h.dataRoot, dataName);
+  mkdirSync(dataDir);
+  await writeTinyIdx(dataDir, { train: trainImages, test: 16, size: 8, classes: 3, seed: 5 });
+  return { h, dataDir };
+}
+
+/** A `repvgg worker` process on the cpu backend joining the harness's rendezvous. */
+export function spawnWorker(h: Harness, stderr: 'inherit' | 'pipe'): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'repvgg.js'),
+      '--backend',
+      'cpu',
+      'worker',
+      '--coordinator',
+      `127.0.0.1:${h.coordinator.grpcPort}`,
+    ],
+    { stdio: ['ignore', 'inherit', stderr] },
+  );
+}
+
+/** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+export const exited = (child: ChildProcess): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => {
+        child.once('exit', (code) => {
+          resolve(code);
+        });
+      });
