@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import request from 'supertest';
 import { z } from 'zod';
+import { jobViewSchema, type JobView } from '@repvgg/contracts';
 import { encodeIdx } from '@repvgg/training/data';
 import { startCoordinator, type RunningCoordinator } from '@repvgg/coordinator';
 
@@ -105,6 +107,10 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
 /** A response body checked against its contract schema. */
 export const body = <S extends z.ZodType>(schema: S, res: { body: unknown }): z.output<S> =>
   schema.parse(res.body);
+
+/** GET /v1/jobs/:id, checked against the job view contract. */
+export const viewJob = async (h: Harness, id: string): Promise<JobView> =>
+  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
 
 export const errorBodySchema = z.object({
   statusCode: z.number(),

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import { jobEventSchema, jobRecordSchema, jobViewSchema, type JobView } from '@repvgg/contracts';
+import { jobEventSchema, jobRecordSchema, type JobView } from '@repvgg/contracts';
 import { FakeWorker } from './fake-worker';
 import {
   body,
@@ -10,6 +10,7 @@ import {
   AUTH,
   tinyJobSpec,
   until,
+  viewJob,
   writeIdxDataset,
   type Harness,
 } from './coordinator.harness';
@@ -26,8 +27,7 @@ afterAll(async () => {
   await h.close();
 });
 
-const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
+const view = (id: string): Promise<JobView> => viewJob(h, id);
 const submit = async (extra: Record<string, unknown> = {}): Promise<string> =>
   body(
     jobRecordSchema,

@@ -3,13 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import {
-  jobEventSchema,
-  jobRecordSchema,
-  jobViewSchema,
-  workerInfoSchema,
-  type JobView,
-} from '@repvgg/contracts';
+import { jobEventSchema, jobRecordSchema, workerInfoSchema, type JobView } from '@repvgg/contracts';
 import { FakeWorker } from './fake-worker';
 import {
   body,
@@ -17,6 +11,7 @@ import {
   AUTH,
   tinyJobSpec,
   until,
+  viewJob,
   writeIdxDataset,
   type Harness,
 } from './coordinator.harness';
@@ -47,8 +42,7 @@ const download = (path: string) =>
       });
     });
 
-const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
+const view = (id: string): Promise<JobView> => viewJob(h, id);
 
 const worker = async (stepMs = 40): Promise<FakeWorker> => {
   const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs).start();

@@ -5,13 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { expandArch, initStateDict } from '@repvgg/core';
-import { jobRecordSchema, jobViewSchema, type JobView } from '@repvgg/contracts';
+import { jobRecordSchema, type JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { body, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
+import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { singleProcessWeights, tinyArch } from './reference-run';
 import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
 
-const auth = { Authorization: `Bearer ${TOKEN}` };
 const SPEC = {
   ...TINY_JOB,
   epochs: 2,
@@ -23,8 +22,7 @@ let h: Harness;
 const workers: ChildProcess[] = [];
 let dataDir = '';
 
-const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
+const view = (id: string): Promise<JobView> => viewJob(h, id);
 
 const startWorkerProcess = (): ChildProcess => {
   const child = spawnWorker(h, 'inherit');
@@ -47,14 +45,14 @@ describe('distributed training with real worker processes', () => {
     const b = startWorkerProcess();
     await until(
       async () =>
-        ((await request(h.url()).get('/v1/workers').set(auth).expect(200)).body as unknown[])
+        ((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body as unknown[])
           .length === 2,
       'two registered workers',
       30_000,
     );
     const created = await request(h.url())
       .post('/v1/jobs')
-      .set(auth)
+      .set(AUTH)
       .send({ ...SPEC, dataset: { source: 'idx', path: dataDir } })
       .expect(201);
     const id = body(jobRecordSchema, created).id;
@@ -86,7 +84,7 @@ describe('distributed training with real worker processes', () => {
     expect(await exited(b)).toBe(0);
     await until(
       async () =>
-        ((await request(h.url()).get('/v1/workers').set(auth).expect(200)).body as unknown[])
+        ((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body as unknown[])
           .length === 0,
       'the drained workers leaving',
     );

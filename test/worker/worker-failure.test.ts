@@ -5,18 +5,16 @@ import request from 'supertest';
 import { z } from 'zod';
 import {
   jobRecordSchema,
-  jobViewSchema,
   stepMetricsSchema,
   workerInfoSchema,
   type JobView,
 } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { body, TOKEN, until, type Harness } from '../coordinator/coordinator.harness';
+import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { RendezvousService } from '../../apps/coordinator/src/rendezvous/rendezvous.service';
 import { bitIdentical, singleProcessWeights, type TinySpec } from './reference-run';
 import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
 
-const auth = { Authorization: `Bearer ${TOKEN}` };
 // 192 training images at batch 8: 24 steps an epoch, 48 in all, so a kill after step 6 lands mid-job.
 const TRAIN_IMAGES = 192;
 const STEPS_PER_EPOCH = TRAIN_IMAGES / 8;
@@ -41,11 +39,10 @@ let workers: WorkerProcess[] = [];
 let restoreRendezvous = (): void => undefined;
 let jobId = '';
 
-const view = async (id: string): Promise<JobView> =>
-  body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(auth).expect(200));
+const view = (id: string): Promise<JobView> => viewJob(h, id);
 
 const listWorkers = async (): Promise<z.output<typeof workerInfoSchema>[]> =>
-  body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(auth).expect(200));
+  body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(AUTH).expect(200));
 
 const startWorkerProcess = (): WorkerProcess => {
   const child = spawnWorker(h, 'pipe');
@@ -67,7 +64,7 @@ beforeAll(async () => {
 afterEach(async () => {
   restoreRendezvous();
   // A job left running would take the next test's workers.
-  if (jobId !== '') await request(h.url()).post(`/v1/jobs/${jobId}/cancel`).set(auth);
+  if (jobId !== '') await request(h.url()).post(`/v1/jobs/${jobId}/cancel`).set(AUTH);
   jobId = '';
   for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
   await Promise.all(workers.map((w) => exited(w.child)));
@@ -85,7 +82,7 @@ async function startJob(): Promise<string> {
   await until(async () => (await listWorkers()).length === 3, 'three registered workers', 30_000);
   const created = await request(h.url())
     .post('/v1/jobs')
-    .set(auth)
+    .set(AUTH)
     .send({ ...SPEC, dataset: { source: 'idx', path: dataDir } })
     .expect(201);
   jobId = body(jobRecordSchema, created).id;
@@ -149,7 +146,7 @@ async function expectCompleteTraining(id: string): Promise<void> {
   // Every step recorded exactly once, in order.
   const metrics = body(
     z.object({ steps: z.array(stepMetricsSchema) }),
-    await request(h.url()).get(`/v1/jobs/${id}/metrics?steps=1000`).set(auth).expect(200),
+    await request(h.url()).get(`/v1/jobs/${id}/metrics?steps=1000`).set(AUTH).expect(200),
   );
   expect(metrics.steps.map((m) => m.epoch * STEPS_PER_EPOCH + m.step)).toEqual(
     Array.from({ length: total }, (_, i) => i),
