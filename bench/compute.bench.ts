@@ -1,11 +1,10 @@
+import { publishBenchResults, runBench } from './bench-output';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { initStateDict } from '@repvgg/core/weights/init';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 
 /**
  * `npm run bench -- compute [backend…]`: forward + backward img/s of the training graph alone
@@ -136,14 +135,7 @@ async function main(): Promise<void> {
     results,
   };
   const md = markdown(results, load);
-  const dir = resolve(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'compute.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'compute.md'), md);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}`);
+  publishBenchResults('compute', report, md);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench compute: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench('compute', main);

@@ -1,3 +1,4 @@
+import { publishBenchResults, runBench } from './bench-output';
 import {
   BatchLoader,
   CenterCropTransform,
@@ -11,10 +12,10 @@ import {
   SmallImageTransform,
   type DatasetSplit,
 } from '@repvgg/training/data';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 
 /**
@@ -219,17 +220,10 @@ async function main(): Promise<void> {
       results,
     };
     const md = markdown(results, bytes / IMAGES / 1024);
-    const out = resolve(__dirname, '..', '..', 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'data.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(out, 'data.md'), md);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}`);
+    publishBenchResults('data', report, md);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runBench('data', main);

@@ -1,3 +1,4 @@
+import { publishBenchResults, runBench } from './bench-output';
 import type { Architecture } from '@repvgg/core/arch/arch-spec';
 import { resolveArch } from '@repvgg/core/arch/resolve-arch';
 import { parseArchSpecJson } from '@repvgg/core/arch/resolve-arch';
@@ -9,9 +10,7 @@ import { DeployModel } from '@repvgg/core/graph/deploy-model';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { reparameterize } from '@repvgg/core/reparam/reparameterize';
 import { initStateDict } from '@repvgg/core/weights/init';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 
 /**
  * `npm run bench -- model`: inference throughput of the multi-branch training graph (BN in
@@ -198,14 +197,7 @@ async function main(): Promise<void> {
     results,
   };
   const md = markdown(backend.name, machine, results);
-  const dir = resolve(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'model.md'), md);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}`);
+  publishBenchResults('model', report, md);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench model: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench('model', main);

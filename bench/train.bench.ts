@@ -1,3 +1,4 @@
+import { publishBenchResults, runBench } from './bench-output';
 import type { Architecture } from '@repvgg/core/arch/arch-spec';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { parseArchSpecJson, resolveArch } from '@repvgg/core/arch/resolve-arch';
@@ -17,9 +18,7 @@ import { TrainState } from '@repvgg/training/step/train-state';
 import { LoaderBatchSource } from '@repvgg/training/trainer/loader-batch-source';
 import { LocalReplicaPool } from '@repvgg/training/trainer/local-replica.pool';
 import type { ReplicaPool } from '@repvgg/training/trainer/replica-pool';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 
 /**
  * `npm run bench -- train`: training throughput (forward + backward + SGD update, BN batch statistics
@@ -302,14 +301,7 @@ async function main(): Promise<void> {
   const md = `${markdown(backend.name, results, wait)}\nLoad average at the end (1/5/15 min): ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' / ')}.\n`;
-  const dir = resolve(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'train.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'train.md'), md);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${md}`);
+  publishBenchResults('train', report, md);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench train: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runBench('train', main);
