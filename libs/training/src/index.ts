@@ -26,6 +26,7 @@ export * from './trainer/progress.reporter';
 export * from './trainer/fine-tune';
 export * from './trainer/training-setup.error';
 export * from './trainer/local-training';
+export * from './trainer/dataset-transforms';
 export * from './parallel/thread-replica.pool';
 export * from './presets/train-preset';
 export * from './presets/fashion-mnist.preset';

@@ -10,22 +10,17 @@ import { initBackend, type BackendInfo } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { loadLatestCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.store';
 import { BatchLoader } from '../data/batch-loader';
-import type { ChannelStats, DatasetSource } from '../data/dataset-source';
+import type { DatasetSource } from '../data/dataset-source';
 import { InvalidBatchLayoutError } from '../data/dataset.error';
 import { DecodeFailures } from '../data/decode-failures';
 import { openDataset, type DatasetLocation } from '../data/open-dataset';
 import { DEFAULT_CROP_FRACTION } from '../data/transforms/center-crop';
-import type { ImageTransform } from '../data/transforms/image-transform';
-import {
-  CenterCropTransform,
-  RandomResizedCropTransform,
-} from '../data/transforms/imagenet.transform';
 import { IMAGENET_STATS } from '../data/transforms/normalization';
 import { perChannel } from '../data/transforms/normalize';
-import { SmallImageTransform } from '../data/transforms/small-image.transform';
 import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
 import { bnSpatialSizes } from '../step/bn-sample-counts';
 import { TrainState } from '../step/train-state';
+import { datasetTransforms } from './dataset-transforms';
 import type { EpochMetrics } from './epoch-metrics';
 import { loadFineTuneWeights } from './fine-tune';
 import { LoaderBatchSource, SplitValSource } from './loader-batch-source';
@@ -87,30 +82,6 @@ export interface LocalTrainResult {
   readonly decodeFailures: DecodeFailures;
 }
 
-function transforms(
-  source: DatasetSource,
-  opts: LocalTrainOptions,
-  stats: ChannelStats,
-): { train: ImageTransform; val: ImageTransform } {
-  const size = opts.imageSize;
-  if (source.kind === 'idx') {
-    const base = { size, channels: 3 as const, stats };
-    return {
-      train: new SmallImageTransform({
-        ...base,
-        padding: opts.padding,
-        flipProbability: opts.flipProbability,
-        augment: true,
-      }),
-      val: new SmallImageTransform({ ...base, augment: false }),
-    };
-  }
-  return {
-    train: new RandomResizedCropTransform({ size, stats }),
-    val: new CenterCropTransform({ size, stats, cropFraction: DEFAULT_CROP_FRACTION }),
-  };
-}
-
 async function startingPoint(
   arch: Architecture,
   opts: LocalTrainOptions,
@@ -159,7 +130,7 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
   const backend = await initBackend(opts.backend);
   const arch = expandArch({ ...opts.arch, numClasses: source.numClasses });
   const stats = source.stats ?? IMAGENET_STATS;
-  const tf = transforms(source, opts, stats);
+  const tf = datasetTransforms(source, opts, stats);
   const { weights, checkpoint } = await startingPoint(arch, opts);
 
   const model = TrainModel.fromStateDict(arch, weights);
