@@ -5,12 +5,13 @@
  *
  *   npm run build && npm run bench -- allreduce
  *   knobs: BENCH_WORKERS=2,3,4  BENCH_SIZES_MIB=1,16,64,a0  BENCH_CONNECTIONS=1  BENCH_CHUNK_MIB=1
- *          BENCH_MODE=fast|deterministic  BENCH_FP16=1
+ *          BENCH_MODE=fast|deterministic  BENCH_FP16=1  BENCH_DATA_PLANES=tcp,grpc
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { extname, join } from 'node:path';
+import { type DataPlane, parseDataPlane } from '@repvgg/collective';
 import type { WorkerCommand, WorkerReply } from './allreduce.worker';
 
 const MiB = 1 << 20;
@@ -32,6 +33,8 @@ interface BenchRecord {
   connectionsPerPeer: number;
   chunkBytes: number;
   label: string;
+  /** Where the chunks travelled: raw TCP links ('tcp', the default) or gRPC streams. */
+  dataPlane: DataPlane;
 }
 
 const list = (value: string | undefined, fallback: string): string[] =>
@@ -113,6 +116,7 @@ async function measureRing(
   n: number,
   sizes: { label: string; elements: number }[],
   tcp: TcpBaseline,
+  dataPlane: DataPlane,
 ): Promise<BenchRecord[]> {
   const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
   const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 1) * MiB);
@@ -123,7 +127,7 @@ async function measureRing(
   const peers = ports.map((p) => `127.0.0.1:${p.port}`);
   await Promise.all(
     workers.map((w, rank) =>
-      w.ask({ type: 'join', rank, peers, connectionsPerPeer, chunkBytes }, 'joined'),
+      w.ask({ type: 'join', rank, peers, connectionsPerPeer, chunkBytes, dataPlane }, 'joined'),
     ),
   );
   const records: BenchRecord[] = [];
@@ -157,6 +161,7 @@ async function measureRing(
       connectionsPerPeer,
       chunkBytes,
       label: size.label,
+      dataPlane,
     };
     process.stdout.write(`${JSON.stringify(record)}\n`);
     records.push(record);
@@ -170,16 +175,16 @@ async function measureRing(
 function markdown(records: BenchRecord[], note: string): string {
   const rows = records.map(
     (r) =>
-      `| ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
+      `| ${r.dataPlane} | ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
       `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
       `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} | ${r.tcpCpuMsPerMB.toFixed(2)} |`,
   );
   return [
     note,
     '',
-    '| workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s | busbw ÷ TCP ' +
-      '| member CPU ms/MB | TCP CPU ms/MB |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| data plane | workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s ' +
+      '| busbw ÷ TCP | member CPU ms/MB | TCP CPU ms/MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -207,8 +212,10 @@ async function main(): Promise<void> {
     `raw TCP one-way on loopback: ${tcp.mbps.toFixed(0)} MB/s, ${tcp.cpuMsPerMB.toFixed(2)} CPU ms/MB\n`,
   );
   const records: BenchRecord[] = [];
-  for (const n of list(process.env.BENCH_WORKERS, '2,3,4').map(Number)) {
-    records.push(...(await measureRing(n, sizes, tcp)));
+  for (const plane of list(process.env.BENCH_DATA_PLANES, 'tcp,grpc').map(parseDataPlane)) {
+    for (const n of list(process.env.BENCH_WORKERS, '2,3,4').map(Number)) {
+      records.push(...(await measureRing(n, sizes, tcp, plane)));
+    }
   }
   const note =
     `Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} cores ` +

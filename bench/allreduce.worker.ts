@@ -5,14 +5,23 @@
 import { createConnection, createServer } from 'node:net';
 import {
   CollectiveServer,
-  GrpcTransport,
+  createTransport,
   RingCollective,
+  type DataPlane,
+  type PeerTransport,
   type ReduceMode,
 } from '@repvgg/collective';
 
 export type WorkerCommand =
   | { type: 'listen' }
-  | { type: 'join'; rank: number; peers: string[]; connectionsPerPeer: number; chunkBytes: number }
+  | {
+      type: 'join';
+      rank: number;
+      peers: string[];
+      connectionsPerPeer: number;
+      chunkBytes: number;
+      dataPlane: DataPlane;
+    }
   | { type: 'allreduce'; elements: number; mode: ReduceMode; fp16Wire: boolean; iterations: number }
   | { type: 'tcp-sink' }
   | { type: 'tcp-source'; port: number; bytes: number }
@@ -32,7 +41,7 @@ const reply = (message: WorkerReply): void => {
 };
 
 let server: CollectiveServer | undefined;
-let member: { transport: GrpcTransport; chunkBytes: number } | undefined;
+let member: { transport: PeerTransport; chunkBytes: number } | undefined;
 let step = 0;
 
 /** CPU time (user + system) this process used since `start`: unlike wall time, load-independent. */
@@ -42,7 +51,7 @@ const cpuSecondsSince = (start: NodeJS.CpuUsage): number => {
 };
 
 async function timeAllReduce(
-  joined: { transport: GrpcTransport; chunkBytes: number },
+  joined: { transport: PeerTransport; chunkBytes: number },
   command: Extract<WorkerCommand, { type: 'allreduce' }>,
 ): Promise<void> {
   const members = new RingCollective(joined.transport, {
@@ -130,7 +139,8 @@ async function handle(command: WorkerCommand): Promise<void> {
     case 'join':
       if (server === undefined) throw new Error('join before listen');
       member = {
-        transport: new GrpcTransport({
+        transport: createTransport({
+          dataPlane: command.dataPlane,
           server,
           rank: command.rank,
           peers: command.peers,

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { TlsPaths } from '@repvgg/collective';
+import type { DataPlane, TlsPaths } from '@repvgg/collective';
 import { forkTs } from '../support/fork-ts';
 import type { MemberCommand, MemberReply } from './ring-member.fixture';
 
@@ -46,10 +46,15 @@ class Member {
 }
 
 export interface ClusterOptions {
+  /** Default 'tcp', the production default. */
+  dataPlane?: DataPlane;
   floorMs?: number;
   chunkBytes?: number;
   tls?: TlsPaths;
-  /** Lets a test route member i's connections to member j through a proxy: returns the address to use. */
+  /**
+   * Lets a test route member i's connections to member j (gRPC and data plane alike) through a proxy:
+   * returns the address to use.
+   */
   route?: (from: number, to: number, port: number) => Promise<string>;
 }
 
@@ -62,20 +67,26 @@ export class RingCluster {
     const cluster = new RingCluster(members);
     const listen: MemberCommand =
       options.tls === undefined ? { type: 'listen' } : { type: 'listen', tls: options.tls };
-    const ports = (await Promise.all(members.map((m) => m.ask(listen, 'listening')))).map(
-      (l) => l.port,
-    );
+    const listening = await Promise.all(members.map((m) => m.ask(listen, 'listening')));
+    const ports = listening.map((l) => l.port);
+    const dataPlane = options.dataPlane ?? 'tcp';
     const route =
       options.route ??
       ((_from: number, _to: number, port: number) => Promise.resolve(`127.0.0.1:${port}`));
     await Promise.all(
       members.map(async (m, rank) => {
         const peers = await Promise.all(ports.map((port, to) => route(rank, to, port)));
+        const dataPeers =
+          options.route === undefined || dataPlane !== 'tcp'
+            ? undefined
+            : await Promise.all(listening.map((l, to) => route(rank, to, l.dataPort)));
         await m.ask(
           {
             type: 'join',
             rank,
             peers,
+            dataPlane,
+            ...(dataPeers === undefined ? {} : { dataPeers }),
             job: 'test',
             generation: 1,
             token: 'generation-1-token',

@@ -3,8 +3,9 @@ import {
   AdaptiveDeadline,
   CollectiveError,
   CollectiveServer,
-  GrpcTransport,
+  createTransport,
   RingCollective,
+  type DataPlane,
   type ReduceMode,
   type TlsPaths,
 } from '@repvgg/collective';
@@ -16,6 +17,9 @@ export type MemberCommand =
       type: 'join';
       rank: number;
       peers: string[];
+      dataPlane: DataPlane;
+      /** Data-plane addresses by rank (the TCP plane), when a test routes them through proxies. */
+      dataPeers?: string[];
       job: string;
       generation: number;
       token: string;
@@ -28,7 +32,7 @@ export type MemberCommand =
   | { type: 'exit' };
 
 export type MemberReply =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; dataPort: number }
   | { type: 'joined' }
   | { type: 'done'; sha: string; samples: number[]; ms: number }
   | { type: 'error'; name: string; ranks: number[]; message: string; ms: number };
@@ -67,11 +71,13 @@ async function handle(c: MemberCommand): Promise<void> {
     case 'listen':
       tls = c.tls;
       server = await CollectiveServer.start('127.0.0.1:0', c.tls);
-      reply({ type: 'listening', port: server.port });
+      reply({ type: 'listening', port: server.port, dataPort: server.dataPort });
       return;
     case 'join': {
       if (server === undefined) throw new Error('join before listen');
-      const transport = new GrpcTransport({
+      const transport = createTransport({
+        dataPlane: c.dataPlane,
+        ...(c.dataPeers === undefined ? {} : { dataPeers: c.dataPeers }),
         server,
         rank: c.rank,
         peers: c.peers,

@@ -34,9 +34,11 @@ export interface PeerTransport {
   readonly rank: number;
   readonly worldSize: number;
   /**
-   * Queues `payload` for rank `to`. The payload is copied before this returns, so the caller may reuse
-   * its buffer; the promise resolves once the transport has room for more (backpressure), and rejects
-   * with a `CollectiveError` naming the missing rank when there is no room within `timeoutMs`.
+   * Queues `payload` for rank `to`. The transport may read `payload` until the returned promise
+   * settles (a zero-copy transport hands it to the kernel as is), so the caller must not modify it
+   * before then. The promise resolves once the transport is done with it and has room for more
+   * (backpressure), and rejects with a `CollectiveError` naming the missing rank when that does not
+   * happen within `timeoutMs`.
    */
   send(to: number, address: ChunkAddress, payload: Uint8Array, timeoutMs: number): Promise<void>;
   /**
@@ -44,6 +46,11 @@ export interface PeerTransport {
    * `CollectiveError` naming the missing rank when nothing arrives within `timeoutMs`.
    */
   receive(from: number, address: ChunkAddress, timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * Optional: hands back a payload from `receive` once the caller no longer reads it, so the transport
+   * can read later chunks into the same (already faulted-in) memory.
+   */
+  recycle?(payload: Uint8Array): void;
   /** Rejects every pending receive and releases connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -63,6 +63,7 @@ export async function ringAllReduce<T extends FloatArray>(
       throw new ChunkSizeMismatchError([left], expected, payload.byteLength);
     }
     codec.combine(payload, target, phase === 'all-gather' ? 'copy' : op === 'sum' ? 'add' : 'max');
+    transport.recycle?.(payload);
   };
   const send = (phase: Phase, ringStep: number, chunk: number, source: T): Promise<void> =>
     transport.send(right, address(phase, ringStep, chunk), codec.encode(source), options.timeoutMs);

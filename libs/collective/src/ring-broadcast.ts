@@ -65,6 +65,7 @@ export async function ringBroadcast(
     }
     out.set(chunk, start);
     if (forwards) await transport.send(right, address(k + 1), chunk, options.timeoutMs);
+    transport.recycle?.(chunk);
   }
   return out;
 }

@@ -77,7 +77,10 @@ describe('collective messages match collective.proto', () => {
       PullRequest.toObject(PullRequest.decode(encodeMembership(m)), { longs: Number }),
     ).toEqual(m);
     expect(decodeMembership(PullRequest.encode(PullRequest.fromObject(m)).finish())).toEqual(m);
-    expect(decodePingReply(encodePingReply({ rank: 4 }))).toEqual({ rank: 4 });
+    const reply = { rank: 4, dataPort: 40123 };
+    expect(decodePingReply(encodePingReply(reply))).toEqual(reply);
+    const PingReply = proto.lookupType('repvgg.collective.v1.PingReply');
+    expect(PingReply.toObject(PingReply.decode(encodePingReply(reply)))).toEqual(reply);
   });
 
   it('skips fields it does not know', () => {

@@ -17,6 +17,8 @@ export interface MembershipMessage {
 
 export interface PingReply {
   rank: number;
+  /** Port of the callee's raw-TCP data plane on the host the caller reached it at (0: none). */
+  dataPort: number;
 }
 
 export interface ChunkMessage {
@@ -108,11 +110,15 @@ export function decodeMembership(buffer: Uint8Array): MembershipMessage {
 }
 
 export function encodePingReply(m: PingReply): Buffer {
-  return encodeFields([{ n: 1, kind: 'varint', value: m.rank }]);
+  return encodeFields([
+    { n: 1, kind: 'varint', value: m.rank },
+    { n: 2, kind: 'varint', value: m.dataPort },
+  ]);
 }
 
 export function decodePingReply(buffer: Uint8Array): PingReply {
-  return { rank: num(decodeFields(buffer), 1) };
+  const f = decodeFields(buffer);
+  return { rank: num(f, 1), dataPort: num(f, 2) };
 }
 
 /** grpc-js hands each received message over at offset 5 (after its frame prefix) of a fresh buffer. */

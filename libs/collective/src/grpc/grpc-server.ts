@@ -9,13 +9,11 @@ import {
   type MembershipMessage,
   type PingReply,
 } from './collective.messages';
+import { membershipRefusal } from '../membership';
+import type { TlsPaths } from '../tls-paths';
+import { DataPlaneListener, type DataPlaneEndpoint } from '../tcp/data-plane-listener';
 
-/** Certificate files for mutual TLS: every member presents a certificate signed by `caFile`. */
-export interface TlsPaths {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
+export type { TlsPaths };
 
 const MiB = 1 << 20;
 
@@ -73,14 +71,9 @@ export type DecodedChunk = ReturnType<typeof decodeChunk>;
 export type PullStream = grpc.ServerWritableStream<MembershipMessage, Buffer>;
 
 /** What the server needs from the transport of the generation it currently serves. */
-export interface CollectiveEndpoint {
-  readonly rank: number;
-  readonly worldSize: number;
-  readonly job: string;
-  readonly generation: number;
-  /** Constant-time check of the generation token. */
-  tokenMatches(token: string): boolean;
-  acceptPull(fromRank: number, stream: PullStream): void;
+export interface CollectiveEndpoint extends DataPlaneEndpoint {
+  /** Only the gRPC data path serves chunks on Pull streams. */
+  acceptPull?(fromRank: number, stream: PullStream): void;
 }
 
 export function serverCredentials(tls: TlsPaths | undefined): grpc.ServerCredentials {
@@ -92,34 +85,27 @@ export function serverCredentials(tls: TlsPaths | undefined): grpc.ServerCredent
   );
 }
 
+const STATUS_BY_REFUSAL = {
+  'not-yet': grpc.status.UNAVAILABLE,
+  over: grpc.status.FAILED_PRECONDITION,
+  denied: grpc.status.PERMISSION_DENIED,
+} as const;
+
 /** Why a membership is refused, as a gRPC status; undefined when it is accepted. */
 function refusal(
   endpoint: CollectiveEndpoint | undefined,
   m: MembershipMessage,
 ): { code: grpc.status; details: string } | undefined {
-  if (endpoint === undefined || m.generation > endpoint.generation) {
-    // This member has not joined that generation yet: the caller retries until its deadline.
-    return {
-      code: grpc.status.UNAVAILABLE,
-      details: `generation ${m.generation} not open here yet`,
-    };
-  }
-  if (m.job !== endpoint.job) {
-    return { code: grpc.status.PERMISSION_DENIED, details: `job ${m.job} is not served here` };
-  }
-  if (m.generation < endpoint.generation) {
-    return {
-      code: grpc.status.FAILED_PRECONDITION,
-      details: `generation ${m.generation} is over (current ${endpoint.generation})`,
-    };
-  }
-  if (!endpoint.tokenMatches(m.token)) {
-    return { code: grpc.status.PERMISSION_DENIED, details: 'bad generation token' };
-  }
-  if (!Number.isInteger(m.rank) || m.rank >= endpoint.worldSize || m.rank === endpoint.rank) {
-    return { code: grpc.status.PERMISSION_DENIED, details: `rank ${m.rank} is not a peer` };
-  }
-  return undefined;
+  const refused = membershipRefusal(endpoint, m);
+  return refused && { code: STATUS_BY_REFUSAL[refused.kind], details: refused.details };
+}
+
+export interface CollectiveServerOptions {
+  /**
+   * Port of the raw-TCP data plane on the same host (0 picks a free one; the default). Peers learn it
+   * from `Ping`, so only the gRPC address needs to be published.
+   */
+  dataPort?: number;
 }
 
 /**
@@ -129,14 +115,45 @@ function refusal(
 export class CollectiveServer {
   private endpoint: CollectiveEndpoint | undefined;
 
+  private dataPlane: DataPlaneListener | undefined;
+
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
     readonly tls: TlsPaths | undefined,
   ) {}
 
-  /** Binds `host:port` (port 0 picks a free one). */
-  static start(address: string, tls?: TlsPaths): Promise<CollectiveServer> {
+  /** The raw-TCP data plane's port (see `CollectiveServerOptions.dataPort`). */
+  get dataPort(): number {
+    return this.dataPlane?.port ?? 0;
+  }
+
+  /**
+   * Binds `host:port` (port 0 picks a free one) for gRPC and, on the same host, the raw-TCP data
+   * plane. The host of `address` must be an address both listeners can bind (e.g. 0.0.0.0).
+   */
+  static async start(
+    address: string,
+    tls?: TlsPaths,
+    options: CollectiveServerOptions = {},
+  ): Promise<CollectiveServer> {
+    const instance = await CollectiveServer.startGrpc(address, tls);
+    const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+    try {
+      instance.dataPlane = await DataPlaneListener.start(
+        host,
+        options.dataPort ?? 0,
+        tls,
+        () => instance.endpoint,
+      );
+    } catch (error) {
+      instance.server.forceShutdown();
+      throw error;
+    }
+    return instance;
+  }
+
+  private static startGrpc(address: string, tls?: TlsPaths): Promise<CollectiveServer> {
     const server = new grpc.Server(SERVER_OPTIONS);
     let instance: CollectiveServer | undefined;
     server.addService(COLLECTIVE_SERVICE, {
@@ -170,9 +187,10 @@ export class CollectiveServer {
     if (this.endpoint === endpoint) this.endpoint = undefined;
   }
 
-  shutdown(): Promise<void> {
+  async shutdown(): Promise<void> {
     this.endpoint = undefined;
-    return new Promise((resolve) => {
+    await this.dataPlane?.close();
+    await new Promise<void>((resolve) => {
       this.server.tryShutdown(() => {
         resolve();
       });
@@ -190,6 +208,13 @@ export class CollectiveServer {
       call.emit('error', refused);
       return;
     }
+    if (endpoint.acceptPull === undefined) {
+      call.emit('error', {
+        code: grpc.status.FAILED_PRECONDITION,
+        details: `rank ${endpoint.rank} sends over the TCP data plane, not Pull`,
+      });
+      return;
+    }
     call.sendMetadata(new grpc.Metadata());
     endpoint.acceptPull(call.request.rank, call);
   }
@@ -204,6 +229,6 @@ export class CollectiveServer {
       callback(refused ?? null);
       return;
     }
-    callback(null, { rank: endpoint.rank });
+    callback(null, { rank: endpoint.rank, dataPort: this.dataPort });
   }
 }

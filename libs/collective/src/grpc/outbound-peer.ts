@@ -1,4 +1,5 @@
 import type { CollectiveError } from '../collective.error';
+import { WakeList } from '../wake-list';
 import type { PullStream } from './grpc-server';
 
 /** Whether a write found room in time; on 'timeout' the transport names the missing rank. */
@@ -12,7 +13,7 @@ export type WriteOutcome = 'written' | 'timeout';
 export class OutboundPeer {
   private readonly streams: PullStream[] = [];
   private readonly tails: Promise<unknown>[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly wakes = new WakeList();
   private next = 0;
 
   constructor(
@@ -34,7 +35,7 @@ export class OutboundPeer {
 
   /** Wakes every waiting write so it re-checks the transport state. */
   wakeAll(): void {
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wakes.wakeAll();
   }
 
   end(): void {
@@ -55,7 +56,7 @@ export class OutboundPeer {
   private async writeOn(lane: number, encoded: Buffer, budgetMs: number): Promise<WriteOutcome> {
     const deadline = Date.now() + budgetMs;
     while (this.broken() === undefined && this.streams.length <= lane) {
-      if (!(await this.wait(deadline - Date.now()))) return 'timeout';
+      if (!(await this.wakes.wait(deadline - Date.now()))) return 'timeout';
     }
     this.throwIfBroken();
     const stream = this.streams[lane];
@@ -67,7 +68,7 @@ export class OutboundPeer {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
         stream.off('drain', onDrain);
-        this.waiters = this.waiters.filter((w) => w !== onWake);
+        wake.cancel();
         resolve(ok);
       };
       const onDrain = (): void => {
@@ -83,7 +84,7 @@ export class OutboundPeer {
         Math.max(0, deadline - Date.now()),
       );
       stream.on('drain', onDrain);
-      this.waiters.push(onWake);
+      const wake = this.wakes.add(onWake);
     });
     this.throwIfBroken();
     return drained ? 'written' : 'timeout';
@@ -92,24 +93,5 @@ export class OutboundPeer {
   private throwIfBroken(): void {
     const broken = this.broken();
     if (broken !== undefined) throw broken;
-  }
-
-  /** Resolves true when woken (state changed), false when `ms` passed first. */
-  private wait(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (ms <= 0) {
-        resolve(false);
-        return;
-      }
-      const wake = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, ms);
-      this.waiters.push(wake);
-    });
   }
 }

@@ -20,9 +20,10 @@ export class BufferPool {
   }
 
   /** Hands back a buffer from `acquire` once nothing reads it any more. */
-  release(buffer: Buffer): void {
+  release(buffer: Uint8Array): void {
     const backing = buffer.buffer;
     if (!(backing instanceof ArrayBuffer) || buffer.byteOffset !== 0) return;
+    if (this.free.includes(backing)) return;
     if (this.pooledBytes + backing.byteLength > this.maxPooledBytes) return;
     this.free.push(backing);
     this.pooledBytes += backing.byteLength;

@@ -1,0 +1,235 @@
+import type { Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { BufferPool } from '../buffer-pool';
+import { MessageRefusedError, PeerLostError } from '../collective.error';
+import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
+import { addressKey, type ChunkAddress } from '../peer-transport';
+import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, type CollectiveEndpoint } from '../grpc/grpc-server';
+import { callPing } from '../grpc/peer-probe';
+import { encodeFrameHeader, jobTag, type FrameHeader } from './data-frame';
+import { LinkRefusedError, openInboundLink, type ChunkSink } from './inbound-link';
+import { OutboundLink } from './outbound-link';
+
+export interface TcpTransportOptions extends GenerationTransportOptions {
+  /**
+   * `host:port` of every member's data plane, when it is not reachable at the peer's gRPC host and
+   * the port its `Ping` reports (e.g. behind a port mapping).
+   */
+  dataPeers?: readonly string[];
+}
+
+const RETRY_MS = 100;
+/** Port discovery: one Ping may take this long before it is retried. */
+const DISCOVERY_PING_MS = 2_000;
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+const hostOf = (address: string): string =>
+  address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+
+const parseAddress = (address: string): { host: string; port: number } => ({
+  host: hostOf(address),
+  port: Number(address.slice(address.lastIndexOf(':') + 1)),
+});
+
+/**
+ * PeerTransport whose chunks travel on raw TCP (one connection per ordered pair of members, opened by
+ * the receiver), negotiated over gRPC: a member learns a peer's data port from its `Ping` reply, and
+ * the peer admits the connection only with the generation's job, token and a member rank. Chunk
+ * frames carry (job tag, generation, step, seq, phase, chunk, sender) and anything else ends the
+ * generation. Payloads go from the caller's memory to the kernel and from the kernel into pooled,
+ * aligned receive buffers: no user-space copy on either side, unlike grpc-js (see docs/collective.md).
+ * Deadlines and failure naming work as in `GrpcTransport`: gRPC pings name the silent members.
+ */
+export class TcpTransport extends GenerationTransport implements CollectiveEndpoint {
+  private readonly tag: Uint8Array;
+  private readonly buffers = new BufferPool(128 << 20);
+  private readonly clients = new Map<number, grpc.Client>();
+  private readonly outbound = new Map<number, OutboundLink>();
+  private readonly inbound = new Map<number, Socket>();
+
+  constructor(private readonly tcpOptions: TcpTransportOptions) {
+    super(tcpOptions);
+    this.tag = jobTag(this.job);
+    tcpOptions.server.attach(this);
+    // A sender writes only once its receiver has connected, so every inbound link opens up front.
+    for (let r = 0; r < this.worldSize; r++) {
+      if (r !== this.rank) void this.openInbound(r);
+    }
+  }
+
+  send(to: number, address: ChunkAddress, payload: Uint8Array, timeoutMs: number): Promise<void> {
+    const unusable = this.rejectIfUnusable();
+    if (unusable !== undefined) return unusable;
+    if (payload.byteLength > MAX_MESSAGE_BYTES) {
+      return Promise.reject(
+        new RangeError(`a ${payload.byteLength}-byte chunk exceeds ${MAX_MESSAGE_BYTES} bytes`),
+      );
+    }
+    const header = encodeFrameHeader({
+      kind: 'chunk',
+      phase: address.phase,
+      fromRank: this.rank,
+      seq: address.seq,
+      generation: this.generation,
+      step: address.step,
+      chunk: address.chunk,
+      payloadBytes: payload.byteLength,
+      jobTag: this.tag,
+    });
+    return this.writeWithin(to, timeoutMs, (budgetMs) =>
+      this.outboundTo(to).write(header, payload, budgetMs),
+    );
+  }
+
+  recycle(payload: Uint8Array): void {
+    this.buffers.release(payload);
+  }
+
+  protected releaseConnections(): void {
+    for (const out of this.outbound.values()) out.end();
+    for (const socket of this.inbound.values()) socket.destroy();
+    for (const client of this.clients.values()) client.close();
+  }
+
+  acceptDataLink(fromRank: number, socket: Socket): void {
+    const out = this.outboundTo(fromRank);
+    if (this.closed || out.attached) {
+      socket.destroy();
+      return;
+    }
+    socket.setKeepAlive(true, 5_000);
+    let lastError: Error | undefined;
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', () => {
+      if (!this.closed) this.fail(new PeerLostError([fromRank], lastError?.message ?? 'peer left'));
+    });
+    socket.on('data', () => {
+      socket.destroy();
+      this.fail(new MessageRefusedError([fromRank], 'sent data on its receive-only link'));
+    });
+    out.attach(socket);
+  }
+
+  private outboundTo(rank: number): OutboundLink {
+    let out = this.outbound.get(rank);
+    if (out === undefined) {
+      out = new OutboundLink(() => this.broken());
+      this.outbound.set(rank, out);
+    }
+    return out;
+  }
+
+  protected pingClient(rank: number): grpc.Client {
+    let client = this.clients.get(rank);
+    if (client === undefined) {
+      this.checkPeer(rank);
+      client = new grpc.Client(
+        this.options.peers[rank],
+        this.channelCredentials(),
+        CHANNEL_OPTIONS,
+      );
+      this.clients.set(rank, client);
+    }
+    return client;
+  }
+
+  /**
+   * Finds `from`'s data plane and opens our receiving link to it, retrying while the peer is not up
+   * or not yet in this generation; a refusal or a broken link ends the generation.
+   */
+  private async openInbound(from: number): Promise<void> {
+    while (this.isActive()) {
+      const address = await this.dataAddress(from);
+      if (address === undefined) {
+        await sleep(RETRY_MS);
+        continue;
+      }
+      if (!this.isActive()) return;
+      try {
+        const socket = await openInboundLink({
+          ...address,
+          tls: this.options.tls,
+          hello: this.membership(),
+          sink: this.sinkFor(from),
+        });
+        if (!this.isActive()) {
+          socket.destroy();
+          return;
+        }
+        this.inbound.set(from, socket);
+        return;
+      } catch (error) {
+        if (error instanceof LinkRefusedError && !error.retry) {
+          this.fail(new MessageRefusedError([from], error.details));
+          return;
+        }
+        await sleep(RETRY_MS);
+      }
+    }
+  }
+
+  /** The peer's data-plane address, or undefined when it cannot be learnt yet (retry). */
+  private async dataAddress(from: number): Promise<{ host: string; port: number } | undefined> {
+    const fixed = this.tcpOptions.dataPeers?.[from];
+    if (fixed !== undefined) return parseAddress(fixed);
+    const outcome = await callPing(this.pingClient(from), this.membership(), DISCOVERY_PING_MS);
+    if ('error' in outcome) {
+      const code = outcome.error.code;
+      if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.FAILED_PRECONDITION) {
+        this.fail(new MessageRefusedError([from], outcome.error.details));
+      }
+      return undefined;
+    }
+    if (outcome.reply.dataPort === 0) {
+      this.fail(
+        new MessageRefusedError(
+          [from],
+          'it has no TCP data plane: run one transport on all members',
+        ),
+      );
+      return undefined;
+    }
+    return { host: hostOf(this.options.peers[from]), port: outcome.reply.dataPort };
+  }
+
+  private sinkFor(from: number): ChunkSink {
+    return {
+      destination: (header) => {
+        const refused = this.refusal(from, header);
+        return refused === undefined ? this.buffers.acquire(header.payloadBytes) : { refused };
+      },
+      frame: (header, payload) => {
+        if (header.phase === undefined) return;
+        this.mailbox.deliver(addressKey(from, { ...header, phase: header.phase }), payload);
+      },
+      invalid: (reason) => {
+        this.fail(new MessageRefusedError([from], reason));
+      },
+      closed: (reason) => {
+        if (!this.closed) this.fail(new PeerLostError([from], reason));
+      },
+    };
+  }
+
+  /** Why a chunk frame from `from` must be refused (checked before its payload is read). */
+  private refusal(from: number, h: FrameHeader): string | undefined {
+    if (!Buffer.from(h.jobTag).equals(Buffer.from(this.tag))) return 'chunk of another job';
+    if (h.generation !== this.generation) {
+      return `generation ${h.generation} instead of ${this.generation}`;
+    }
+    if (h.fromRank !== from) return `sender claims rank ${h.fromRank} on rank ${from}'s link`;
+    if (h.phase === undefined) return 'unknown phase';
+    if (h.payloadBytes > MAX_MESSAGE_BYTES) {
+      return `a ${h.payloadBytes}-byte chunk exceeds ${MAX_MESSAGE_BYTES} bytes`;
+    }
+    return undefined;
+  }
+
+  protected onFailure(): void {
+    for (const out of this.outbound.values()) out.wakeAll();
+  }
+}
