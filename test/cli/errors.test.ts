@@ -233,6 +233,11 @@ describe('repvgg bad input: one line on stderr, exit code 2', () => {
         /--batch-size/,
       ],
       [['flap'], /unknown command 'flap'/],
+      [
+        ['worker', '--coordinator', '127.0.0.1:50051', '--data-plane', 'udp'],
+        /--data-plane .*expected one of tcp, grpc/,
+      ],
+      [['worker', '--coordinator', '127.0.0.1:50051', '--data-port', '-1'], /--data-port/],
     ])('%j', (args, mentions) => {
       expectUsageError(runCli(args), mentions);
     });

@@ -120,7 +120,15 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
       '$(POD_IP)',
       '--port',
       '50052',
+      '--data-port',
+      '50053',
     ]);
+    // Both collective planes are declared: gRPC (pings, port discovery) and the raw-TCP data plane.
+    expect(worker.ports?.map((p) => [p.name, p.containerPort])).toEqual([
+      ['collective', 50052],
+      ['collective-data', 50053],
+    ]);
+    expect(svcSpec.ports?.map((p) => p.targetPort)).toEqual(['collective', 'collective-data']);
     expect(worker.env?.find((e) => e.name === 'POD_IP')?.valueFrom?.fieldRef?.fieldPath).toBe(
       'status.podIP',
     );

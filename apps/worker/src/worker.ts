@@ -2,7 +2,9 @@ import { initBackend } from '@repvgg/core/compute/backend';
 import {
   CollectiveError,
   CollectiveServer,
-  GrpcTransport,
+  createTransport,
+  type DataPlane,
+  parseDataPlane,
   RingCollective,
 } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
@@ -19,6 +21,10 @@ export interface WorkerOptions {
   readonly host?: string;
   /** Collective server port; 0 (default) picks a free one. */
   readonly port?: number;
+  /** Raw-TCP data plane port; default `port + 1`, or a free one when `port` is 0. */
+  readonly dataPort?: number;
+  /** Where gradient chunks travel; default REPVGG_DATA_PLANE, else 'tcp'. All members must agree. */
+  readonly dataPlane?: DataPlane;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
   readonly capabilities?: readonly string[];
@@ -65,6 +71,7 @@ class Worker implements RunningWorker {
     readonly address: string,
     private readonly backend: string,
     private readonly capabilities: readonly string[],
+    private readonly dataPlane: DataPlane,
     private readonly log: (line: string) => void,
   ) {
     this.stopped = new Promise((resolve) => {
@@ -201,7 +208,8 @@ class Worker implements RunningWorker {
     shard: ShardWork__Output,
   ): Promise<RingCollective> {
     const members = [...a.members].sort((x, y) => x.rank - y.rank);
-    const transport = new GrpcTransport({
+    const transport = createTransport({
+      dataPlane: this.dataPlane,
       server: this.server,
       rank: a.rank,
       peers: members.map((m) => m.address),
@@ -267,7 +275,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
-  const server = await CollectiveServer.start(`${host}:${opts.port ?? 0}`);
+  const port = opts.port ?? 0;
+  const dataPort = opts.dataPort ?? (port === 0 ? 0 : port + 1);
+  const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
+  const server = await CollectiveServer.start(`${host}:${port}`, undefined, { dataPort });
   const client = new RendezvousClient(opts.coordinator);
   const worker = new Worker(
     client,
@@ -275,6 +286,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     `${host}:${server.port}`,
     backend.name,
     opts.capabilities ?? [],
+    dataPlane,
     log,
   );
   try {

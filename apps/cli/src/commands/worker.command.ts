@@ -1,10 +1,21 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective';
 import { nonNegativeInt } from '../options/option-parsers';
 
 interface WorkerCommandOptions {
   readonly coordinator: string;
   readonly host: string;
   readonly port: number;
+  readonly dataPort?: number;
+  readonly dataPlane?: DataPlane;
+}
+
+function dataPlane(value: string): DataPlane {
+  try {
+    return parseDataPlane(value);
+  } catch {
+    throw new InvalidArgumentError(`expected one of ${DATA_PLANES.join(', ')}`);
+  }
 }
 
 /** `host:port` with a port in range: the Rendezvous address must be dialable as given. */
@@ -20,7 +31,7 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description(
-      'run a training worker: joins the coordinator, trains its virtual replicas of each step and all-reduces gradients with its peers over gRPC; SIGTERM leaves at the next step boundary',
+      'run a training worker: joins the coordinator, trains its virtual replicas of each step and all-reduces gradients with its peers (raw TCP negotiated over gRPC); SIGTERM leaves at the next step boundary',
     )
     .requiredOption(
       '--coordinator <host:port>',
@@ -33,6 +44,16 @@ export function registerWorker(program: Command): void {
       '127.0.0.1',
     )
     .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
+    .option(
+      '--data-port <port>',
+      'raw-TCP data plane port (default: --port + 1, or any free port when --port is 0)',
+      nonNegativeInt,
+    )
+    .option(
+      '--data-plane <plane>',
+      `where gradient chunks travel: ${DATA_PLANES.join(' or ')}; every worker of a job must agree (default: REPVGG_DATA_PLANE, else tcp)`,
+      dataPlane,
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const { startWorker } = await import('@repvgg/worker');
@@ -40,6 +61,8 @@ export function registerWorker(program: Command): void {
         coordinator: opts.coordinator,
         host: opts.host,
         port: opts.port,
+        ...(opts.dataPort === undefined ? {} : { dataPort: opts.dataPort }),
+        ...(opts.dataPlane === undefined ? {} : { dataPlane: opts.dataPlane }),
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
         capabilities: ['train'],
       });
