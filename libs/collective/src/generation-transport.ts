@@ -1,7 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { type CollectiveError, TransportClosedError } from './collective.error';
+import {
+  ChunkSizeMismatchError,
+  type CollectiveError,
+  TransportClosedError,
+} from './collective.error';
 import type { MembershipMessage } from './grpc/collective.messages';
 import type { CollectiveServer } from './grpc/grpc-server';
 import { answersPing, nameMissing, probeBudget } from './grpc/peer-probe';
@@ -103,6 +107,28 @@ export abstract class GenerationTransport implements PeerTransport {
     if ((await write(timeoutMs - probeMs)) === 'timeout') {
       throw await this.diagnose(to, timeoutMs, probeMs);
     }
+  }
+
+  /** Receives, then copies into `target` (transports that can place chunks directly override it). */
+  async receiveInto(
+    from: number,
+    address: ChunkAddress,
+    target: Uint8Array,
+    timeoutMs: number,
+  ): Promise<void> {
+    this.copyInto(from, await this.receive(from, address, timeoutMs), target);
+  }
+
+  /** Hands back a received payload's memory (see `PeerTransport.recycle`). */
+  recycle?(payload: Uint8Array): void;
+
+  protected copyInto(from: number, payload: Uint8Array, target: Uint8Array): void {
+    if (payload === target) return;
+    if (payload.byteLength !== target.byteLength) {
+      throw new ChunkSizeMismatchError([from], target.byteLength, payload.byteLength);
+    }
+    target.set(payload);
+    this.recycle?.(payload);
   }
 
   protected rejectIfUnusable(): Promise<never> | undefined {

@@ -47,6 +47,17 @@ export interface PeerTransport {
    */
   receive(from: number, address: ChunkAddress, timeoutMs: number): Promise<Uint8Array>;
   /**
+   * Optional: like `receive`, but the payload ends up in `target`, which must be exactly its size
+   * (else `ChunkSizeMismatchError`). A transport that reads sockets itself can have the kernel write
+   * a chunk that has not arrived yet straight into `target`: no copy at all.
+   */
+  receiveInto?(
+    from: number,
+    address: ChunkAddress,
+    target: Uint8Array,
+    timeoutMs: number,
+  ): Promise<void>;
+  /**
    * Optional: hands back a payload from `receive` once the caller no longer reads it, so the transport
    * can read later chunks into the same (already faulted-in) memory.
    */

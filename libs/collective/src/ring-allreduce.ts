@@ -53,6 +53,13 @@ export async function ringAllReduce<T extends FloatArray>(
     chunk: number,
     target: T,
   ): Promise<void> => {
+    // All-gather copies the owner's bits: where the wire carries them as they are, let the transport
+    // put them in place.
+    if (phase === 'all-gather' && codec.identityOnWire && transport.receiveInto !== undefined) {
+      const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+      await transport.receiveInto(left, address(phase, ringStep, chunk), bytes, options.timeoutMs);
+      return;
+    }
     const payload = await transport.receive(
       left,
       address(phase, ringStep, chunk),

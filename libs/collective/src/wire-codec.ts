@@ -10,6 +10,8 @@ export type Combine = 'add' | 'copy' | 'max';
 export interface WireCodec<T extends FloatArray> {
   readonly name: 'f32' | 'f16' | 'f64';
   readonly bytesPerElement: number;
+  /** Whether the wire bytes are the elements' own bytes (so a 'copy' needs no decoding). */
+  readonly identityOnWire: boolean;
   encode(source: T): Uint8Array;
   combine(payload: Uint8Array, target: T, how: Combine): void;
   /** Rounds the owner's values as the wire will, so every member ends with the same bits. */
@@ -63,6 +65,7 @@ function combineInto(source: ArrayLike<number>, target: FloatArray, how: Combine
 export const F32_WIRE: WireCodec<Float32Array> = {
   name: 'f32',
   bytesPerElement: 4,
+  identityOnWire: true,
   encode: bytesOf,
   combine(payload, target, how) {
     combineInto(
@@ -79,6 +82,7 @@ export const F32_WIRE: WireCodec<Float32Array> = {
 export const F64_WIRE: WireCodec<Float64Array> = {
   name: 'f64',
   bytesPerElement: 8,
+  identityOnWire: true,
   encode: bytesOf,
   combine(payload, target, how) {
     combineInto(
@@ -96,6 +100,7 @@ export const F64_WIRE: WireCodec<Float64Array> = {
 export const F16_WIRE: WireCodec<Float32Array> = {
   name: 'f16',
   bytesPerElement: 2,
+  identityOnWire: false,
   encode: (source) => bytesOf(encodeHalf(source)),
   combine(payload, target, how) {
     const halves = aligned(payload, 2, (b, o, l) => new Uint16Array(b, o, l));

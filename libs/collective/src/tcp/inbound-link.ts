@@ -29,6 +29,13 @@ export interface InboundLinkOptions {
   sink: ChunkSink;
 }
 
+/** An admitted receiving link. */
+export interface InboundLink {
+  readonly socket: Socket;
+  /** Later bytes are read into a scratch buffer and dropped (the socket stays open). */
+  stopReading(): void;
+}
+
 /** The sender would not take us (yet): `retry` when it has not joined our generation. */
 export class LinkRefusedError extends Error {
   constructor(
@@ -48,15 +55,21 @@ const KEEPALIVE_MS = 5_000;
  * cannot connect). Every read lands where the frame reader says: chunk payloads straight into the
  * memory the sink hands out.
  */
-export function openInboundLink(options: InboundLinkOptions): Promise<Socket> {
+export function openInboundLink(options: InboundLinkOptions): Promise<InboundLink> {
   return new Promise((resolve, reject) => {
     let admitted = false;
     let settled = false;
     const settle = (error?: Error): void => {
       if (settled) return;
       settled = true;
-      if (error === undefined) resolve(socket);
-      else reject(error);
+      if (error === undefined) {
+        resolve({
+          socket,
+          stopReading: () => {
+            reader.stop();
+          },
+        });
+      } else reject(error);
     };
     const reader = new FrameReader({
       destination(header) {

@@ -1,13 +1,18 @@
 import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BufferPool } from '../buffer-pool';
-import { MessageRefusedError, PeerLostError } from '../collective.error';
+import { CollectiveError, MessageRefusedError, PeerLostError } from '../collective.error';
 import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
 import { addressKey, type ChunkAddress } from '../peer-transport';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, type CollectiveEndpoint } from '../grpc/grpc-server';
 import { callPing } from '../grpc/peer-probe';
 import { encodeFrameHeader, jobTag, type FrameHeader } from './data-frame';
-import { LinkRefusedError, openInboundLink, type ChunkSink } from './inbound-link';
+import {
+  type ChunkSink,
+  type InboundLink,
+  LinkRefusedError,
+  openInboundLink,
+} from './inbound-link';
 import { OutboundLink } from './outbound-link';
 
 export interface TcpTransportOptions extends GenerationTransportOptions {
@@ -47,7 +52,9 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   private readonly buffers = new BufferPool(128 << 20);
   private readonly clients = new Map<number, grpc.Client>();
   private readonly outbound = new Map<number, OutboundLink>();
-  private readonly inbound = new Map<number, Socket>();
+  private readonly inbound = new Map<number, InboundLink>();
+  /** Receives waiting for a chunk that should land in the caller's memory, by mailbox key. */
+  private readonly placements = new Map<string, Uint8Array>();
 
   constructor(private readonly tcpOptions: TcpTransportOptions) {
     super(tcpOptions);
@@ -83,13 +90,36 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
     );
   }
 
-  recycle(payload: Uint8Array): void {
+  /**
+   * A chunk that has not arrived yet is read by the kernel straight into `target`; one that already
+   * arrived is copied from its pooled buffer.
+   */
+  override async receiveInto(
+    from: number,
+    address: ChunkAddress,
+    target: Uint8Array,
+    timeoutMs: number,
+  ): Promise<void> {
+    const key = addressKey(from, address);
+    this.placements.set(key, target);
+    try {
+      this.copyInto(from, await this.receive(from, address, timeoutMs), target);
+    } catch (error) {
+      // The caller will reuse `target`: end the generation so no late chunk is read into it.
+      if (error instanceof CollectiveError) this.fail(error);
+      throw error;
+    } finally {
+      this.placements.delete(key);
+    }
+  }
+
+  override recycle(payload: Uint8Array): void {
     this.buffers.release(payload);
   }
 
   protected releaseConnections(): void {
     for (const out of this.outbound.values()) out.end();
-    for (const socket of this.inbound.values()) socket.destroy();
+    for (const link of this.inbound.values()) link.socket.destroy();
     for (const client of this.clients.values()) client.close();
   }
 
@@ -150,17 +180,17 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
       }
       if (!this.isActive()) return;
       try {
-        const socket = await openInboundLink({
+        const link = await openInboundLink({
           ...address,
           tls: this.options.tls,
           hello: this.membership(),
           sink: this.sinkFor(from),
         });
         if (!this.isActive()) {
-          socket.destroy();
+          link.socket.destroy();
           return;
         }
-        this.inbound.set(from, socket);
+        this.inbound.set(from, link);
         return;
       } catch (error) {
         if (error instanceof LinkRefusedError && !error.retry) {
@@ -231,5 +261,8 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
 
   protected onFailure(): void {
     for (const out of this.outbound.values()) out.wakeAll();
+    // No read may land in a caller's memory once its receive has failed. The links stay open, so
+    // peers keep blaming the member that is really missing rather than this one.
+    for (const link of this.inbound.values()) link.stopReading();
   }
 }
