@@ -28,6 +28,8 @@ interface BenchRecord {
   tcpMBps: number;
   /** CPU milliseconds one member spends per MB of buffer: the cost that two busy cores ration. */
   cpuMsPerMB: number;
+  /** The user-space part of `cpuMsPerMB` (the rest is system calls: the kernel's TCP work). */
+  userCpuMsPerMB: number;
   /** CPU milliseconds raw TCP spends (sender + receiver) per MB moved one way. */
   tcpCpuMsPerMB: number;
   connectionsPerPeer: number;
@@ -147,6 +149,7 @@ async function measureRing(
     );
     const seconds = median(perIteration);
     const cpuSeconds = median(timed.flatMap((t) => t.cpuSeconds));
+    const userSeconds = median(timed.flatMap((t) => t.userSeconds));
     const algbwMBps = bytes / seconds / 1e6;
     const record: BenchRecord = {
       workers: n,
@@ -157,6 +160,7 @@ async function measureRing(
       busbwMBps: (algbwMBps * 2 * (n - 1)) / n,
       tcpMBps: tcp.mbps,
       cpuMsPerMB: (cpuSeconds * 1000) / (bytes / 1e6),
+      userCpuMsPerMB: (userSeconds * 1000) / (bytes / 1e6),
       tcpCpuMsPerMB: tcp.cpuMsPerMB,
       connectionsPerPeer,
       chunkBytes,
@@ -177,13 +181,15 @@ function markdown(records: BenchRecord[], note: string): string {
     (r) =>
       `| ${r.dataPlane} | ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
       `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
-      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} | ${r.tcpCpuMsPerMB.toFixed(2)} |`,
+      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} ` +
+      `(${r.userCpuMsPerMB.toFixed(2)} + ${(r.cpuMsPerMB - r.userCpuMsPerMB).toFixed(2)}) | ` +
+      `${r.tcpCpuMsPerMB.toFixed(2)} |`,
   );
   return [
     note,
     '',
     '| data plane | workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s ' +
-      '| busbw ÷ TCP | member CPU ms/MB | TCP CPU ms/MB |',
+      '| busbw ÷ TCP | member CPU ms/MB (user + sys) | TCP CPU ms/MB |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');

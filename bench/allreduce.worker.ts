@@ -30,7 +30,7 @@ export type WorkerCommand =
 export type WorkerReply =
   | { type: 'listening'; port: number }
   | { type: 'joined' }
-  | { type: 'timed'; seconds: number[]; cpuSeconds: number[]; check: number }
+  | { type: 'timed'; seconds: number[]; cpuSeconds: number[]; userSeconds: number[]; check: number }
   | { type: 'tcp-listening'; port: number }
   | { type: 'tcp-received'; bytes: number; seconds: number; cpuSeconds: number }
   | { type: 'tcp-sent'; cpuSeconds: number }
@@ -50,6 +50,9 @@ const cpuSecondsSince = (start: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1e6;
 };
 
+/** The user-space part: JavaScript, and native code such as memcpy, outside system calls. */
+const userSecondsSince = (start: NodeJS.CpuUsage): number => process.cpuUsage(start).user / 1e6;
+
 async function timeAllReduce(
   joined: { transport: PeerTransport; chunkBytes: number },
   command: Extract<WorkerCommand, { type: 'allreduce' }>,
@@ -63,6 +66,7 @@ async function timeAllReduce(
   const barrier = new Float32Array(1);
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
+  const userSeconds: number[] = [];
   for (let i = 0; i <= command.iterations; i++) {
     await members.allReduce(step++, barrier);
     data.fill(1);
@@ -73,9 +77,10 @@ async function timeAllReduce(
     if (i > 0) {
       seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
       cpuSeconds.push(cpuSecondsSince(cpu));
+      userSeconds.push(userSecondsSince(cpu));
     }
   }
-  reply({ type: 'timed', seconds, cpuSeconds, check: data[data.length - 1] ?? 0 });
+  reply({ type: 'timed', seconds, cpuSeconds, userSeconds, check: data[data.length - 1] ?? 0 });
 }
 
 function tcpSink(): void {
