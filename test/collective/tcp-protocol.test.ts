@@ -302,6 +302,18 @@ describe('data-plane hellos to a CollectiveServer', () => {
     expect(empty !== 'closed' && [empty.header.chunk, empty.header.payloadBytes]).toEqual([13, 0]);
   });
 
+  it('refuses a second link from a rank that already has one', async () => {
+    const { server } = await rankZero();
+    const first = await sayHello(server.dataPort, encodeControlFrame('hello', hello()));
+    expect(await first.answer()).toEqual({ accepted: true });
+    const second = await sayHello(server.dataPort, encodeControlFrame('hello', hello()));
+    expect(await second.answer()).toEqual({
+      accepted: false,
+      retry: false,
+      details: 'rank 1 already has a data link here',
+    });
+  });
+
   it('refuses to send a chunk above 64 MiB', async () => {
     const { transport } = await rankZero();
     const tooLarge = new Uint8Array(64 * 1024 * 1024 + 1);
@@ -510,12 +522,11 @@ describe('closing releases data-plane connections', () => {
   });
 
   /**
-   * KNOWN BUG (marked `it.fails` so the suite stays green; turn it into `it` once fixed): while the
-   * answer to a receiving link's hello is pending, the socket belongs to neither `inbound` nor any
-   * other field of TcpTransport, so `close()` cannot reach it. A sender that accepted the TCP
-   * connection but never answers (frozen, or not speaking the protocol) keeps it open for good.
+   * While the answer to a receiving link's hello is pending, the socket is not yet an admitted link;
+   * `close()` must still reach it, or a sender that accepted the TCP connection but never answers
+   * (frozen, or not speaking the protocol) would keep it open for good.
    */
-  it.fails('a TcpTransport drops a receiving link whose hello is unanswered', async () => {
+  it('a TcpTransport drops a receiving link whose hello is unanswered', async () => {
     let held: RawEnd | undefined;
     const silent = createServer((socket) => {
       held = new RawEnd(socket);

@@ -96,7 +96,8 @@ export function decodeFrameHeader(bytes: Uint8Array): FrameHeader | undefined {
     step: view.getFloat64(24, true),
     chunk: view.getUint32(32, true),
     payloadBytes: view.getUint32(36, true),
-    jobTag: bytes.slice(40, 48),
+    // A copy: `bytes` may be a Buffer, whose slice() would share memory.
+    jobTag: Uint8Array.from(bytes.subarray(40, 48)),
   };
 }
 

@@ -16,6 +16,8 @@ import {
 export interface DataPlaneEndpoint extends MemberView {
   /** Takes over `socket`: from now on this rank sends its chunks for `fromRank` on it. */
   acceptDataLink?(fromRank: number, socket: Socket): void;
+  /** Whether `fromRank` already has its link (a second one is refused). */
+  hasDataLink?(fromRank: number): boolean;
 }
 
 /** A peer that connects and says nothing is dropped after this long. */
@@ -55,6 +57,10 @@ export class DataPlaneListener {
         }
         if (refused !== undefined || here?.acceptDataLink === undefined) {
           answerAndClose(socket, refused?.kind === 'not-yet', refused?.details ?? 'refused');
+          return;
+        }
+        if (here.hasDataLink?.(hello.rank) === true) {
+          answerAndClose(socket, false, `rank ${hello.rank} already has a data link here`);
           return;
         }
         socket.write(encodeControlFrame('answer', { accepted: true }));
@@ -129,6 +135,9 @@ function readHello(socket: Socket, admitted: (hello: DataHello) => void): void {
     admitted(hello);
   };
   socket.on('data', onData);
+  socket.on('close', () => {
+    clearTimeout(timer);
+  });
   socket.on('error', () => {
     clearTimeout(timer);
   });

@@ -27,6 +27,8 @@ export interface InboundLinkOptions {
   tls?: TlsPaths;
   hello: DataHello;
   sink: ChunkSink;
+  /** Aborting drops the connection, also while the hello is unanswered. */
+  signal?: AbortSignal;
 }
 
 /** An admitted receiving link. */
@@ -122,6 +124,11 @@ export function openInboundLink(options: InboundLinkOptions): Promise<InboundLin
             servername: isIP(options.host) === 0 ? options.host : '',
             onread,
           } as ConnectionOptions & { onread: OnReadOpts });
+    const abort = (): void => {
+      socket.destroy();
+    };
+    if (options.signal?.aborted === true) abort();
+    options.signal?.addEventListener('abort', abort, { once: true });
     socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
       socket.setNoDelay(true);
       socket.setKeepAlive(true, KEEPALIVE_MS);
@@ -133,6 +140,7 @@ export function openInboundLink(options: InboundLinkOptions): Promise<InboundLin
       settle(error);
     });
     socket.on('close', () => {
+      options.signal?.removeEventListener('abort', abort);
       reader.stop();
       if (!admitted) {
         settle(lastError ?? new LinkRefusedError(true, 'connection closed before the answer'));

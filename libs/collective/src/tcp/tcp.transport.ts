@@ -55,6 +55,8 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   private readonly inbound = new Map<number, InboundLink>();
   /** Receives waiting for a chunk that should land in the caller's memory, by mailbox key. */
   private readonly placements = new Map<string, Uint8Array>();
+  /** Drops links still being opened when the transport closes. */
+  private readonly opening = new AbortController();
 
   constructor(private readonly tcpOptions: TcpTransportOptions) {
     super(tcpOptions);
@@ -119,8 +121,13 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
 
   protected releaseConnections(): void {
     for (const out of this.outbound.values()) out.end();
+    this.opening.abort();
     for (const link of this.inbound.values()) link.socket.destroy();
     for (const client of this.clients.values()) client.close();
+  }
+
+  hasDataLink(fromRank: number): boolean {
+    return this.outbound.get(fromRank)?.attached === true;
   }
 
   acceptDataLink(fromRank: number, socket: Socket): void {
@@ -185,6 +192,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
           tls: this.options.tls,
           hello: this.membership(),
           sink: this.sinkFor(from),
+          signal: this.opening.signal,
         });
         if (!this.isActive()) {
           link.socket.destroy();
