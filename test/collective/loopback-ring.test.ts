@@ -77,6 +77,32 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
   const startRing = (n: number, mode: ReduceMode, options?: RingOptions) =>
     loopbackRing(dataPlane, n, mode, options);
 
+  it('a member that joins its generation 250 ms after its peer still all-reduces', async () => {
+    // Regression: the gRPC plane took the stream end that follows an UNAVAILABLE refusal ("not
+    // open here yet") for the peer leaving, and failed the generation it was retrying to join.
+    servers = await Promise.all([0, 1].map(() => CollectiveServer.start('127.0.0.1:0')));
+    const peers = servers.map((s) => `127.0.0.1:${s.port}`);
+    const join = (rank: number): RingCollective =>
+      new RingCollective(
+        createTransport({
+          dataPlane,
+          server: servers[rank],
+          rank,
+          peers,
+          identity: { job: 'job', generation: 1, token: 'tok' },
+        }),
+        { mode: 'fast', deadline: new AdaptiveDeadline({ floorMs: 5000 }) },
+      );
+    const early = join(0);
+    rings = [early];
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const late = join(1);
+    rings.push(late);
+    const data = [new Float32Array(1000).fill(1), new Float32Array(1000).fill(2)];
+    await Promise.all([early.allReduce(0, data[0]), late.allReduce(0, data[1])]);
+    expect([data[0][999], data[1][0]]).toEqual([3, 3]);
+  });
+
   describe('ring collectives in one process', () => {
     it.each([1, 2, 3, 4, 5, 6, 7, 8])(
       'N=%i: sizes that do not divide by N match float64',

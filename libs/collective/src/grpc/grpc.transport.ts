@@ -142,6 +142,8 @@ export class GrpcTransport extends GenerationTransport implements CollectiveEndp
     );
     inbound.calls.push(call);
     let established = false;
+    /** grpc-js ends the stream after every status, OK or not: an 'end' after 'error' is no news. */
+    let errored = false;
     call.on('metadata', () => {
       established = true;
     });
@@ -149,6 +151,7 @@ export class GrpcTransport extends GenerationTransport implements CollectiveEndp
       this.onChunk(from, chunk, call);
     });
     call.on('error', (error: grpc.ServiceError) => {
+      errored = true;
       inbound.calls = inbound.calls.filter((c) => c !== call);
       if (this.closed) return;
       if (!established && error.code === grpc.status.UNAVAILABLE) {
@@ -165,7 +168,8 @@ export class GrpcTransport extends GenerationTransport implements CollectiveEndp
       );
     });
     call.on('end', () => {
-      if (!this.closed) this.fail(new PeerLostError([from], 'peer left'));
+      // Only an OK status ends a stream without 'error': the peer's transport closed (it left).
+      if (!this.closed && !errored) this.fail(new PeerLostError([from], 'peer left'));
     });
   }
 
