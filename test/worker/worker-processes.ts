@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, type Harness } from '../coordinator/coordinator.harness';
+import request from 'supertest';
+import { jobRecordSchema } from '@repvgg/contracts';
+import { AUTH, body, startHarness, type Harness } from '../coordinator/coordinator.harness';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 
 const ROOT = join(__dirname, '..', '..');
@@ -38,6 +40,20 @@ export async function startWorkerTestbed(
   mkdirSync(dataDir);
   await writeTinyIdx(dataDir, { train: trainImages, test: 16, size: 8, classes: 3, seed: 5 });
   return { h, dataDir };
+}
+
+/** Submits `spec` on the testbed's IDX dataset at `dataDir`; resolves with the job id. */
+export async function createIdxJob(
+  h: Harness,
+  spec: Record<string, unknown>,
+  dataDir: string,
+): Promise<string> {
+  const created = await request(h.url())
+    .post('/v1/jobs')
+    .set(AUTH)
+    .send({ ...spec, dataset: { source: 'idx', path: dataDir } })
+    .expect(201);
+  return body(jobRecordSchema, created).id;
 }
 
 /** A `repvgg worker` process on the cpu backend joining the harness's rendezvous. */
