@@ -33,8 +33,8 @@ export async function startWorkerTestbed(
   if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
     throw new Error('the worker processes run the build: run `npm run build` first');
   }
-  // Several step-times: a step computes synchronously and the tests share two cores (see
-  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  // Generous: worker processes, their compute threads and other test files share two cores; a
+  // SIGKILLed worker is noticed at once by its cut Watch stream, not by this timeout.
   const h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
   const dataDir = join(h.dataRoot, dataName);
   mkdirSync(dataDir);

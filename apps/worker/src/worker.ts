@@ -7,10 +7,11 @@ import {
 } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import { validateEpoch } from './epoch.validation';
-import { JobContext } from './job-context';
+import { JobContext, type ComputeLanes } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
 import { agreeOnState } from './state-agreement';
+import { ThreadCountError } from './worker.error';
 
 export interface WorkerOptions {
   /** `host:port` of the coordinator's Rendezvous gRPC service. */
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   readonly port?: number;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
+  /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
+  readonly threads?: number;
   readonly capabilities?: readonly string[];
   readonly log?: (line: string) => void;
 }
@@ -64,6 +67,7 @@ class Worker implements RunningWorker {
     private readonly server: CollectiveServer,
     readonly address: string,
     private readonly backend: string,
+    private readonly threads: number,
     private readonly capabilities: readonly string[],
     private readonly log: (line: string) => void,
   ) {
@@ -176,9 +180,11 @@ class Worker implements RunningWorker {
     }
     if (a.jobId === '') return;
     if (this.ctx?.jobId !== a.jobId) {
-      this.ctx?.dispose();
+      const old = this.ctx;
       this.ctx = undefined;
-      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson);
+      await old?.dispose();
+      const lanes: ComputeLanes = { threads: this.threads, backend: this.backend };
+      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes);
     }
     const ctx = this.ctx;
     if (a.shard) {
@@ -251,7 +257,7 @@ class Worker implements RunningWorker {
     clearInterval(this.heartbeat);
     this.watch?.cancel();
     await this.leaveGeneration().catch(() => undefined);
-    this.ctx?.dispose();
+    await this.ctx?.dispose();
     await this.server.shutdown();
     this.client.close();
     this.log('stopped');
@@ -265,6 +271,8 @@ class Worker implements RunningWorker {
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
   const server = await CollectiveServer.start(`${host}:${opts.port ?? 0}`);
@@ -274,6 +282,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     server,
     `${host}:${server.port}`,
     backend.name,
+    threads,
     opts.capabilities ?? [],
     log,
   );

@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { nonNegativeInt } from '../options/option-parsers';
+import { nonNegativeInt, positiveInt } from '../options/option-parsers';
 
 interface WorkerCommandOptions {
   readonly coordinator: string;
   readonly host: string;
   readonly port: number;
+  readonly threads: number;
 }
 
 /** `host:port` with a port in range: the Rendezvous address must be dialable as given. */
@@ -33,6 +34,12 @@ export function registerWorker(program: Command): void {
       '127.0.0.1',
     )
     .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
+    .option(
+      '--threads <n>',
+      "compute threads for this worker's replicas, each with its own engine (1 keeps steps off the event loop that serves heartbeats and gRPC)",
+      positiveInt,
+      1,
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const { startWorker } = await import('@repvgg/worker');
@@ -40,6 +47,7 @@ export function registerWorker(program: Command): void {
         coordinator: opts.coordinator,
         host: opts.host,
         port: opts.port,
+        threads: opts.threads,
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
         capabilities: ['train'],
       });
