@@ -5,7 +5,7 @@ import {
   GrpcTransport,
   RingCollective,
 } from '@repvgg/collective';
-import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
+import type { Assignment__Output } from '@repvgg/contracts';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
@@ -188,23 +188,38 @@ class Worker implements RunningWorker {
     }
     const ctx = this.ctx;
     if (a.shard) {
-      const ring = this.generation?.ring ?? (await this.enterGeneration(ctx, a, a.shard));
+      const { epoch, stepsPerEpoch, resumeStep } = a.shard;
+      const ring = await this.ringOf(ctx, a, epoch * stepsPerEpoch + resumeStep);
       const state = ctx.state;
       if (state === undefined) throw new RangeError('the generation started without a state');
       await runShard(
         { ctx, ring, assignment: a, shard: a.shard, workerId: this.id, client: this.client },
         state,
       );
-    } else if (a.validate && a.leaderId === this.id) {
-      await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+    } else if (a.validate) {
+      // Every member takes part: a generation re-formed during validation may be led by a member
+      // that never held the epoch's final state (the checkpoint is the previous epoch's).
+      await this.ringOf(ctx, a, (a.validate.epoch + 1) * ctx.stepsPerEpoch);
+      if (a.leaderId === this.id) {
+        await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+      }
     }
+  }
+
+  /** The ring of the generation `a` belongs to, entered (its state agreed at `expected`) once. */
+  private async ringOf(
+    ctx: JobContext,
+    a: Assignment__Output,
+    expected: number,
+  ): Promise<RingCollective> {
+    return this.generation?.ring ?? (await this.enterGeneration(ctx, a, expected));
   }
 
   /** Builds the generation's ring and brings every member to the same state (`agreeOnState`). */
   private async enterGeneration(
     ctx: JobContext,
     a: Assignment__Output,
-    shard: ShardWork__Output,
+    expected: number,
   ): Promise<RingCollective> {
     const members = [...a.members].sort((x, y) => x.rank - y.rank);
     const transport = new GrpcTransport({
@@ -215,7 +230,6 @@ class Worker implements RunningWorker {
     });
     const ring = new RingCollective(transport, { mode: ctx.spec.mode });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
-    const expected = shard.epoch * shard.stepsPerEpoch + shard.resumeStep;
     await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);
     this.log(
       `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, state at step ${String(ctx.state?.step)} (expected ${expected})`,
