@@ -5,11 +5,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { expandArch, initStateDict } from '@repvgg/core';
-import { jobRecordSchema, type JobView } from '@repvgg/contracts';
+import type { JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
+import { AUTH, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { singleProcessWeights, tinyArch } from './reference-run';
-import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
+import {
+  createIdxJob,
+  exited,
+  spawnWorker,
+  startWorkerTestbed,
+  TINY_JOB,
+} from './worker-processes';
 
 const SPEC = {
   ...TINY_JOB,
@@ -50,12 +56,7 @@ describe('distributed training with real worker processes', () => {
       'two registered workers',
       30_000,
     );
-    const created = await request(h.url())
-      .post('/v1/jobs')
-      .set(AUTH)
-      .send({ ...SPEC, dataset: { source: 'idx', path: dataDir } })
-      .expect(201);
-    const id = body(jobRecordSchema, created).id;
+    const id = await createIdxJob(h, SPEC, dataDir);
     await until(async () => (await view(id)).state === 'succeeded', 'success', 60_000);
 
     const done = await view(id);

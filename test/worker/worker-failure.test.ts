@@ -3,17 +3,18 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import {
-  jobRecordSchema,
-  stepMetricsSchema,
-  workerInfoSchema,
-  type JobView,
-} from '@repvgg/contracts';
+import { stepMetricsSchema, workerInfoSchema, type JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
 import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { RendezvousService } from '../../apps/coordinator/src/rendezvous/rendezvous.service';
 import { bitIdentical, singleProcessWeights, type TinySpec } from './reference-run';
-import { exited, spawnWorker, startWorkerTestbed, TINY_JOB } from './worker-processes';
+import {
+  createIdxJob,
+  exited,
+  spawnWorker,
+  startWorkerTestbed,
+  TINY_JOB,
+} from './worker-processes';
 
 // 192 training images at batch 8: 24 steps an epoch, 48 in all, so a kill after step 6 lands mid-job.
 const TRAIN_IMAGES = 192;
@@ -80,12 +81,7 @@ afterAll(async () => {
 async function startJob(): Promise<string> {
   for (let i = 0; i < 3; i++) startWorkerProcess();
   await until(async () => (await listWorkers()).length === 3, 'three registered workers', 30_000);
-  const created = await request(h.url())
-    .post('/v1/jobs')
-    .set(AUTH)
-    .send({ ...SPEC, dataset: { source: 'idx', path: dataDir } })
-    .expect(201);
-  jobId = body(jobRecordSchema, created).id;
+  jobId = await createIdxJob(h, SPEC, dataDir);
   return jobId;
 }
 

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, type Harness } from '../coordinator/coordinator.harness';
+import request from 'supertest';
+import { jobRecordSchema } from '@repvgg/contracts';
+import { AUTH, body, startHarness, type Harness } from '../coordinator/coordinator.harness';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 
 const ROOT = join(__dirname, '..', '..');
@@ -31,13 +33,27 @@ export async function startWorkerTestbed(
   if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
     throw new Error('the worker processes run the build: run `npm run build` first');
   }
-  // Several step-times: a step computes synchronously and the tests share two cores (see
-  // docs/architecture.md, Generations); a SIGKILLed worker is noticed by its cut Watch stream.
+  // Generous: worker processes, their compute threads and other test files share two cores; a
+  // SIGKILLed worker is noticed at once by its cut Watch stream, not by this timeout.
   const h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
   const dataDir = join(h.dataRoot, dataName);
   mkdirSync(dataDir);
   await writeTinyIdx(dataDir, { train: trainImages, test: 16, size: 8, classes: 3, seed: 5 });
   return { h, dataDir };
+}
+
+/** Submits `spec` on the testbed's IDX dataset at `dataDir`; resolves with the job id. */
+export async function createIdxJob(
+  h: Harness,
+  spec: Record<string, unknown>,
+  dataDir: string,
+): Promise<string> {
+  const created = await request(h.url())
+    .post('/v1/jobs')
+    .set(AUTH)
+    .send({ ...spec, dataset: { source: 'idx', path: dataDir } })
+    .expect(201);
+  return body(jobRecordSchema, created).id;
 }
 
 /** A `repvgg worker` process on the cpu backend joining the harness's rendezvous. */

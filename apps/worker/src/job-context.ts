@@ -8,12 +8,12 @@ import {
   loadCheckpoint,
   openDataset,
   SplitValSource,
+  ThreadReplicaPool,
   TrainState,
   type DatasetSource,
   type EpochMetrics,
   type LrSchedule,
   type SgdConfig,
-  type StepGeometry,
 } from '@repvgg/training';
 import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { jobTransforms } from './job-transforms';
@@ -54,12 +54,22 @@ export interface AppliedStep {
   readonly allreduceSeconds: number;
 }
 
+/** How a worker computes its replicas' packets. */
+export interface ComputeLanes {
+  /** Compute threads (ThreadReplicaPool lanes); one already keeps steps off the event loop. */
+  readonly threads: number;
+  /** The backend the threads activate: the worker's own, so packets match a single-process run. */
+  readonly backend: string;
+}
+
 /** Validation batch size: large enough to amortize per-batch overhead, small enough for CPU memory. */
 const VAL_BATCH = 100;
 
 /**
- * Everything a worker holds for one job: the dataset and its loader, the model it computes replicas
- * on, the schedule, and the training state (absent until this worker received or loaded it).
+ * Everything a worker holds for one job: the dataset and its loader, the compute threads its replicas
+ * run on (a step takes longer than a heartbeat interval, so it must not block the event loop), the
+ * host model its state syncs to for checkpoints, the schedule, and the training state (absent until
+ * this worker received or loaded it).
  */
 export class JobContext {
   state: TrainState | undefined;
@@ -79,11 +89,11 @@ export class JobContext {
     readonly val: SplitValSource | undefined,
     /** H, W, C of one transformed training sample. */
     readonly sampleShape: readonly [number, number, number],
-    readonly geometry: StepGeometry,
     readonly schedule: LrSchedule,
+    readonly replicas: ThreadReplicaPool,
   ) {}
 
-  static async open(jobId: string, specJson: string): Promise<JobContext> {
+  static async open(jobId: string, specJson: string, lanes: ComputeLanes): Promise<JobContext> {
     const spec = jobSpecSchema.parse(JSON.parse(specJson));
     const source = await openDataset({ data: spec.dataset.path });
     const arch = archForClasses(spec.architecture, source.numClasses);
@@ -102,25 +112,34 @@ export class JobContext {
         ? undefined
         : new SplitValSource(source.val, transforms.val, VAL_BATCH, failures);
     const steps = loader.stepsPerEpoch;
+    const weights = initStateDict(arch, spec.seed);
+    const geometry = {
+      globalBatch: spec.globalBatch,
+      labelSmoothing: spec.labelSmoothing,
+      bnSpatial: bnSpatialSizes(arch, spec.imageSize, spec.imageSize),
+    };
+    // the lanes' weights are replaced by the state's params every step; these only shape the model
+    const replicas = await ThreadReplicaPool.start(lanes.threads, {
+      arch,
+      weights,
+      ...geometry,
+      backend: lanes.backend,
+    });
     return new JobContext(
       jobId,
       spec,
       arch,
       source,
-      TrainModel.fromStateDict(arch, initStateDict(arch, spec.seed)),
+      TrainModel.fromStateDict(arch, weights),
       loader,
       val,
       [transforms.train.height, transforms.train.width, transforms.train.channels],
-      {
-        globalBatch: spec.globalBatch,
-        labelSmoothing: spec.labelSmoothing,
-        bnSpatial: bnSpatialSizes(arch, spec.imageSize, spec.imageSize),
-      },
       {
         baseLr: spec.optimizer.lr,
         totalSteps: spec.epochs * steps,
         warmupSteps: spec.schedule.warmupEpochs * steps,
       },
+      replicas,
     );
   }
 
@@ -162,8 +181,9 @@ export class JobContext {
     throw new StateUnavailableError(expected, 'no checkpoint was given');
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.model.dispose();
+    await this.replicas.close();
   }
 
   private restart(

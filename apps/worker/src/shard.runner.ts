@@ -2,13 +2,12 @@ import type { RingCollective } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import {
   applyGradients,
-  computeReplicaGradients,
   flattenPacket,
   learningRate,
   microBatchRequests,
   packetLayout,
   unflattenPacket,
-  uploadParams,
+  type ReplicaBatch,
   type TrainState,
 } from '@repvgg/training';
 import type { AppliedStep, JobContext } from './job-context';
@@ -53,20 +52,15 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
       const globalStep = s.epoch * s.stepsPerEpoch + step;
-      uploadParams(ctx.model, state.params);
-      const packets = [];
+      const micro: ReplicaBatch[] = [];
       for (let k = 0; k < lanes.length; k++) {
         const next = await batches.next();
         if (next.done === true) throw new RangeError(`the loader ended before step ${step}`);
         const mb = next.value;
-        packets.push(
-          computeReplicaGradients(
-            ctx.model,
-            { images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] },
-            ctx.geometry,
-          ),
-        );
+        micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] });
       }
+      // on the compute threads: heartbeats, the Watch stream and peers' gRPC keep being served
+      const packets = await ctx.replicas.computeEach(state.params, micro);
       const layout = packetLayout(packets[0]);
       const reduceStart = performance.now();
       const summed = await ring.allReduceContributions(

@@ -37,3 +37,11 @@ export class NoReplicasError extends Error {
     this.name = 'NoReplicasError';
   }
 }
+
+/** Replicas are computed on threads only, so a worker needs at least one. */
+export class ThreadCountError extends Error {
+  constructor(threads: number) {
+    super(`a worker needs at least 1 compute thread, got ${threads}: pass --threads 1 or more`);
+    this.name = 'ThreadCountError';
+  }
+}

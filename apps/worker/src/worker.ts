@@ -7,12 +7,13 @@ import {
   parseDataPlane,
   RingCollective,
 } from '@repvgg/collective';
-import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
+import type { Assignment__Output } from '@repvgg/contracts';
 import { validateEpoch } from './epoch.validation';
-import { JobContext } from './job-context';
+import { JobContext, type ComputeLanes } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
 import { agreeOnState } from './state-agreement';
+import { ThreadCountError } from './worker.error';
 
 export interface WorkerOptions {
   /** `host:port` of the coordinator's Rendezvous gRPC service. */
@@ -27,6 +28,8 @@ export interface WorkerOptions {
   readonly dataPlane?: DataPlane;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
+  /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
+  readonly threads?: number;
   readonly capabilities?: readonly string[];
   readonly log?: (line: string) => void;
 }
@@ -70,6 +73,7 @@ class Worker implements RunningWorker {
     private readonly server: CollectiveServer,
     readonly address: string,
     private readonly backend: string,
+    private readonly threads: number,
     private readonly capabilities: readonly string[],
     private readonly dataPlane: DataPlane,
     private readonly log: (line: string) => void,
@@ -183,29 +187,46 @@ class Worker implements RunningWorker {
     }
     if (a.jobId === '') return;
     if (this.ctx?.jobId !== a.jobId) {
-      this.ctx?.dispose();
+      const old = this.ctx;
       this.ctx = undefined;
-      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson);
+      await old?.dispose();
+      const lanes: ComputeLanes = { threads: this.threads, backend: this.backend };
+      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes);
     }
     const ctx = this.ctx;
     if (a.shard) {
-      const ring = this.generation?.ring ?? (await this.enterGeneration(ctx, a, a.shard));
+      const { epoch, stepsPerEpoch, resumeStep } = a.shard;
+      const ring = await this.ringOf(ctx, a, epoch * stepsPerEpoch + resumeStep);
       const state = ctx.state;
       if (state === undefined) throw new RangeError('the generation started without a state');
       await runShard(
         { ctx, ring, assignment: a, shard: a.shard, workerId: this.id, client: this.client },
         state,
       );
-    } else if (a.validate && a.leaderId === this.id) {
-      await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+    } else if (a.validate) {
+      // Every member takes part: a generation re-formed during validation may be led by a member
+      // that never held the epoch's final state (the checkpoint is the previous epoch's).
+      await this.ringOf(ctx, a, (a.validate.epoch + 1) * ctx.stepsPerEpoch);
+      if (a.leaderId === this.id) {
+        await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+      }
     }
+  }
+
+  /** The ring of the generation `a` belongs to, entered (its state agreed at `expected`) once. */
+  private async ringOf(
+    ctx: JobContext,
+    a: Assignment__Output,
+    expected: number,
+  ): Promise<RingCollective> {
+    return this.generation?.ring ?? (await this.enterGeneration(ctx, a, expected));
   }
 
   /** Builds the generation's ring and brings every member to the same state (`agreeOnState`). */
   private async enterGeneration(
     ctx: JobContext,
     a: Assignment__Output,
-    shard: ShardWork__Output,
+    expected: number,
   ): Promise<RingCollective> {
     const members = [...a.members].sort((x, y) => x.rank - y.rank);
     const transport = createTransport({
@@ -217,7 +238,6 @@ class Worker implements RunningWorker {
     });
     const ring = new RingCollective(transport, { mode: ctx.spec.mode });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
-    const expected = shard.epoch * shard.stepsPerEpoch + shard.resumeStep;
     await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);
     this.log(
       `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, state at step ${String(ctx.state?.step)} (expected ${expected})`,
@@ -259,7 +279,7 @@ class Worker implements RunningWorker {
     clearInterval(this.heartbeat);
     this.watch?.cancel();
     await this.leaveGeneration().catch(() => undefined);
-    this.ctx?.dispose();
+    await this.ctx?.dispose();
     await this.server.shutdown();
     this.client.close();
     this.log('stopped');
@@ -273,6 +293,8 @@ class Worker implements RunningWorker {
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
@@ -285,6 +307,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     server,
     `${host}:${server.port}`,
     backend.name,
+    threads,
     opts.capabilities ?? [],
     dataPlane,
     log,

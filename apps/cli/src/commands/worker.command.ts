@@ -1,11 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective';
-import { nonNegativeInt } from '../options/option-parsers';
+import { nonNegativeInt, positiveInt } from '../options/option-parsers';
 
 interface WorkerCommandOptions {
   readonly coordinator: string;
   readonly host: string;
   readonly port: number;
+  readonly threads: number;
   readonly dataPort?: number;
   readonly dataPlane?: DataPlane;
 }
@@ -45,6 +46,12 @@ export function registerWorker(program: Command): void {
     )
     .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
     .option(
+      '--threads <n>',
+      "compute threads for this worker's replicas, each with its own engine (1 keeps steps off the event loop that serves heartbeats and gRPC)",
+      positiveInt,
+      1,
+    )
+    .option(
       '--data-port <port>',
       'raw-TCP data plane port (default: --port + 1, or any free port when --port is 0)',
       nonNegativeInt,
@@ -61,6 +68,7 @@ export function registerWorker(program: Command): void {
         coordinator: opts.coordinator,
         host: opts.host,
         port: opts.port,
+        threads: opts.threads,
         ...(opts.dataPort === undefined ? {} : { dataPort: opts.dataPort }),
         ...(opts.dataPlane === undefined ? {} : { dataPlane: opts.dataPlane }),
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,

@@ -21,5 +21,6 @@ export type ReplicaRequest = {
 
 export type ReplicaReply =
   | { readonly type: 'ready'; readonly backend: string }
-  | { readonly type: 'packet'; readonly id: number; readonly packet: GradientPacket }
+  /** One packet per replica of the request, in its order. */
+  | { readonly type: 'packets'; readonly id: number; readonly packets: readonly GradientPacket[] }
   | { readonly type: 'error'; readonly message: string };

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
-import { computeGradients } from '../step/compute-gradients';
+import { computeReplicaGradients } from '../step/compute-gradients';
 import { uploadParams } from '../step/upload-params';
 import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
 
@@ -25,14 +25,14 @@ async function main(): Promise<void> {
     port.on('message', (req: ReplicaRequest) => {
       try {
         uploadParams(model, req.params);
-        const packet = computeGradients(model, req.replicas, geometry);
-        const buffers = [
-          ...packet.grads.values(),
-          ...packet.bnMean.values(),
-          ...packet.bnVar.values(),
-        ];
+        const packets = req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry));
+        const buffers = packets.flatMap((p) => [
+          ...p.grads.values(),
+          ...p.bnMean.values(),
+          ...p.bnVar.values(),
+        ]);
         reply(
-          { type: 'packet', id: req.id, packet },
+          { type: 'packets', id: req.id, packets },
           buffers.map((b) => b.buffer as ArrayBuffer),
         );
       } catch (e) {

@@ -14,7 +14,8 @@ export class ReplicaWorkerError extends Error {
 
 interface Lane {
   readonly worker: Worker;
-  pending: { resolve: (p: GradientPacket) => void; reject: (e: Error) => void } | undefined;
+  pending:
+    { resolve: (p: readonly GradientPacket[]) => void; reject: (e: Error) => void } | undefined;
   /** Set when the thread failed or exited: later steps are refused instead of waiting forever. */
   failure: Error | undefined;
 }
@@ -54,10 +55,10 @@ export class ThreadReplicaPool implements ReplicaPool {
               case 'ready':
                 resolve();
                 return;
-              case 'packet': {
+              case 'packets': {
                 const pending = lane.pending;
                 lane.pending = undefined;
-                pending?.resolve(msg.packet);
+                pending?.resolve(msg.packets);
                 return;
               }
               case 'error':
@@ -88,13 +89,35 @@ export class ThreadReplicaPool implements ReplicaPool {
     params: ReadonlyMap<string, Float32Array>,
     replicas: readonly ReplicaBatch[],
   ): Promise<GradientPacket> {
+    const lanes = await this.computeLanes(params, replicas);
+    // each lane's sum first, then the lanes in order: the arithmetic of one computeGradients per lane
+    return lanes
+      .map((packets) => packets.reduce((sum, p) => addPacket(sum, p), emptyPacket()))
+      .reduce((sum, p) => addPacket(sum, p), emptyPacket());
+  }
+
+  /**
+   * Every replica's own packet, in the order of `replicas` (for collectives that sum per-replica
+   * contributions, e.g. deterministic mode): the event loop stays free while the lanes compute.
+   */
+  async computeEach(
+    params: ReadonlyMap<string, Float32Array>,
+    replicas: readonly ReplicaBatch[],
+  ): Promise<GradientPacket[]> {
+    return (await this.computeLanes(params, replicas)).flat();
+  }
+
+  private computeLanes(
+    params: ReadonlyMap<string, Float32Array>,
+    replicas: readonly ReplicaBatch[],
+  ): Promise<(readonly GradientPacket[])[]> {
     const n = this.laneList.length;
     const work = this.laneList.map((lane, i) => {
       const from = Math.floor((i * replicas.length) / n);
       const to = Math.floor(((i + 1) * replicas.length) / n);
-      if (from === to) return Promise.resolve(emptyPacket());
+      if (from === to) return Promise.resolve([]);
       if (lane.failure !== undefined) return Promise.reject(lane.failure);
-      return new Promise<GradientPacket>((resolve, reject) => {
+      return new Promise<readonly GradientPacket[]>((resolve, reject) => {
         lane.pending = { resolve, reject };
         const req: ReplicaRequest = {
           type: 'compute',
@@ -110,8 +133,7 @@ export class ThreadReplicaPool implements ReplicaPool {
         lane.worker.postMessage(req);
       });
     });
-    const packets = await Promise.all(work);
-    return packets.reduce((sum, p) => addPacket(sum, p), emptyPacket());
+    return Promise.all(work);
   }
 
   async close(): Promise<void> {
