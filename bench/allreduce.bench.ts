@@ -28,8 +28,12 @@ interface BenchRecord {
   tcpMBps: number;
   /** CPU milliseconds one member spends per MB of buffer: the cost that two busy cores ration. */
   cpuMsPerMB: number;
-  /** The user-space part of `cpuMsPerMB` (the rest is system calls: the kernel's TCP work). */
+  /**
+   * Medians of the user-space and system-call parts of `cpuMsPerMB` (the kernel's TCP work). Linux
+   * splits CPU time between the two by sampling, so over sub-millisecond calls the split is rough.
+   */
   userCpuMsPerMB: number;
+  systemCpuMsPerMB: number;
   /** CPU milliseconds raw TCP spends (sender + receiver) per MB moved one way. */
   tcpCpuMsPerMB: number;
   connectionsPerPeer: number;
@@ -150,6 +154,10 @@ async function measureRing(
     const seconds = median(perIteration);
     const cpuSeconds = median(timed.flatMap((t) => t.cpuSeconds));
     const userSeconds = median(timed.flatMap((t) => t.userSeconds));
+    // Per-sample system time, then its median: a difference of medians could come out negative.
+    const systemSeconds = median(
+      timed.flatMap((t) => t.cpuSeconds.map((cpu, i) => cpu - (t.userSeconds[i] ?? 0))),
+    );
     const algbwMBps = bytes / seconds / 1e6;
     const record: BenchRecord = {
       workers: n,
@@ -161,6 +169,7 @@ async function measureRing(
       tcpMBps: tcp.mbps,
       cpuMsPerMB: (cpuSeconds * 1000) / (bytes / 1e6),
       userCpuMsPerMB: (userSeconds * 1000) / (bytes / 1e6),
+      systemCpuMsPerMB: (systemSeconds * 1000) / (bytes / 1e6),
       tcpCpuMsPerMB: tcp.cpuMsPerMB,
       connectionsPerPeer,
       chunkBytes,
@@ -182,7 +191,7 @@ function markdown(records: BenchRecord[], note: string): string {
       `| ${r.dataPlane} | ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
       `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
       `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} ` +
-      `(${r.userCpuMsPerMB.toFixed(2)} + ${(r.cpuMsPerMB - r.userCpuMsPerMB).toFixed(2)}) | ` +
+      `(${r.userCpuMsPerMB.toFixed(2)} + ${r.systemCpuMsPerMB.toFixed(2)}) | ` +
       `${r.tcpCpuMsPerMB.toFixed(2)} |`,
   );
   return [
