@@ -43,8 +43,9 @@ const parseAddress = (address: string): { host: string; port: number } => ({
  * the receiver), negotiated over gRPC: a member learns a peer's data port from its `Ping` reply, and
  * the peer admits the connection only with the generation's job, token and a member rank. Chunk
  * frames carry (job tag, generation, step, seq, phase, chunk, sender) and anything else ends the
- * generation. Payloads go from the caller's memory to the kernel and from the kernel into pooled,
- * aligned receive buffers: no user-space copy on either side, unlike grpc-js (see docs/collective.md).
+ * generation. Payloads go from the caller's memory to the kernel, and from the kernel into pooled,
+ * aligned receive buffers or (`receiveInto`) straight into the caller's memory: no user-space copy on
+ * either side, unlike grpc-js (see docs/collective.md).
  * Deadlines and failure naming work as in `GrpcTransport`: gRPC pings name the silent members.
  */
 export class TcpTransport extends GenerationTransport implements CollectiveEndpoint {
@@ -58,10 +59,13 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   /** Drops links still being opened when the transport closes. */
   private readonly opening = new AbortController();
 
-  constructor(private readonly tcpOptions: TcpTransportOptions) {
-    super(tcpOptions);
+  private readonly dataPeers: readonly string[] | undefined;
+
+  constructor(options: TcpTransportOptions) {
+    super(options);
     this.tag = jobTag(this.job);
-    tcpOptions.server.attach(this);
+    this.dataPeers = options.dataPeers;
+    options.server.attach(this);
     // A sender writes only once its receiver has connected, so every inbound link opens up front.
     for (let r = 0; r < this.worldSize; r++) {
       if (r !== this.rank) void this.openInbound(r);
@@ -212,7 +216,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
 
   /** The peer's data-plane address, or undefined when it cannot be learnt yet (retry). */
   private async dataAddress(from: number): Promise<{ host: string; port: number } | undefined> {
-    const fixed = this.tcpOptions.dataPeers?.[from];
+    const fixed = this.dataPeers?.[from];
     if (fixed !== undefined) return parseAddress(fixed);
     const outcome = await callPing(this.pingClient(from), this.membership(), DISCOVERY_PING_MS);
     if ('error' in outcome) {
