@@ -50,17 +50,9 @@ export class DataPlaneListener {
     const admit = (socket: Socket): void => {
       readHello(socket, (hello) => {
         const here = endpoint();
-        const refused = membershipRefusal(here, hello);
-        if (refused === undefined && here?.acceptDataLink === undefined) {
-          answerAndClose(socket, false, 'this member does not use the TCP data plane');
-          return;
-        }
+        const refused = dataLinkRefusal(here, hello);
         if (refused !== undefined || here?.acceptDataLink === undefined) {
           answerAndClose(socket, refused?.kind === 'not-yet', refused?.details ?? 'refused');
-          return;
-        }
-        if (here.hasDataLink?.(hello.rank) === true) {
-          answerAndClose(socket, false, `rank ${hello.rank} already has a data link here`);
           return;
         }
         socket.write(encodeControlFrame('answer', { accepted: true }));
@@ -101,6 +93,22 @@ export class DataPlaneListener {
       });
     });
   }
+}
+
+/** The membership rules, then the data plane's own: the member must use it, one link per peer. */
+function dataLinkRefusal(
+  here: DataPlaneEndpoint | undefined,
+  hello: DataHello,
+): ReturnType<typeof membershipRefusal> {
+  const refused = membershipRefusal(here, hello);
+  if (refused !== undefined || here === undefined) return refused;
+  if (here.acceptDataLink === undefined) {
+    return { kind: 'denied', details: 'this member does not use the TCP data plane' };
+  }
+  if (here.hasDataLink?.(hello.rank) === true) {
+    return { kind: 'denied', details: `rank ${hello.rank} already has a data link here` };
+  }
+  return undefined;
 }
 
 function answerAndClose(socket: Socket, retry: boolean, details: string): void {
