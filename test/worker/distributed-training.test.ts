@@ -8,7 +8,7 @@ import { expandArch, initStateDict } from '@repvgg/core';
 import type { JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
 import { AUTH, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
-import { singleProcessWeights, tinyArch } from './reference-run';
+import { singleProcessValidation, singleProcessWeights, tinyArch } from './reference-run';
 import {
   createIdxJob,
   exited,
@@ -90,7 +90,8 @@ describe('distributed training with real worker processes', () => {
       'the drained workers leaving',
     );
 
-    const trained = (await loadCheckpoint(join(jobDir, 'final-checkpoint'))).weights;
+    const final = await loadCheckpoint(join(jobDir, 'final-checkpoint'));
+    const trained = final.weights;
     const reference = await singleProcessWeights(dataDir, SPEC);
     expect([...trained.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [key, ref] of reference) {
@@ -104,6 +105,16 @@ describe('distributed training with real worker processes', () => {
         key,
       ).toBe(true);
     }
+    // The leader validated on its compute threads: the metrics of `validate` on a main thread.
+    const last = final.meta.history.at(-1)?.val;
+    const local = await singleProcessValidation(dataDir, SPEC, trained);
+    expect(local.images).toBe(16);
+    expect(last && [last.loss, last.top1, last.top5, last.images]).toEqual([
+      local.loss,
+      local.top1,
+      local.top5,
+      local.images,
+    ]);
     // And training moved the weights: the comparison is not between two untouched inits.
     const init = initStateDict(expandArch(tinyArch(SPEC, 3)), SPEC.seed);
     const key = [...init.keys()].find((k) => k.endsWith('.weight'))!;

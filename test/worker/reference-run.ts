@@ -7,15 +7,19 @@ import {
   BatchLoader,
   bnSpatialSizes,
   computeReplicaGradients,
+  DecodeFailures,
   flattenPacket,
   learningRate,
   microBatchRequests,
   openDataset,
   packetLayout,
   SmallImageTransform,
+  SplitValSource,
   TrainState,
   unflattenPacket,
   uploadParams,
+  validate,
+  type ValidationMetrics,
 } from '@repvgg/training';
 
 /** The job spec fields the worker e2e tests vary; the rest are the schema's defaults. */
@@ -133,4 +137,34 @@ export function bitIdentical(a: StateDict, b: StateDict): string[] {
     if (!same) differing.push(key);
   }
   return differing;
+}
+
+/**
+ * The job's validation of `weights` as the worker ran it before it had compute threads: `validate`
+ * on this thread over the IDX test split, with the worker's evaluation transform and batch size.
+ */
+export async function singleProcessValidation(
+  dataDir: string,
+  spec: TinySpec,
+  weights: StateDict,
+): Promise<ValidationMetrics> {
+  await initBackend('cpu', { log: () => undefined });
+  const source = await openDataset({ data: dataDir });
+  if (source.val === undefined) throw new Error(`${dataDir} has no validation split`);
+  const arch = expandArch(tinyArch(spec, source.numClasses));
+  const transform = new SmallImageTransform({
+    size: spec.imageSize,
+    channels: 3,
+    stats: source.stats ?? { mean: [0], std: [1] },
+    augment: false,
+  });
+  const model = TrainModel.fromStateDict(arch, weights);
+  try {
+    return await validate(
+      model,
+      new SplitValSource(source.val, transform, 100, new DecodeFailures()).batches(),
+    );
+  } finally {
+    model.dispose();
+  }
 }

@@ -9,6 +9,7 @@ import { computeReplicaGradients } from '@repvgg/training/step/compute-gradients
 import type { GradientPacket } from '@repvgg/training/step/gradient-packet';
 import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import { TrainState } from '@repvgg/training/step/train-state';
+import { withLag } from './event-loop-lag';
 
 // Big enough that a step of two replicas takes about 2 s on the cpu backend (1.9 s measured here).
 const arch = expandArch({
@@ -38,26 +39,6 @@ function replica(seed: number): ReplicaBatch {
     shape: [PER_REPLICA, SIZE, SIZE, 3],
     labels: Int32Array.from({ length: PER_REPLICA }, () => Math.floor((rnd() + 0.5) * 10)),
   };
-}
-
-/** Runs `work` while a 10 ms timer ticks; returns the work's result and the timer's worst lateness. */
-async function withLag<T>(work: () => Promise<T>): Promise<{ value: T; maxLagMs: number }> {
-  const PERIOD = 10;
-  let last = performance.now();
-  let maxLagMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    maxLagMs = Math.max(maxLagMs, now - last - PERIOD);
-    last = now;
-  }, PERIOD);
-  try {
-    const value = await work();
-    // the tick that was due when the work ended
-    await new Promise((resolve) => setTimeout(resolve, 2 * PERIOD));
-    return { value, maxLagMs };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 const bits = (p: GradientPacket): Buffer[] =>

@@ -1,13 +1,13 @@
-import { TrainModel } from '@repvgg/core/graph/train-model';
 import type { Assignment__Output } from '@repvgg/contracts';
-import { validate, type ValidationMetrics } from '@repvgg/training';
+import type { ValidationMetrics } from '@repvgg/training';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { emptyTotals, type JobContext } from './job-context';
 import type { RendezvousClient } from './rendezvous.client';
 
 /**
  * The leader's end of an epoch: makes sure it holds the epoch's final state, measures it on the
- * validation split (none: no metrics), writes the epoch-end checkpoint and reports both.
+ * validation split (none: no metrics) on the compute threads, writes the epoch-end checkpoint and
+ * reports both.
  */
 export async function validateEpoch(
   ctx: JobContext,
@@ -20,12 +20,8 @@ export async function validateEpoch(
   const state = await ctx.ensureState((epoch + 1) * ctx.stepsPerEpoch, a.checkpoint);
   let val: ValidationMetrics | undefined;
   if (ctx.val !== undefined) {
-    const model = TrainModel.fromStateDict(ctx.arch, state.toStateDict(ctx.model));
-    try {
-      val = await validate(model, ctx.val.batches());
-    } finally {
-      model.dispose();
-    }
+    // On the compute threads: a full validation split takes far longer than a heartbeat timeout.
+    val = await ctx.replicas.validate(state.toStateDict(ctx.model), ctx.val.batches());
   }
   const t = ctx.totalsOf(epoch);
   const samples = Math.max(1, t.samples);

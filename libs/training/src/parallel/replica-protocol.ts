@@ -1,6 +1,7 @@
 import type { Architecture, StateDict } from '@repvgg/core';
 import type { GradientPacket } from '../step/gradient-packet';
 import type { ReplicaBatch } from '../step/replica-model';
+import type { BatchEvaluation } from '../trainer/validate';
 
 export interface ReplicaWorkerInit {
   readonly arch: Architecture;
@@ -12,15 +13,29 @@ export interface ReplicaWorkerInit {
   readonly backend: string | undefined;
 }
 
-export type ReplicaRequest = {
-  readonly type: 'compute';
-  readonly id: number;
-  readonly params: ReadonlyMap<string, Float32Array>;
-  readonly replicas: readonly ReplicaBatch[];
-};
+/** A lane answers its requests one at a time, in the order they were posted. */
+export type ReplicaRequest =
+  | {
+      readonly type: 'compute';
+      readonly id: number;
+      readonly params: ReadonlyMap<string, Float32Array>;
+      readonly replicas: readonly ReplicaBatch[];
+    }
+  /**
+   * Builds the lane's evaluation model (inference-mode BatchNorm) from an official training state
+   * dict: trainable weights and running statistics, e.g. TrainState.toStateDict. Replaces any before.
+   */
+  | { readonly type: 'eval-load'; readonly id: number; readonly weights: StateDict }
+  /** Forward only, on the loaded evaluation model: answered with a `metrics` reply. */
+  | { readonly type: 'evaluate'; readonly id: number; readonly batch: ReplicaBatch }
+  /** Frees the evaluation model. */
+  | { readonly type: 'eval-release'; readonly id: number };
 
 export type ReplicaReply =
   | { readonly type: 'ready'; readonly backend: string }
   /** One packet per replica of the request, in its order. */
   | { readonly type: 'packets'; readonly id: number; readonly packets: readonly GradientPacket[] }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: BatchEvaluation }
+  /** `eval-load` or `eval-release` done. */
+  | { readonly type: 'done'; readonly id: number }
   | { readonly type: 'error'; readonly message: string };

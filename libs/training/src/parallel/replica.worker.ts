@@ -3,9 +3,13 @@ import { initBackend } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { computeReplicaGradients } from '../step/compute-gradients';
 import { uploadParams } from '../step/upload-params';
+import { evaluateBatch } from '../trainer/validate';
 import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
 
-/** A compute lane: its own tfjs engine and weight copy; computes the replicas it is sent. */
+/**
+ * A compute lane: its own tfjs engine and weight copy; computes the replicas it is sent, and
+ * evaluates batches on a separate inference model while one is loaded.
+ */
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) return;
@@ -17,24 +21,48 @@ async function main(): Promise<void> {
     // the main thread already announced the backend; one line per lane would be noise
     const backend = await initBackend(init.backend, { log: () => undefined });
     const model = TrainModel.fromStateDict(init.arch, init.weights);
+    let evalModel: TrainModel | undefined;
     const geometry = {
       globalBatch: init.globalBatch,
       labelSmoothing: init.labelSmoothing,
       bnSpatial: init.bnSpatial,
     };
+    const handle = (req: ReplicaRequest): void => {
+      switch (req.type) {
+        case 'compute': {
+          uploadParams(model, req.params);
+          const packets = req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry));
+          const buffers = packets.flatMap((p) => [
+            ...p.grads.values(),
+            ...p.bnMean.values(),
+            ...p.bnVar.values(),
+          ]);
+          reply(
+            { type: 'packets', id: req.id, packets },
+            buffers.map((b) => b.buffer as ArrayBuffer),
+          );
+          return;
+        }
+        case 'eval-load':
+          evalModel?.dispose();
+          evalModel = undefined;
+          evalModel = TrainModel.fromStateDict(init.arch, req.weights);
+          reply({ type: 'done', id: req.id });
+          return;
+        case 'evaluate':
+          if (evalModel === undefined) throw new Error('evaluate before eval-load');
+          reply({ type: 'metrics', id: req.id, metrics: evaluateBatch(evalModel, req.batch) });
+          return;
+        case 'eval-release':
+          evalModel?.dispose();
+          evalModel = undefined;
+          reply({ type: 'done', id: req.id });
+          return;
+      }
+    };
     port.on('message', (req: ReplicaRequest) => {
       try {
-        uploadParams(model, req.params);
-        const packets = req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry));
-        const buffers = packets.flatMap((p) => [
-          ...p.grads.values(),
-          ...p.bnMean.values(),
-          ...p.bnVar.values(),
-        ]);
-        reply(
-          { type: 'packets', id: req.id, packets },
-          buffers.map((b) => b.buffer as ArrayBuffer),
-        );
+        handle(req);
       } catch (e) {
         reply({ type: 'error', message: (e as Error).message });
       }

@@ -1,7 +1,11 @@
 import type { Worker } from 'node:worker_threads';
+import type { StateDict } from '@repvgg/core';
 import { addPacket, emptyPacket, type GradientPacket } from '../step/gradient-packet';
 import type { ReplicaBatch } from '../step/replica-model';
+import type { ValidationMetrics } from '../trainer/epoch-metrics';
 import type { ReplicaPool } from '../trainer/replica-pool';
+import type { BatchEvaluation } from '../trainer/validate';
+import { validateOnLanes } from './lane-validation';
 import { startModuleWorker } from './module-worker';
 import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
 
@@ -12,18 +16,28 @@ export class ReplicaWorkerError extends Error {
   }
 }
 
+type Answer = Exclude<ReplicaReply, { type: 'ready' } | { type: 'error' }>;
+
 interface Lane {
   readonly worker: Worker;
-  pending:
-    { resolve: (p: readonly GradientPacket[]) => void; reject: (e: Error) => void } | undefined;
-  /** Set when the thread failed or exited: later steps are refused instead of waiting forever. */
+  /** Requests posted and not yet answered, by id (a lane answers them in order). */
+  readonly pending: Map<number, { resolve: (r: Answer) => void; reject: (e: Error) => void }>;
+  /** Set when the thread failed or exited: later requests are refused instead of waiting forever. */
   failure: Error | undefined;
 }
+
+/** A copy of the batch that owns its buffers (a view into a larger buffer would be cloned whole). */
+const ownBatch = (r: ReplicaBatch): ReplicaBatch => ({
+  images: r.images.slice(),
+  shape: r.shape,
+  labels: r.labels.slice(),
+});
 
 /**
  * Spreads a step's replicas over worker threads, each with its own tfjs (wasm runs one thread per
  * engine, so this is how training uses more than one core). Replicas go out in contiguous runs and the
- * packets are summed in lane order, so the result does not depend on thread timing.
+ * packets are summed in lane order, so the result does not depend on thread timing. The same lanes
+ * evaluate validation batches, so neither keeps the event loop busy.
  */
 export class ThreadReplicaPool implements ReplicaPool {
   private nextId = 0;
@@ -39,15 +53,15 @@ export class ThreadReplicaPool implements ReplicaPool {
     const ready: Promise<void>[] = [];
     for (let i = 0; i < lanes; i++) {
       const worker = startModuleWorker(__dirname, 'replica.worker', init);
-      const lane: Lane = { worker, pending: undefined, failure: undefined };
+      const lane: Lane = { worker, pending: new Map(), failure: undefined };
       list.push(lane);
       ready.push(
         new Promise<void>((resolve, reject) => {
           const fail = (e: Error): void => {
             lane.failure ??= e;
-            const pending = lane.pending;
-            lane.pending = undefined;
-            pending?.reject(e);
+            const pending = [...lane.pending.values()];
+            lane.pending.clear();
+            for (const p of pending) p.reject(e);
             reject(e);
           };
           worker.on('message', (msg: ReplicaReply) => {
@@ -55,15 +69,17 @@ export class ThreadReplicaPool implements ReplicaPool {
               case 'ready':
                 resolve();
                 return;
-              case 'packets': {
-                const pending = lane.pending;
-                lane.pending = undefined;
-                pending?.resolve(msg.packets);
-                return;
-              }
               case 'error':
                 fail(new ReplicaWorkerError(msg.message));
                 return;
+              case 'packets':
+              case 'metrics':
+              case 'done': {
+                const pending = lane.pending.get(msg.id);
+                lane.pending.delete(msg.id);
+                pending?.resolve(msg);
+                return;
+              }
             }
           });
           worker.on('error', (e) => {
@@ -107,33 +123,74 @@ export class ThreadReplicaPool implements ReplicaPool {
     return (await this.computeLanes(params, replicas)).flat();
   }
 
+  /**
+   * `validate` of the model `weights` (an official training state dict: the running statistics are
+   * the ones evaluated with) over the batches, computed on the lanes: the same metrics, bit for bit,
+   * while the event loop stays free.
+   */
+  validate(weights: StateDict, batches: AsyncIterable<ReplicaBatch>): Promise<ValidationMetrics> {
+    return validateOnLanes(this, weights, batches);
+  }
+
+  /** Loads the evaluation model into every lane (see `validate`). */
+  async loadEvaluation(weights: StateDict): Promise<void> {
+    await Promise.all(
+      this.laneList.map((lane) =>
+        this.request(lane, { type: 'eval-load', id: this.nextId++, weights }),
+      ),
+    );
+  }
+
+  /** One batch's evaluation on the least busy lane; needs `loadEvaluation` first. */
+  async evaluate(batch: ReplicaBatch): Promise<BatchEvaluation> {
+    const lane = this.laneList.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const own = ownBatch(batch);
+    const reply = await this.request(lane, { type: 'evaluate', id: this.nextId++, batch: own }, [
+      own.images.buffer as ArrayBuffer,
+      own.labels.buffer as ArrayBuffer,
+    ]);
+    if (reply.type !== 'metrics')
+      throw new ReplicaWorkerError(`answered ${reply.type} to evaluate`);
+    return reply.metrics;
+  }
+
+  /** Frees the lanes' evaluation models (failed lanes are skipped: they hold nothing any more). */
+  async releaseEvaluation(): Promise<void> {
+    await Promise.all(
+      this.laneList
+        .filter((lane) => lane.failure === undefined)
+        .map((lane) => this.request(lane, { type: 'eval-release', id: this.nextId++ })),
+    );
+  }
+
   private computeLanes(
     params: ReadonlyMap<string, Float32Array>,
     replicas: readonly ReplicaBatch[],
   ): Promise<(readonly GradientPacket[])[]> {
     const n = this.laneList.length;
-    const work = this.laneList.map((lane, i) => {
+    const work = this.laneList.map(async (lane, i) => {
       const from = Math.floor((i * replicas.length) / n);
       const to = Math.floor(((i + 1) * replicas.length) / n);
-      if (from === to) return Promise.resolve([]);
-      if (lane.failure !== undefined) return Promise.reject(lane.failure);
-      return new Promise<readonly GradientPacket[]>((resolve, reject) => {
-        lane.pending = { resolve, reject };
-        const req: ReplicaRequest = {
-          type: 'compute',
-          id: this.nextId++,
-          params,
-          // slice: a view into a larger buffer would be cloned whole
-          replicas: replicas.slice(from, to).map((r) => ({
-            images: r.images.slice(),
-            shape: r.shape,
-            labels: r.labels.slice(),
-          })),
-        };
-        lane.worker.postMessage(req);
+      if (from === to) return [];
+      const reply = await this.request(lane, {
+        type: 'compute',
+        id: this.nextId++,
+        params,
+        replicas: replicas.slice(from, to).map(ownBatch),
       });
+      if (reply.type !== 'packets')
+        throw new ReplicaWorkerError(`answered ${reply.type} to compute`);
+      return reply.packets;
     });
     return Promise.all(work);
+  }
+
+  private request(lane: Lane, req: ReplicaRequest, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    if (lane.failure !== undefined) return Promise.reject(lane.failure);
+    return new Promise<Answer>((resolve, reject) => {
+      lane.pending.set(req.id, { resolve, reject });
+      lane.worker.postMessage(req, transfer);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,44 @@
+import { describe, it, expect } from 'vitest';
+import { initBackend } from '@repvgg/core/compute/backend';
+import { initStateDict } from '@repvgg/core/weights/init';
+import { ThreadReplicaPool } from '@repvgg/training/parallel/thread-replica.pool';
+import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
+import { withLag } from './event-loop-lag';
+import { archOf, batch, counted, loaded, onMainThread, trainedLike } from './validation.fixture';
+
+// Big enough that one batch's forward takes over a second on the cpu backend (1.4 s measured here).
+const SIZE = 64;
+const arch = archOf('slow-val', 0.25);
+
+describe("the worker's epoch validation", () => {
+  it('keeps the event loop responsive during a validation of over a second', async () => {
+    await initBackend('cpu', { log: () => undefined });
+    const weights = trainedLike(arch, 5);
+    const batches = [192, 192].map((n, i) => batch(n, SIZE, 200 + i));
+    // as JobContext starts it: one lane on the worker's backend
+    const pool = await ThreadReplicaPool.start(1, {
+      arch,
+      weights: initStateDict(arch, 5),
+      globalBatch: 8,
+      labelSmoothing: 0.1,
+      bnSpatial: bnSpatialSizes(arch, SIZE, SIZE),
+      backend: 'cpu',
+    });
+    try {
+      // as the worker ran it before: the forward passes on the main thread, between the batches' reads
+      const sync = await withLag(() => onMainThread(arch, weights, batches));
+      const threaded = await withLag(() => pool.validate(weights, loaded(batches)));
+      const batchMs = sync.maxLagMs;
+      expect(batchMs).toBeGreaterThan(1000);
+      // Relative to a batch, measured under the same load (as step-off-event-loop.test.ts does).
+      expect(threaded.maxLagMs).toBeLessThan(batchMs / 10);
+      expect(counted(threaded.value)).toEqual(counted(sync.value));
+      console.log(
+        `validation of ${sync.value.images} images: timer lag ${sync.maxLagMs.toFixed(0)} ms with ` +
+          `the forward on the main thread, ${threaded.maxLagMs.toFixed(0)} ms on a lane`,
+      );
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,73 @@
+import { expandArch, type Architecture } from '@repvgg/core/arch/arch-spec';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import type { StateDict } from '@repvgg/core/tensor/host-tensor';
+import { initStateDict } from '@repvgg/core/weights/init';
+import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
+import type { ValidationMetrics } from '@repvgg/training/trainer/epoch-metrics';
+import { validate } from '@repvgg/training/trainer/validate';
+
+const CLASSES = 10;
+
+export const archOf = (name: string, width: number): Architecture =>
+  expandArch({
+    name,
+    numBlocks: [1, 2, 1, 1],
+    widthMultiplier: [width, width, width, width],
+    overrideGroupsMap: {},
+    numClasses: CLASSES,
+  });
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** `n` seeded NHWC images of `size`² pixels and their labels. */
+export function batch(n: number, size: number, seed: number): ReplicaBatch {
+  const rnd = rng(seed);
+  return {
+    images: Float32Array.from({ length: n * size * size * 3 }, () => rnd() - 0.5),
+    shape: [n, size, size, 3],
+    labels: Int32Array.from({ length: n }, () => Math.floor(rnd() * CLASSES)),
+  };
+}
+
+/** Batches as a data loader hands them out: each after a turn of the event loop (its reads). */
+export async function* loaded(batches: readonly ReplicaBatch[]): AsyncGenerator<ReplicaBatch> {
+  for (const b of batches) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield b;
+  }
+}
+
+/** The weights of `seed` with running statistics away from their 0 / 1 initialization. */
+export function trainedLike(arch: Architecture, seed: number): StateDict {
+  const sd = initStateDict(arch, seed);
+  const rnd = rng(seed + 1);
+  for (const [key, t] of sd) {
+    if (t.dtype !== 'float32') continue;
+    if (key.endsWith('.running_mean')) t.data.forEach((_, i) => (t.data[i] = 0.4 * rnd() - 0.2));
+    if (key.endsWith('.running_var')) t.data.forEach((_, i) => (t.data[i] = 0.5 + 1.5 * rnd()));
+  }
+  return sd;
+}
+
+/** The metrics that do not depend on timing. */
+export const counted = (m: ValidationMetrics): number[] => [m.loss, m.top1, m.top5, m.images];
+
+/** `validate` as the worker ran it before: the forward passes on this thread. */
+export async function onMainThread(
+  arch: Architecture,
+  weights: StateDict,
+  batches: readonly ReplicaBatch[],
+): Promise<ValidationMetrics> {
+  const model = TrainModel.fromStateDict(arch, weights);
+  try {
+    return await validate(model, loaded(batches));
+  } finally {
+    model.dispose();
+  }
+}
