@@ -4,15 +4,17 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Run from the source tree (vitest, no build), a worker cannot load a `.ts` entry by itself: this
- * prelude compiles TypeScript with SWC (the compiler vitest already uses) and maps the `@repvgg/*`
- * path aliases the way tsconfig.json does. The built package (dist/) starts the `.js` entry directly.
+ * prelude transpiles TypeScript with the TypeScript compiler (a pure-JS dev dependency; SWC's native
+ * binding crashed the process with SIGSEGV when a thread loaded it after an earlier thread that had it
+ * ended) and maps the `@repvgg/*` path aliases the way tsconfig.json does. The built package (dist/)
+ * starts the `.js` entry directly.
  */
 const TS_PRELUDE = `
 const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
 const { workerData } = require('node:worker_threads');
-const { transformSync } = require('@swc/core');
+const ts = require('typescript');
 const { root, entry } = workerData.__source;
 const libs = { core: 'libs/repvgg/src', contracts: 'libs/contracts/src', training: 'libs/training/src', collective: 'libs/collective/src' };
 const resolveFilename = Module._resolveFilename;
@@ -21,14 +23,15 @@ Module._resolveFilename = function (request, ...rest) {
   if (m) request = path.join(root, libs[m[1]], m[2] ? m[2].slice(1) : 'index');
   return resolveFilename.call(this, request, ...rest);
 };
+const compilerOptions = {
+  module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
+  experimentalDecorators: true, emitDecoratorMetadata: true, sourceMap: false,
+};
 Module._extensions['.ts'] = function (module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022',
-           transform: { legacyDecorator: true, decoratorMetadata: true } },
-    module: { type: 'commonjs' },
+  const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+    fileName: filename, compilerOptions,
   });
-  module._compile(code, filename);
+  module._compile(outputText, filename);
 };
 require(entry);
 `;
