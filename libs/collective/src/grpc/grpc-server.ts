@@ -10,10 +10,9 @@ import {
   type PingReply,
 } from './collective.messages';
 import { membershipRefusal } from '../membership';
+import { splitHostPort } from '../host-port';
 import type { TlsPaths } from '../tls-paths';
 import { DataPlaneListener, type DataPlaneEndpoint } from '../tcp/data-plane-listener';
-
-export type { TlsPaths };
 
 const MiB = 1 << 20;
 
@@ -138,7 +137,7 @@ export class CollectiveServer {
     options: CollectiveServerOptions = {},
   ): Promise<CollectiveServer> {
     const instance = await CollectiveServer.startGrpc(address, tls);
-    const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+    const { host } = splitHostPort(address);
     try {
       instance.dataPlane = await DataPlaneListener.start(
         host,

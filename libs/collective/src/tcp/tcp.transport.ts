@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { BufferPool } from '../buffer-pool';
 import { CollectiveError, MessageRefusedError, PeerLostError } from '../collective.error';
 import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
+import { splitHostPort } from '../host-port';
 import { addressKey, type ChunkAddress } from '../peer-transport';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, type CollectiveEndpoint } from '../grpc/grpc-server';
 import { callPing } from '../grpc/peer-probe';
@@ -29,14 +30,6 @@ const DISCOVERY_PING_MS = 2_000;
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-const hostOf = (address: string): string =>
-  address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
-
-const parseAddress = (address: string): { host: string; port: number } => ({
-  host: hostOf(address),
-  port: Number(address.slice(address.lastIndexOf(':') + 1)),
-});
 
 /**
  * PeerTransport whose chunks travel on raw TCP (one connection per ordered pair of members, opened by
@@ -217,7 +210,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   /** The peer's data-plane address, or undefined when it cannot be learnt yet (retry). */
   private async dataAddress(from: number): Promise<{ host: string; port: number } | undefined> {
     const fixed = this.dataPeers?.[from];
-    if (fixed !== undefined) return parseAddress(fixed);
+    if (fixed !== undefined) return splitHostPort(fixed);
     const outcome = await callPing(this.pingClient(from), this.membership(), DISCOVERY_PING_MS);
     if ('error' in outcome) {
       const code = outcome.error.code;
@@ -235,7 +228,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
       );
       return undefined;
     }
-    return { host: hostOf(this.options.peers[from]), port: outcome.reply.dataPort };
+    return { host: splitHostPort(this.options.peers[from]).host, port: outcome.reply.dataPort };
   }
 
   private sinkFor(from: number): ChunkSink {
