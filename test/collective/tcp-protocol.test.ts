@@ -272,7 +272,7 @@ describe('data-plane hellos to a CollectiveServer', () => {
   it('fails to start when its data port is taken', async () => {
     const dataPort = await listenLocally(createServer());
     await expect(CollectiveServer.start('127.0.0.1:0', undefined, { dataPort })).rejects.toThrow(
-      /EADDRINUSE/,
+      /data plane port \d+ on 127.0.0.1 is taken \(EADDRINUSE\): pass another --data-port/,
     );
   });
 

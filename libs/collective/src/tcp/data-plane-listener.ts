@@ -73,9 +73,18 @@ export class DataPlaneListener {
             admit,
           );
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `the data plane port ${port} on ${host} is taken (EADDRINUSE): pass another ` +
+                  '--data-port (its default is --port + 1, so space workers on one host two ports apart)',
+              )
+            : error,
+        );
+      });
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         const address = server.address();
         resolve(
           new DataPlaneListener(server, typeof address === 'object' && address ? address.port : 0),
