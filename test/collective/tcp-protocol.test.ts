@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type ChunkAddress,
   CollectiveServer,
@@ -381,6 +381,41 @@ describe('what a TcpTransport refuses from its sender', () => {
     const got = await receiver.receive(1, ADDRESS, TIMEOUT_MS);
     expect(Buffer.from(got).equals(payload)).toBe(true);
     expect(sender.hellos).toEqual([{ ...IDENTITY, rank: 0 }]);
+  });
+
+  it("reads a chunk whose receive is already posted straight into the caller's memory", async () => {
+    const payload = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 3 + 7) & 0xff);
+    let send = (): void => undefined;
+    const sender = await fakeSender((socket) => {
+      send = () => socket.write(Buffer.concat([chunkHeader(payload.byteLength), payload]));
+    });
+    const receiver = await receiverFrom(sender.port);
+    const recycled = vi.spyOn(receiver, 'recycle');
+    const target = new Uint8Array(payload.byteLength);
+    const placed = receiver.receiveInto(1, ADDRESS, target, TIMEOUT_MS);
+    while (sender.hellos.length === 0) await new Promise((r) => setTimeout(r, 10));
+    send();
+    await placed;
+    expect(Buffer.from(target).equals(payload)).toBe(true);
+    // Placed, not copied: no pooled receive buffer was used and handed back.
+    expect(recycled).not.toHaveBeenCalled();
+  });
+
+  it('copies a chunk that arrived before its receive into place, and recycles its buffer', async () => {
+    const payload = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 3 + 7) & 0xff);
+    const marker = { ...ADDRESS, chunk: ADDRESS.chunk + 1 };
+    const sender = await fakeSender((socket) => {
+      socket.write(Buffer.concat([chunkHeader(payload.byteLength), payload]));
+      socket.write(Buffer.concat([chunkHeader(4, { chunk: marker.chunk }), new Uint8Array(4)]));
+    });
+    const receiver = await receiverFrom(sender.port);
+    // Frames arrive in order: once the marker is here, the chunk waits in the mailbox.
+    await receiver.receive(1, marker, TIMEOUT_MS);
+    const recycled = vi.spyOn(receiver, 'recycle');
+    const target = new Uint8Array(payload.byteLength);
+    await receiver.receiveInto(1, ADDRESS, target, TIMEOUT_MS);
+    expect(Buffer.from(target).equals(payload)).toBe(true);
+    expect(recycled).toHaveBeenCalledTimes(1);
   });
 
   const unknownPhase = (): Buffer => {

@@ -42,7 +42,7 @@ const sleep = (ms: number): Promise<void> =>
  * Deadlines and failure naming work as in `GrpcTransport`: gRPC pings name the silent members.
  */
 export class TcpTransport extends GenerationTransport implements CollectiveEndpoint {
-  private readonly tag: Uint8Array;
+  private readonly tag: Buffer;
   private readonly buffers = new BufferPool(128 << 20);
   private readonly clients = new Map<number, grpc.Client>();
   private readonly outbound = new Map<number, OutboundLink>();
@@ -56,7 +56,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
 
   constructor(options: TcpTransportOptions) {
     super(options);
-    this.tag = jobTag(this.job);
+    this.tag = Buffer.from(jobTag(this.job));
     this.dataPeers = options.dataPeers;
     options.server.attach(this);
     // A sender writes only once its receiver has connected, so every inbound link opens up front.
@@ -232,14 +232,24 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   }
 
   private sinkFor(from: number): ChunkSink {
+    // The mailbox key of the frame being read: computed once, when its header arrives.
+    let key = '';
     return {
       destination: (header) => {
         const refused = this.refusal(from, header);
-        return refused === undefined ? this.buffers.acquire(header.payloadBytes) : { refused };
+        if (refused !== undefined || header.phase === undefined)
+          return { refused: refused ?? 'unknown phase' };
+        key = addressKey(from, { ...header, phase: header.phase });
+        const placed = this.placements.get(key);
+        if (placed?.byteLength === header.payloadBytes) {
+          // A receive already waits for this chunk: the kernel writes it straight into place.
+          this.placements.delete(key);
+          return placed;
+        }
+        return this.buffers.acquire(header.payloadBytes);
       },
-      frame: (header, payload) => {
-        if (header.phase === undefined) return;
-        this.mailbox.deliver(addressKey(from, { ...header, phase: header.phase }), payload);
+      frame: (_header, payload) => {
+        this.mailbox.deliver(key, payload);
       },
       invalid: (reason) => {
         this.fail(new MessageRefusedError([from], reason));
@@ -252,7 +262,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
 
   /** Why a chunk frame from `from` must be refused (checked before its payload is read). */
   private refusal(from: number, h: FrameHeader): string | undefined {
-    if (!Buffer.from(h.jobTag).equals(Buffer.from(this.tag))) return 'chunk of another job';
+    if (!this.tag.equals(h.jobTag)) return 'chunk of another job';
     if (h.generation !== this.generation) {
       return `generation ${h.generation} instead of ${this.generation}`;
     }
