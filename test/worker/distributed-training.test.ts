@@ -3,15 +3,16 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
 import { expandArch, initStateDict } from '@repvgg/core';
 import type { JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { AUTH, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
+import { until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { singleProcessValidation, singleProcessWeights, tinyArch } from './reference-run';
 import {
   createIdxJob,
   exited,
+  killAll,
+  listWorkers,
   spawnWorker,
   startWorkerTestbed,
   TINY_JOB,
@@ -41,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+  await killAll(workers);
   await h.close();
 });
 
@@ -49,13 +50,7 @@ describe('distributed training with real worker processes', () => {
   it('trains a job on two workers to the same weights as one process, then drains them', async () => {
     const a = startWorkerProcess();
     const b = startWorkerProcess();
-    await until(
-      async () =>
-        ((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body as unknown[])
-          .length === 2,
-      'two registered workers',
-      30_000,
-    );
+    await until(async () => (await listWorkers(h)).length === 2, 'two registered workers', 30_000);
     const id = await createIdxJob(h, SPEC, dataDir);
     await until(async () => (await view(id)).state === 'succeeded', 'success', 60_000);
 
@@ -83,12 +78,7 @@ describe('distributed training with real worker processes', () => {
     b.kill('SIGTERM');
     expect(await exited(a)).toBe(0);
     expect(await exited(b)).toBe(0);
-    await until(
-      async () =>
-        ((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body as unknown[])
-          .length === 0,
-      'the drained workers leaving',
-    );
+    await until(async () => (await listWorkers(h)).length === 0, 'the drained workers leaving');
 
     const final = await loadCheckpoint(join(jobDir, 'final-checkpoint'));
     const trained = final.weights;

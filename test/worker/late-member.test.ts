@@ -1,12 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import request from 'supertest';
-import { z } from 'zod';
-import { workerInfoSchema, type JobView } from '@repvgg/contracts';
-import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
+import type { JobView } from '@repvgg/contracts';
+import { until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import {
   createIdxJob,
-  exited,
+  killAll,
+  listWorkers,
   spawnWorker,
   startWorkerTestbed,
   TINY_JOB,
@@ -23,17 +22,14 @@ const workers: ChildProcess[] = [];
 
 const view = (id: string): Promise<JobView> => viewJob(h, id);
 
-const registered = async (): Promise<number> =>
-  body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(AUTH).expect(200))
-    .length;
+const registered = async (): Promise<number> => (await listWorkers(h)).length;
 
 beforeAll(async () => {
   ({ h, dataDir } = await startWorkerTestbed('tiny-late', 64));
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
+  await killAll(workers);
   await h.close();
 });
 

@@ -7,7 +7,7 @@ import { until, viewJob, type Harness } from '../coordinator/coordinator.harness
 import { bitIdentical, singleProcessWeights } from './reference-run';
 import {
   createIdxJob,
-  exited,
+  killAll,
   spawnWorker,
   startWorkerTestbed,
   TINY_JOB,
@@ -28,8 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
+  await killAll(workers);
   await h.close();
 });
 

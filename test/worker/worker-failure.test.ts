@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import { stepMetricsSchema, workerInfoSchema, type JobView } from '@repvgg/contracts';
+import { stepMetricsSchema, type JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
 import { AUTH, body, until, viewJob, type Harness } from '../coordinator/coordinator.harness';
 import { RendezvousService } from '../../apps/coordinator/src/rendezvous/rendezvous.service';
@@ -11,6 +11,8 @@ import { bitIdentical, singleProcessWeights, type TinySpec } from './reference-r
 import {
   createIdxJob,
   exited,
+  killAll,
+  listWorkers,
   spawnWorker,
   startWorkerTestbed,
   TINY_JOB,
@@ -42,9 +44,6 @@ let jobId = '';
 
 const view = (id: string): Promise<JobView> => viewJob(h, id);
 
-const listWorkers = async (): Promise<z.output<typeof workerInfoSchema>[]> =>
-  body(z.array(workerInfoSchema), await request(h.url()).get('/v1/workers').set(AUTH).expect(200));
-
 const startWorkerProcess = (): WorkerProcess => {
   const child = spawnWorker(h, 'pipe');
   const w: WorkerProcess = { child, id: '' };
@@ -67,10 +66,9 @@ afterEach(async () => {
   // A job left running would take the next test's workers.
   if (jobId !== '') await request(h.url()).post(`/v1/jobs/${jobId}/cancel`).set(AUTH);
   jobId = '';
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => exited(w.child)));
+  await killAll(workers.map((w) => w.child));
   workers = [];
-  await until(async () => (await listWorkers()).length === 0, 'the workers leaving', 10_000);
+  await until(async () => (await listWorkers(h)).length === 0, 'the workers leaving', 10_000);
 });
 
 afterAll(async () => {
@@ -80,7 +78,7 @@ afterAll(async () => {
 /** Starts three worker processes and a job on them; resolves with the job id. */
 async function startJob(): Promise<string> {
   for (let i = 0; i < 3; i++) startWorkerProcess();
-  await until(async () => (await listWorkers()).length === 3, 'three registered workers', 30_000);
+  await until(async () => (await listWorkers(h)).length === 3, 'three registered workers', 30_000);
   jobId = await createIdxJob(h, SPEC, dataDir);
   return jobId;
 }
@@ -101,7 +99,7 @@ async function killOnceCommitted(id: string, pick: (rank: number) => boolean): P
     `${KILL_AFTER} steps committed by three workers`,
     30_000,
   );
-  const target = (await listWorkers()).find((w) => w.jobId === id && pick(w.rank ?? -1));
+  const target = (await listWorkers(h)).find((w) => w.jobId === id && pick(w.rank ?? -1));
   processOf(target?.id).kill('SIGKILL');
   return (await view(id)).progress.completedSteps;
 }

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { jobRecordSchema } from '@repvgg/contracts';
+import { z } from 'zod';
+import { jobRecordSchema, workerInfoSchema } from '@repvgg/contracts';
 import { AUTH, body, startHarness, type Harness } from '../coordinator/coordinator.harness';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 
@@ -81,3 +82,17 @@ export const exited = (child: ChildProcess): Promise<number | null> =>
           resolve(code);
         });
       });
+
+/** SIGKILLs whichever of `children` still run and waits until every one has exited. */
+export async function killAll(children: readonly ChildProcess[]): Promise<void> {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.map(exited));
+}
+
+/** The workers registered with the testbed's rendezvous (`GET /v1/workers`). */
+export async function listWorkers(h: Harness): Promise<z.output<typeof workerInfoSchema>[]> {
+  return body(
+    z.array(workerInfoSchema),
+    await request(h.url()).get('/v1/workers').set(AUTH).expect(200),
+  );
+}
