@@ -169,7 +169,8 @@ async function measureRing(
       tcpMBps: tcp.mbps,
       cpuMsPerMB: (cpuSeconds * 1000) / (bytes / 1e6),
       userCpuMsPerMB: (userSeconds * 1000) / (bytes / 1e6),
-      systemCpuMsPerMB: (systemSeconds * 1000) / (bytes / 1e6),
+      // Sampled split: a sub-millisecond call can show a hair below zero.
+      systemCpuMsPerMB: Math.max(0, (systemSeconds * 1000) / (bytes / 1e6)),
       tcpCpuMsPerMB: tcp.cpuMsPerMB,
       connectionsPerPeer,
       chunkBytes,
