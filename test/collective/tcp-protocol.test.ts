@@ -9,6 +9,7 @@ import {
   MessageRefusedError,
   type PeerTransport,
   PeerLostError,
+  PeerTimeoutError,
   TcpTransport,
 } from '@repvgg/collective';
 import {
@@ -381,6 +382,23 @@ describe('what a TcpTransport refuses from its sender', () => {
     const got = await receiver.receive(1, ADDRESS, TIMEOUT_MS);
     expect(Buffer.from(got).equals(payload)).toBe(true);
     expect(sender.hellos).toEqual([{ ...IDENTITY, rank: 0 }]);
+  });
+
+  it('names a data port it cannot reach instead of calling the peer frozen', async () => {
+    const closed = await listenLocally(createServer());
+    await new Promise<void>((resolve) =>
+      netServers.pop()?.close(() => {
+        resolve();
+      }),
+    );
+    const receiver = await receiverFrom(closed);
+    const error = await failureOf(receiver.receive(1, ADDRESS, 1_000));
+    expect(error).toBeInstanceOf(PeerTimeoutError);
+    expect((error as PeerTimeoutError).ranks).toEqual([1]);
+    expect((error as Error).message).toContain(
+      `its data link never opened: rank 1 at 127.0.0.1:${closed}`,
+    );
+    expect((error as Error).message).toContain('ECONNREFUSED');
   });
 
   it("reads a chunk whose receive is already posted straight into the caller's memory", async () => {

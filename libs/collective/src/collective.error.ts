@@ -11,9 +11,11 @@ export class PeerTimeoutError extends CollectiveError {
   constructor(
     readonly ranks: readonly number[],
     readonly timeoutMs: number,
+    /** What the transport knows beyond the silence, e.g. a data link that never opened. */
+    detail?: string,
   ) {
     super(
-      `${listRanks(ranks)} did not answer within ${timeoutMs} ms (frozen or cut off): ` +
+      `${listRanks(ranks)} did not answer within ${timeoutMs} ms (${detail ?? 'frozen or cut off'}): ` +
         'end this generation and re-join the rendezvous',
     );
     this.name = 'PeerTimeoutError';

@@ -1,7 +1,12 @@
 import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BufferPool } from '../buffer-pool';
-import { CollectiveError, MessageRefusedError, PeerLostError } from '../collective.error';
+import {
+  CollectiveError,
+  MessageRefusedError,
+  PeerLostError,
+  PeerTimeoutError,
+} from '../collective.error';
 import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
 import { splitHostPort } from '../host-port';
 import { addressKey, type ChunkAddress } from '../peer-transport';
@@ -49,6 +54,8 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   private readonly inbound = new Map<number, InboundLink>();
   /** Receives waiting for a chunk that should land in the caller's memory, by mailbox key. */
   private readonly placements = new Map<string, Uint8Array>();
+  /** Why a peer's data link has not opened yet (address and last error), by rank. */
+  private readonly unopened = new Map<number, string>();
   /** Drops links still being opened when the transport closes. */
   private readonly opening = new AbortController();
 
@@ -196,8 +203,11 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
           return;
         }
         this.inbound.set(from, link);
+        this.unopened.delete(from);
         return;
       } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.unopened.set(from, `${address.host}:${address.port}: ${reason}`);
         if (error instanceof LinkRefusedError && !error.retry) {
           this.fail(new MessageRefusedError([from], error.details));
           return;
@@ -272,6 +282,29 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
       return `a ${h.payloadBytes}-byte chunk exceeds ${MAX_MESSAGE_BYTES} bytes`;
     }
     return undefined;
+  }
+
+  /**
+   * A peer that answers pings but whose data link never opened is not frozen: most likely its data
+   * port is unreachable (a firewall, a port mapping); say so instead of "frozen or cut off".
+   */
+  protected override async diagnose(
+    suspect: number,
+    timeoutMs: number,
+    probeMs: number,
+  ): Promise<Error> {
+    const error = await super.diagnose(suspect, timeoutMs, probeMs);
+    if (!(error instanceof PeerTimeoutError)) return error;
+    const links = error.ranks.flatMap((r) => {
+      const why = this.unopened.get(r);
+      return why === undefined ? [] : [`rank ${r} at ${why}`];
+    });
+    if (links.length === 0) return error;
+    return new PeerTimeoutError(
+      error.ranks,
+      timeoutMs,
+      `its data link never opened: ${links.join('; ')}; check that the data port is reachable`,
+    );
   }
 
   protected onFailure(): void {
