@@ -247,6 +247,13 @@ describe('repvgg bad input: one line on stderr, exit code 2', () => {
       expect(stderrLines(r)[0]).toMatch(/run 'repvgg info --help'/);
     });
 
+    it('an unknown REPVGG_DATA_PLANE', () => {
+      expectUsageError(
+        runCli(['worker', '--coordinator', '127.0.0.1:50051'], { REPVGG_DATA_PLANE: 'udp' }),
+        /REPVGG_DATA_PLANE="udp" is not a data plane; set it to tcp or grpc/,
+      );
+    });
+
     it('an unknown REPVGG_BACKEND', () => {
       const out = join(dir, 'y.npy');
       expectUsageError(

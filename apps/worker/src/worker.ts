@@ -293,13 +293,13 @@ class Worker implements RunningWorker {
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
+  const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   const dataPort = opts.dataPort ?? (port === 0 ? 0 : port + 1);
-  const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
   const server = await CollectiveServer.start(`${host}:${port}`, undefined, { dataPort });
   const client = new RendezvousClient(opts.coordinator);
   const worker = new Worker(

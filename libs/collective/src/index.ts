@@ -11,4 +11,5 @@ export { CollectiveServer, type CollectiveServerOptions } from './grpc/grpc-serv
 export type { TlsPaths } from './tls-paths';
 export { GrpcTransport, type GrpcTransportOptions } from './grpc/grpc.transport';
 export { TcpTransport, type TcpTransportOptions } from './tcp/tcp.transport';
+export * from './data-plane';
 export * from './transport-factory';

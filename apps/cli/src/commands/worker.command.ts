@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective';
+import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective/data-plane';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
 
 interface WorkerCommandOptions {

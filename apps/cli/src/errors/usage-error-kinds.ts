@@ -1,4 +1,5 @@
 import { InvalidArchSpecError, UnknownArchError } from '@repvgg/core/arch/arch.error';
+import { UnknownDataPlaneError } from '@repvgg/collective/data-plane';
 import { BackendUnavailableError, UnknownBackendError } from '@repvgg/core/compute/backend.error';
 import {
   BundleExistsError,
@@ -62,6 +63,11 @@ const USAGE_ERROR_KINDS: readonly Kind[] = [
   kind(SafetensorsFormatError, withRemedy('pass a .safetensors checkpoint (official RepVGG keys)')),
   kind(NpyFormatError, withRemedy('save the array with numpy.save as float32, C order')),
   kind(UnknownBackendError, withRemedy('use tensorflow, wasm or cpu')),
+  kind(
+    UnknownDataPlaneError,
+    (err) =>
+      `REPVGG_DATA_PLANE="${err.value}" is not a data plane; set it to tcp or grpc, or unset it`,
+  ),
   kind(BackendUnavailableError, asIs),
   kind(BundleIntegrityError, asIs),
   kind(BundleReportError, asIs),
