@@ -11,6 +11,7 @@ export default tseslint.config(
       'scratch/**',
       'bin/**',
       'bench/run.js',
+      'scripts/*.js',
       'eslint.config.mjs',
       'libs/contracts/src/generated/**',
     ],

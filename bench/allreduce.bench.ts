@@ -1,11 +1,14 @@
 /**
  * Ring all-reduce over gRPC on loopback: N = 2, 3, 4 worker processes, 1/16/64 MiB and RepVGG-A0's
- * gradient (9,108,968 floats); time, algbw, busbw = algbw × 2(N−1)/N, and raw TCP one-way throughput
- * measured in the same run. Writes bench/results/allreduce.json and the table in docs/collective.md.
+ * gradient (9,108,968 floats); time, algbw, busbw = algbw × 2(N−1)/N, and, measured in the same run,
+ * raw TCP one-way throughput and raw TCP through a ring of N processes with every link busy at once
+ * (the ceiling for any ring over TCP on this host). Writes bench/results/allreduce.json and the
+ * table in docs/collective.md.
  *
  *   npm run build && npm run bench -- allreduce
  *   knobs: BENCH_WORKERS=2,3,4  BENCH_SIZES_MIB=1,16,64,a0  BENCH_CONNECTIONS=1  BENCH_CHUNK_MIB=1
  *          BENCH_MODE=fast|deterministic  BENCH_FP16=1  BENCH_DATA_PLANES=tcp,grpc
+ *          BENCH_PLAIN_BUFFER=1 (reduce a plain Float32Array, not one from `reduceBuffer`)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,12 @@ interface BenchRecord {
   algbwMBps: number;
   busbwMBps: number;
   tcpMBps: number;
+  /**
+   * Raw TCP per link when N processes in a ring each send to the next and receive from the previous
+   * at the same time, as every ring all-reduce step does. On a host where the kernel's TCP work is
+   * what limits, this — not one-way TCP — bounds busbw for any ring algorithm.
+   */
+  tcpRingMBps: number;
   /** CPU milliseconds one member spends per MB of buffer: the cost that two busy cores ration. */
   cpuMsPerMB: number;
   /**
@@ -65,14 +74,13 @@ class Worker {
     this.process.send(command);
   }
 
+  /** The next reply of this type; replies of other types stay queued (a ring link's ends interleave). */
   async next<T extends WorkerReply['type']>(type: T): Promise<Extract<WorkerReply, { type: T }>> {
     for (;;) {
-      const m = this.inbox.shift();
-      if (m?.type === 'failed') throw new Error(`worker failed: ${m.message}`);
-      if (m !== undefined) {
-        if (m.type !== type) throw new Error(`worker sent ${m.type}, expected ${type}`);
-        return m as Extract<WorkerReply, { type: T }>;
-      }
+      const failed = this.inbox.find((m) => m.type === 'failed');
+      if (failed?.type === 'failed') throw new Error(`worker failed: ${failed.message}`);
+      const at = this.inbox.findIndex((m) => m.type === type);
+      if (at >= 0) return this.inbox.splice(at, 1)[0] as Extract<WorkerReply, { type: T }>;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
@@ -118,12 +126,41 @@ async function measureTcp(): Promise<TcpBaseline> {
   return { mbps: median(rates), cpuMsPerMB: median(cpu) };
 }
 
+/**
+ * Raw TCP per link through a ring of n processes, all links carrying 1 GiB at once: each process
+ * sinks what its left neighbour sends and sends to its right one. Median over three rounds of the
+ * links' rates (each measured at its receiver, first byte to end, as one-way is).
+ */
+async function measureTcpRing(n: number): Promise<number> {
+  const workers = Array.from({ length: n }, () => new Worker());
+  const rates: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const ports = await Promise.all(
+      workers.map((w) => w.ask({ type: 'tcp-sink' }, 'tcp-listening')),
+    );
+    workers.forEach((w, rank) => {
+      w.send({ type: 'tcp-source', port: ports[(rank + 1) % n].port, bytes: 1024 * MiB });
+    });
+    const received = await Promise.all(workers.map((w) => w.next('tcp-received')));
+    await Promise.all(workers.map((w) => w.next('tcp-sent')));
+    rates.push(median(received.map((r) => r.bytes / r.seconds / 1e6)));
+  }
+  workers.forEach((w) => {
+    w.stop();
+  });
+  return median(rates);
+}
+
 async function measureRing(
   n: number,
   sizes: { label: string; elements: number }[],
   tcp: TcpBaseline,
   dataPlane: DataPlane,
 ): Promise<BenchRecord[]> {
+  const tcpRingMBps = await measureTcpRing(n);
+  process.stdout.write(
+    `raw TCP through a ring of ${n} processes: ${tcpRingMBps.toFixed(0)} MB/s per link\n`,
+  );
   const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
   const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 1) * MiB);
   const mode = process.env.BENCH_MODE === 'deterministic' ? 'deterministic' : 'fast';
@@ -167,6 +204,7 @@ async function measureRing(
       algbwMBps,
       busbwMBps: (algbwMBps * 2 * (n - 1)) / n,
       tcpMBps: tcp.mbps,
+      tcpRingMBps,
       cpuMsPerMB: (cpuSeconds * 1000) / (bytes / 1e6),
       userCpuMsPerMB: (userSeconds * 1000) / (bytes / 1e6),
       // Sampled split: a sub-millisecond call can show a hair below zero.
@@ -191,7 +229,8 @@ function markdown(records: BenchRecord[], note: string): string {
     (r) =>
       `| ${r.dataPlane} | ${r.workers} | ${r.label} | ${r.mode} | ${(r.seconds * 1000).toFixed(1)} | ` +
       `${r.algbwMBps.toFixed(0)} | ${r.busbwMBps.toFixed(0)} | ${r.tcpMBps.toFixed(0)} | ` +
-      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} ` +
+      `${(r.busbwMBps / r.tcpMBps).toFixed(2)} | ${r.tcpRingMBps.toFixed(0)} | ` +
+      `${(r.busbwMBps / r.tcpRingMBps).toFixed(2)} | ${r.cpuMsPerMB.toFixed(2)} ` +
       `(${r.userCpuMsPerMB.toFixed(2)} + ${r.systemCpuMsPerMB.toFixed(2)}) | ` +
       `${r.tcpCpuMsPerMB.toFixed(2)} |`,
   );
@@ -199,8 +238,9 @@ function markdown(records: BenchRecord[], note: string): string {
     note,
     '',
     '| data plane | workers | buffer | mode | ms | algbw MB/s | busbw MB/s | raw TCP MB/s ' +
-      '| busbw ÷ TCP | member CPU ms/MB (user + sys) | TCP CPU ms/MB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| busbw ÷ TCP | raw TCP ring MB/s per link | busbw ÷ TCP ring ' +
+      '| member CPU ms/MB (user + sys) | TCP CPU ms/MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

@@ -62,7 +62,13 @@ async function timeAllReduce(
     fp16Wire: command.fp16Wire,
     chunkBytes: joined.chunkBytes,
   });
-  const data = new Float32Array(command.elements).fill(1);
+  // The collective's own buffer, as the worker's gradient sum is (SIMD adds on staged chunks);
+  // BENCH_PLAIN_BUFFER=1 reduces a plain Float32Array instead, for comparison.
+  const data =
+    process.env.BENCH_PLAIN_BUFFER === '1'
+      ? new Float32Array(command.elements)
+      : members.reduceBuffer(command.elements);
+  data.fill(1);
   const barrier = new Float32Array(1);
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];

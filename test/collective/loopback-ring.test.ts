@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AdaptiveDeadline,
   CollectiveServer,
@@ -13,6 +13,7 @@ import {
   MessageRefusedError,
   RingCollective,
   type ReduceMode,
+  ReduceArena,
   type TlsPaths,
 } from '@repvgg/collective';
 import { fixtureInput, sha256 } from './fixture-data';
@@ -120,6 +121,33 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
           }
           expect(worst).toBeLessThanOrEqual(0);
           for (const o of outputs) expect(sha256(o)).toBe(sha256(outputs[0]));
+        }
+      },
+    );
+
+    it.each([2, 3, 5])(
+      'N=%i: reduce buffers give the bits of plain arrays, adding staged chunks in SIMD',
+      async (n) => {
+        const members = await startRing(n, 'fast');
+        const adds = vi.spyOn(ReduceArena.prototype, 'addInto');
+        try {
+          // several calls: lane slots are reused, receives are posted before the sends they overlap
+          for (const [step, length] of [100_003, 1, 100_003, 4099].entries()) {
+            const inputs = members.map((_, r) => fixtureInput(length, 40 * n + r + step));
+            const plain = inputs.map((x) => Float32Array.from(x));
+            await Promise.all(members.map((m, r) => m.allReduce(2 * step, plain[r])));
+            const staged = members.map((m, r) => {
+              const b = m.reduceBuffer(length);
+              b.set(inputs[r]);
+              return b;
+            });
+            adds.mockClear();
+            await Promise.all(members.map((m, r) => m.allReduce(2 * step + 1, staged[r])));
+            for (const b of staged) expect(sha256(b)).toBe(sha256(plain[0]));
+            if (length >= n) expect(adds).toHaveBeenCalled();
+          }
+        } finally {
+          adds.mockRestore();
         }
       },
     );

@@ -30,6 +30,11 @@ export class ChunkPlan {
     this.chunksPerSegment = Math.max(1, Math.ceil(longest / Math.max(1, maxChunkElements)));
   }
 
+  /** The most elements any chunk of this plan holds. */
+  get longestChunk(): number {
+    return Math.ceil(Math.ceil(this.length / this.worldSize) / this.chunksPerSegment);
+  }
+
   chunk(segment: number, chunk: number): Span {
     const s = this.segments[((segment % this.worldSize) + this.worldSize) % this.worldSize];
     const n = s.end - s.start;

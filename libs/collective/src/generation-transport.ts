@@ -1,11 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import {
-  ChunkSizeMismatchError,
-  type CollectiveError,
-  TransportClosedError,
-} from './collective.error';
+import { copyChunk } from './chunk-copy';
+import { type CollectiveError, TransportClosedError } from './collective.error';
 import type { MembershipMessage } from './grpc/collective.messages';
 import type { CollectiveServer } from './grpc/grpc-server';
 import { answersPing, nameMissing, probeBudget } from './grpc/peer-probe';
@@ -124,10 +121,7 @@ export abstract class GenerationTransport implements PeerTransport {
 
   protected copyInto(from: number, payload: Uint8Array, target: Uint8Array): void {
     if (payload === target) return;
-    if (payload.byteLength !== target.byteLength) {
-      throw new ChunkSizeMismatchError([from], target.byteLength, payload.byteLength);
-    }
-    target.set(payload);
+    copyChunk(from, payload, target);
     this.recycle?.(payload);
   }
 

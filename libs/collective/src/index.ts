@@ -6,6 +6,7 @@ export type * from './peer-transport';
 export * from './ring-allreduce';
 export * from './ring-broadcast';
 export * from './ring-collective';
+export { ReduceArena, type ArenaElement } from './simd/reduce-arena';
 export { FRACTION_BITS, CONTRIBUTION_HEADROOM_BITS } from './fixed-point';
 export { CollectiveServer, type CollectiveServerOptions } from './grpc/grpc-server';
 export type { TlsPaths } from './tls-paths';

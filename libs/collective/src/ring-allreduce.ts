@@ -10,6 +10,14 @@ import type { FloatArray, WireCodec } from './wire-codec';
 
 export type ReduceOp = 'sum' | 'max';
 
+/** A receive awaited later: its failure must not count as unhandled meanwhile. */
+function early(p: Promise<void>): Promise<void> {
+  p.catch(() => undefined);
+  return p;
+}
+
+const bytesOf = (a: FloatArray): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
 export interface RingCallOptions {
   step: number;
   seq: number;
@@ -19,10 +27,20 @@ export interface RingCallOptions {
 }
 
 /**
+ * Somewhere to stage received reduce-scatter chunks so that adding them runs as SIMD
+ * (`ReduceArena`): `staging` and the buffer being reduced share one memory.
+ */
+export interface StagedAdder<T extends FloatArray> {
+  readonly staging: T;
+  addInto(target: T, source: T): void;
+}
+
+/**
  * Ring all-reduce in place: reduce-scatter then all-gather, 2(N−1) steps each moving 1/N of the
  * buffer per rank. Every chunk index runs as its own lane, so a chunk is forwarded as soon as it has
  * been received and combined while later chunks are still in flight (the pipeline). N = 1 returns at
- * once without touching the buffer.
+ * once without touching the buffer. With a `StagedAdder` whose memory holds `data`, each lane's
+ * reduce-scatter chunks are read by the transport into that lane's staging slot and added there in SIMD.
  */
 export async function ringAllReduce<T extends FloatArray>(
   transport: PeerTransport,
@@ -30,6 +48,7 @@ export async function ringAllReduce<T extends FloatArray>(
   codec: WireCodec<T>,
   op: ReduceOp,
   options: RingCallOptions,
+  adder?: StagedAdder<T>,
 ): Promise<void> {
   const n = transport.worldSize;
   if (n === 1) return;
@@ -37,6 +56,12 @@ export async function ringAllReduce<T extends FloatArray>(
   const { left, right } = ringNeighbours(transport);
   const plan = new ChunkPlan(data.length, n, options.chunkElements);
   const lanes = plan.chunksPerSegment;
+  const slot = plan.longestChunk;
+  // Lanes whose slot fits in the staging area add in SIMD; any others (a capped area) add in JS.
+  const stagedLanes =
+    adder !== undefined && op === 'sum' && codec.identityOnWire
+      ? Math.min(lanes, Math.floor(adder.staging.length / slot))
+      : 0;
   const view = (segment: number, chunk: number): T => {
     const span = plan.chunk(segment, chunk);
     return data.subarray(span.start, span.end) as T;
@@ -56,8 +81,30 @@ export async function ringAllReduce<T extends FloatArray>(
     // All-gather copies the owner's bits: where the wire carries them as they are, let the transport
     // put them in place.
     if (phase === 'all-gather' && codec.identityOnWire && transport.receiveInto !== undefined) {
-      const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
-      await transport.receiveInto(left, address(phase, ringStep, chunk), bytes, options.timeoutMs);
+      await transport.receiveInto(
+        left,
+        address(phase, ringStep, chunk),
+        bytesOf(target),
+        options.timeoutMs,
+      );
+      return;
+    }
+    // Reduce-scatter with staging: into this lane's slot (free again once added), then a SIMD add.
+    if (
+      phase === 'reduce-scatter' &&
+      adder !== undefined &&
+      chunk < stagedLanes &&
+      transport.receiveInto !== undefined
+    ) {
+      const from = chunk * slot;
+      const source = adder.staging.subarray(from, from + target.length) as T;
+      await transport.receiveInto(
+        left,
+        address(phase, ringStep, chunk),
+        bytesOf(source),
+        options.timeoutMs,
+      );
+      adder.addInto(target, source);
       return;
     }
     const payload = await transport.receive(
@@ -75,21 +122,31 @@ export async function ringAllReduce<T extends FloatArray>(
   const send = (phase: Phase, ringStep: number, chunk: number, source: T): Promise<void> =>
     transport.send(right, address(phase, ringStep, chunk), codec.encode(source), options.timeoutMs);
 
+  // Each receive is posted before the send it overlaps with, as soon as its target (and, for a staged
+  // add, the lane's slot) is free: a chunk that arrives before its receive is posted must be copied.
   const lane = async (c: number): Promise<void> => {
+    let received = early(receiveInto('reduce-scatter', 0, c, view(r - 1, c)));
     await send('reduce-scatter', 0, c, view(r, c));
+    // Segment r is never touched again by reduce-scatter: all-gather may fill it from now on.
+    let gathered = early(receiveInto('all-gather', 0, c, view(r, c)));
     for (let s = 0; s < n - 1; s++) {
       const segment = r - s - 1;
-      await receiveInto('reduce-scatter', s, c, view(segment, c));
-      if (s < n - 2) await send('reduce-scatter', s + 1, c, view(segment, c));
+      await received;
+      if (s < n - 2) {
+        received = early(receiveInto('reduce-scatter', s + 1, c, view(segment - 1, c)));
+        await send('reduce-scatter', s + 1, c, view(segment, c));
+      }
     }
     // After reduce-scatter this rank owns the fully reduced segment r + 1.
     const owned = view(r + 1, c);
     codec.roundToWire(owned);
     await send('all-gather', 0, c, owned);
     for (let s = 0; s < n - 1; s++) {
-      const segment = r - s;
-      await receiveInto('all-gather', s, c, view(segment, c));
-      if (s < n - 2) await send('all-gather', s + 1, c, view(segment, c));
+      await gathered;
+      if (s < n - 2) {
+        gathered = early(receiveInto('all-gather', s + 1, c, view(r - s - 1, c)));
+        await send('all-gather', s + 1, c, view(r - s, c));
+      }
     }
   };
   await Promise.all(Array.from({ length: lanes }, (_, c) => lane(c)));

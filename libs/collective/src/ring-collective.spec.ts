@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdaptiveDeadline } from './adaptive-deadline';
 import { NonFiniteValueError, PeerTimeoutError } from './collective.error';
 import { InMemoryTransport } from './in-memory.transport';
 import { RingCollective, type RingCollectiveOptions } from './ring-collective';
+import { ReduceArena } from './simd/reduce-arena';
 
 /** Deterministic pseudo-random floats with a wide dynamic range (LCG; tests must be reproducible). */
 function randomArray(length: number, seed: number): Float32Array {
@@ -103,6 +104,87 @@ describe('RingCollective fast mode (in memory)', () => {
     );
     for (const x of a) expect(x).toEqual(new Float32Array(50).fill(6));
     for (const x of b) expect(x).toEqual(new Float32Array(70).fill(60));
+  });
+});
+
+describe('RingCollective reduce buffers: SIMD adds on staged chunks (in memory)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.each([
+    [2, 1],
+    [2, 3001],
+    [3, 7],
+    [5, 65_537],
+    [8, 100_003],
+  ])(
+    'N=%i, %i elements: the same bits as a plain array, through the SIMD add',
+    async (n, length) => {
+      const inputs = Array.from({ length: n }, (_, r) => randomArray(length, 70 + r));
+      const plain = await allReduceAll(ring(n, { mode: 'fast', chunkBytes: 4096 }), inputs);
+      const adds = vi.spyOn(ReduceArena.prototype, 'addInto');
+      const members = ring(n, { mode: 'fast', chunkBytes: 4096 });
+      const buffers = members.map((m, r) => {
+        const b = m.reduceBuffer(length);
+        b.set(inputs[r]);
+        return b;
+      });
+      await Promise.all(members.map((m, r) => m.allReduce(7, buffers[r])));
+      const expected = Buffer.from(plain[0].buffer);
+      for (const b of buffers) {
+        expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(expected)).toBe(true);
+      }
+      expect(adds).toHaveBeenCalled();
+    },
+  );
+
+  it('one buffer per size: the same array again, a new size replaces it, the old still sums', async () => {
+    const members = ring(2, { mode: 'fast', chunkBytes: 64 });
+    const first = members.map((m) => m.reduceBuffer(100));
+    expect(members[0].reduceBuffer(100)).toBe(first[0]);
+    const second = members.map((m) => m.reduceBuffer(50));
+    expect(second[0]).not.toBe(first[0]);
+    const adds = vi.spyOn(ReduceArena.prototype, 'addInto');
+    first.forEach((b, r) => b.fill(r + 1));
+    await Promise.all(members.map((m, r) => m.allReduce(1, first[r])));
+    for (const b of first) expect(b.every((x) => x === 3)).toBe(true);
+    expect(adds).not.toHaveBeenCalled();
+  });
+
+  it('overlapping calls on one buffer: one uses the staging area, the other the plain path', async () => {
+    const members = ring(3, { mode: 'fast', chunkBytes: 64 });
+    const buffers = members.map((m, r) => m.reduceBuffer(300).fill(r + 1));
+    await Promise.all(
+      members.map((m, r) =>
+        Promise.all([
+          m.allReduce(2, buffers[r].subarray(0, 120)),
+          m.allReduce(2, buffers[r].subarray(120)),
+        ]),
+      ),
+    );
+    for (const b of buffers) expect(b.every((x) => x === 6)).toBe(true);
+  });
+
+  it('allReduceContributions hands back arrays a later call does not overwrite', async () => {
+    const members = ring(2, { mode: 'fast', chunkBytes: 64 });
+    const sum = (v: number): Promise<Float32Array[]> =>
+      Promise.all(members.map((m) => m.allReduceContributions(v, [new Float32Array(90).fill(v)])));
+    const [a] = await sum(1);
+    const [b] = await sum(5);
+    expect(a.every((x) => x === 2)).toBe(true);
+    expect(b.every((x) => x === 10)).toBe(true);
+  });
+
+  it('deterministic mode adds its fixed-point sums in a float64 arena', async () => {
+    const adds = vi.spyOn(ReduceArena.prototype, 'addInto');
+    const members = ring(3, { mode: 'deterministic', chunkBytes: 800 });
+    const out = await Promise.all(
+      members.map((m, r) => m.allReduceContributions(4, [randomArray(999, 5 + r)])),
+    );
+    expect(adds).toHaveBeenCalled();
+    expect(adds.mock.calls[0]?.[0]).toBeInstanceOf(Float64Array);
+    for (const o of out) expect(o).toEqual(out[0]);
   });
 });
 

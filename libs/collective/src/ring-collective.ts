@@ -1,8 +1,10 @@
 import { AdaptiveDeadline } from './adaptive-deadline';
+import { ChunkPlan } from './chunk-plan';
 import { accumulateQuantized, dequantize, maxAbs, scaleExponent } from './fixed-point';
 import type { PeerTransport } from './peer-transport';
 import { ringAllReduce } from './ring-allreduce';
 import { ringBroadcast } from './ring-broadcast';
+import { type ArenaElement, ReduceArena } from './simd/reduce-arena';
 import { F16_WIRE, F32_WIRE, F64_WIRE } from './wire-codec';
 
 export type ReduceMode = 'fast' | 'deterministic';
@@ -20,6 +22,11 @@ export interface RingCollectiveOptions {
 }
 
 const MiB = 1 << 20;
+/** Staging per arena at most (lanes beyond it add in JavaScript): bounded memory for huge models. */
+const MAX_STAGING_BYTES = 256 * MiB;
+
+/** The arenas a collective keeps: the caller's (`reduceBuffer`) and its own scratch sums. */
+type ArenaRole = 'buffer' | 'sum' | 'fixed';
 
 /**
  * The collective operations of one generation over one transport. Every member must issue the same
@@ -30,6 +37,9 @@ export class RingCollective {
   readonly deadline: AdaptiveDeadline;
   private currentStep = -1;
   private seq = 0;
+  private readonly arenas = new Map<ArenaRole, ReduceArena>();
+  /** Arenas whose staging area an unfinished call is using (calls may overlap). */
+  private readonly leased = new Set<ReduceArena>();
 
   constructor(
     readonly transport: PeerTransport,
@@ -46,21 +56,41 @@ export class RingCollective {
     return this.transport.worldSize;
   }
 
-  /** Sums `data` across all members, in place. */
+  /**
+   * A Float32Array of `elements` that all-reduces at the least CPU cost: it lives in WebAssembly memory
+   * beside a staging area, so the reduce-scatter's adds run as SIMD on chunks the transport reads
+   * straight into place (as NCCL's registered buffers skip a copy). The same array comes back until
+   * another size is asked for; the old one then stays valid but takes the plain path. Where
+   * WebAssembly SIMD is missing it is a plain Float32Array.
+   */
+  reduceBuffer(elements: number): Float32Array {
+    const current = this.arenas.get('buffer');
+    if (current?.element === 'f32' && current.data.length === elements) {
+      return current.data as Float32Array;
+    }
+    const arena = this.makeArena('f32', elements);
+    if (arena === undefined) {
+      this.arenas.delete('buffer');
+      return new Float32Array(elements);
+    }
+    this.arenas.set('buffer', arena);
+    return arena.data;
+  }
+
+  /** Sums `data` across all members, in place (fastest on an array from `reduceBuffer`). */
   async allReduce(step: number, data: Float32Array): Promise<void> {
     if (this.options.mode === 'deterministic') {
       const sum = await this.allReduceContributions(step, [data]);
       data.set(sum);
       return;
     }
-    if (this.worldSize === 1) return;
-    await ringAllReduce(
-      this.transport,
-      data,
-      this.options.fp16Wire === true ? F16_WIRE : F32_WIRE,
-      'sum',
-      this.callOptions(step, this.options.fp16Wire === true ? 2 : 4),
-    );
+    const buffer = this.arenas.get('buffer');
+    const arena = buffer?.holds(data) === true ? this.lease(buffer) : undefined;
+    try {
+      await this.sumFloat32(step, data, arena as ReduceArena<'f32'> | undefined);
+    } finally {
+      if (arena !== undefined) this.leased.delete(arena);
+    }
   }
 
   /**
@@ -76,20 +106,32 @@ export class RingCollective {
     }
     const first = contributions[0];
     if (this.options.mode === 'fast') {
-      const sum = Float32Array.from(first);
-      for (const c of contributions.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += c[i];
-      await this.allReduce(step, sum);
-      return sum;
+      const arena = this.worldSize > 1 ? this.scratch('sum', 'f32', first.length) : undefined;
+      try {
+        const sum = arena?.data ?? new Float32Array(first.length);
+        sum.set(first);
+        for (const c of contributions.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += c[i];
+        await this.sumFloat32(step, sum, arena);
+        // The arena is reused by the next call: hand back a copy the caller may keep.
+        return arena === undefined ? sum : sum.slice();
+      } finally {
+        if (arena !== undefined) this.leased.delete(arena);
+      }
     }
     const max = new Float64Array([maxAbs(contributions)]);
     await ringAllReduce(this.transport, max, F64_WIRE, 'max', this.callOptions(step, 8));
     const exponent = scaleExponent(max[0]);
-    const fixed = new Float64Array(first.length);
-    accumulateQuantized(contributions, exponent, fixed);
-    await ringAllReduce(this.transport, fixed, F64_WIRE, 'sum', this.callOptions(step, 8));
-    const out = new Float32Array(first.length);
-    dequantize(fixed, exponent, out);
-    return out;
+    const arena = this.worldSize > 1 ? this.scratch('fixed', 'f64', first.length) : undefined;
+    try {
+      const fixed = arena?.data.fill(0) ?? new Float64Array(first.length);
+      accumulateQuantized(contributions, exponent, fixed);
+      await ringAllReduce(this.transport, fixed, F64_WIRE, 'sum', this.callOptions(step, 8), arena);
+      const out = new Float32Array(first.length);
+      dequantize(fixed, exponent, out);
+      return out;
+    } finally {
+      if (arena !== undefined) this.leased.delete(arena);
+    }
   }
 
   /** Sends `data` from `root` to every member; non-root members pass `undefined`. */
@@ -112,6 +154,66 @@ export class RingCollective {
     return this.transport.close();
   }
 
+  /** Fast-mode sum in place; `arena`, when given, holds `data` and is leased to this call. */
+  private async sumFloat32(
+    step: number,
+    data: Float32Array,
+    arena: ReduceArena<'f32'> | undefined,
+  ): Promise<void> {
+    if (this.worldSize === 1) return;
+    const fp16 = this.options.fp16Wire === true;
+    await ringAllReduce(
+      this.transport,
+      data,
+      fp16 ? F16_WIRE : F32_WIRE,
+      'sum',
+      this.callOptions(step, fp16 ? 2 : 4),
+      fp16 ? undefined : arena,
+    );
+  }
+
+  /** This collective's own arena for `role`, leased to the caller; `undefined`: use plain arrays. */
+  private scratch<K extends ArenaElement>(
+    role: ArenaRole,
+    element: K,
+    elements: number,
+  ): ReduceArena<K> | undefined {
+    const current = this.arenas.get(role);
+    if (current !== undefined && this.leased.has(current)) return undefined;
+    if (current?.element === element && current.data.length === elements) {
+      return this.lease(current) as ReduceArena<K>;
+    }
+    const arena = this.makeArena(element, elements);
+    if (arena === undefined) this.arenas.delete(role);
+    else this.arenas.set(role, arena);
+    return arena === undefined ? undefined : (this.lease(arena) as ReduceArena<K>);
+  }
+
+  private lease(arena: ReduceArena): ReduceArena | undefined {
+    if (this.leased.has(arena)) return undefined;
+    this.leased.add(arena);
+    return arena;
+  }
+
+  /**
+   * An arena with staging for every lane of a ring all-reduce of up to `elements` values (about one
+   * segment, 1/N of the buffer), capped at MAX_STAGING_BYTES.
+   */
+  private makeArena<K extends ArenaElement>(
+    element: K,
+    elements: number,
+  ): ReduceArena<K> | undefined {
+    const bytes = element === 'f32' ? 4 : 8;
+    const chunkElements = this.chunkElements(bytes);
+    const lanes = new ChunkPlan(elements, this.worldSize, chunkElements).chunksPerSegment;
+    const staging = Math.min(lanes * chunkElements, Math.floor(MAX_STAGING_BYTES / bytes));
+    return ReduceArena.create(element, elements, staging);
+  }
+
+  private chunkElements(bytesPerElement: number): number {
+    return Math.max(1, Math.floor((this.options.chunkBytes ?? MiB) / bytesPerElement));
+  }
+
   private callOptions(
     step: number,
     bytesPerElement: number,
@@ -124,7 +226,7 @@ export class RingCollective {
       step,
       seq: this.seq++,
       timeoutMs: this.deadline.timeoutMs(),
-      chunkElements: Math.max(1, Math.floor((this.options.chunkBytes ?? MiB) / bytesPerElement)),
+      chunkElements: this.chunkElements(bytesPerElement),
     };
   }
 }
