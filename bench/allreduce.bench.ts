@@ -6,7 +6,7 @@
  * table in docs/collective.md.
  *
  *   npm run build && npm run bench -- allreduce
- *   knobs: BENCH_WORKERS=2,3,4  BENCH_SIZES_MIB=1,16,64,a0  BENCH_CONNECTIONS=1  BENCH_CHUNK_MIB=1
+ *   knobs: BENCH_WORKERS=2,3,4  BENCH_SIZES_MIB=1,16,64,a0  BENCH_CONNECTIONS=1  BENCH_CHUNK_MIB=2
  *          BENCH_MODE=fast|deterministic  BENCH_FP16=1  BENCH_DATA_PLANES=tcp,grpc
  *          BENCH_PLAIN_BUFFER=1 (reduce a plain Float32Array, not one from `reduceBuffer`)
  */
@@ -162,7 +162,7 @@ async function measureRing(
     `raw TCP through a ring of ${n} processes: ${tcpRingMBps.toFixed(0)} MB/s per link\n`,
   );
   const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
-  const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 1) * MiB);
+  const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 2) * MiB);
   const mode = process.env.BENCH_MODE === 'deterministic' ? 'deterministic' : 'fast';
   const fp16Wire = process.env.BENCH_FP16 === '1';
   const workers = Array.from({ length: n }, () => new Worker());

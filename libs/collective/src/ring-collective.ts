@@ -14,7 +14,10 @@ export interface RingCollectiveOptions {
   mode: ReduceMode;
   /** Fast mode only: carry IEEE half on the wire (half the bytes, ~1e-3 relative error). */
   fp16Wire?: boolean;
-  /** Bytes per all-reduce message; 1 MiB pipelines well on loopback and across hosts alike. */
+  /**
+   * Bytes per all-reduce message (default 2 MiB). Measured on loopback, N = 2 and 3, 4–64 MiB
+   * buffers: 2 MiB gave 5–15 % more busbw than 1 MiB (fewer messages, the same overlap), 4 MiB no more.
+   */
   chunkBytes?: number;
   /** Bytes per broadcast message. */
   broadcastChunkBytes?: number;
@@ -211,7 +214,7 @@ export class RingCollective {
   }
 
   private chunkElements(bytesPerElement: number): number {
-    return Math.max(1, Math.floor((this.options.chunkBytes ?? MiB) / bytesPerElement));
+    return Math.max(1, Math.floor((this.options.chunkBytes ?? 2 * MiB) / bytesPerElement));
   }
 
   private callOptions(
