@@ -34,6 +34,7 @@ export interface TinySpec {
   readonly virtualReplicas: number;
   readonly optimizer: { readonly lr: number };
   readonly seed: number;
+  readonly mode?: 'deterministic' | 'fast';
 }
 
 export const tinyArch = (spec: TinySpec, numClasses: number): ArchSpec => ({
@@ -45,10 +46,43 @@ export const tinyArch = (spec: TinySpec, numClasses: number): ArchSpec => ({
 });
 
 /**
- * The same steps in one process with libs/training and a one-member deterministic ring: every
- * replica of every step computed here, summed exactly, applied with the same schedule.
+ * The float32 sum a two-member fast-mode ring computes: each member adds its replicas' packets in
+ * order, then the ring adds the two partial sums (one IEEE addition per element, so which member
+ * adds into which does not matter). With three or more members the ring's order of additions
+ * depends on the segment, which this does not model.
  */
-export async function singleProcessWeights(dataDir: string, spec: TinySpec): Promise<StateDict> {
+function twoMemberFastSum(
+  flats: readonly Float32Array[],
+  groups: readonly number[][],
+): Float32Array {
+  if (groups.length !== 2) throw new Error('the fast-mode reference models two members only');
+  const partial = groups.map((lanes) => {
+    const sum = Float32Array.from(flats[lanes[0]]);
+    for (const lane of lanes.slice(1)) {
+      const c = flats[lane];
+      for (let i = 0; i < sum.length; i++) sum[i] += c[i];
+    }
+    return sum;
+  });
+  const [total, other] = partial;
+  for (let i = 0; i < total.length; i++) total[i] += other[i];
+  return total;
+}
+
+/**
+ * The same steps in one process with libs/training: every replica of every step computed here,
+ * summed as the workers sum them — exactly through a one-member deterministic ring, or, for a
+ * fast-mode job, as two members holding the replica groups `fastGroups` do — and applied with the
+ * same schedule.
+ */
+export async function singleProcessWeights(
+  dataDir: string,
+  spec: TinySpec,
+  fastGroups?: readonly number[][],
+): Promise<StateDict> {
+  if ((spec.mode === 'fast') !== (fastGroups !== undefined)) {
+    throw new Error('a fast-mode reference needs the replica groups, and only it does');
+  }
   await initBackend('cpu', { log: () => undefined });
   const source = await openDataset({ data: dataDir });
   const arch = expandArch(tinyArch(spec, source.numClasses));
@@ -106,10 +140,11 @@ export async function singleProcessWeights(dataDir: string, spec: TinySpec): Pro
         );
       }
       const layout = packetLayout(packets[0]);
-      const summed = await ring.allReduceContributions(
-        epoch * steps + step,
-        packets.map((p) => flattenPacket(p, layout)),
-      );
+      const flats = packets.map((p) => flattenPacket(p, layout));
+      const summed =
+        fastGroups === undefined
+          ? await ring.allReduceContributions(epoch * steps + step, flats)
+          : twoMemberFastSum(flats, fastGroups);
       applyGradients(state, unflattenPacket(summed, layout), {
         lr: learningRate(schedule, state.step),
       });
