@@ -1,22 +1,12 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandArch, initStateDict } from '@repvgg/core';
-import type { JobView } from '@repvgg/contracts';
 import { loadCheckpoint } from '@repvgg/training';
-import { until, viewJob, type Harness } from '../coordinator/coordinator.harness';
+import { until } from '../coordinator/coordinator.harness';
 import { singleProcessValidation, singleProcessWeights, tinyArch } from './reference-run';
-import {
-  createIdxJob,
-  exited,
-  killAll,
-  listWorkers,
-  spawnWorker,
-  startWorkerTestbed,
-  TINY_JOB,
-} from './worker-processes';
+import { createIdxJob, exited, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
 
 const SPEC = {
   ...TINY_JOB,
@@ -25,33 +15,19 @@ const SPEC = {
   shardSteps: 3,
 } as const;
 
-let h: Harness;
-const workers: ChildProcess[] = [];
-let dataDir = '';
-
-const view = (id: string): Promise<JobView> => viewJob(h, id);
-
-const startWorkerProcess = (): ChildProcess => {
-  const child = spawnWorker(h, 'inherit');
-  workers.push(child);
-  return child;
-};
-
-beforeAll(async () => {
-  ({ h, dataDir } = await startWorkerTestbed('tiny', 64));
-});
-
-afterAll(async () => {
-  await killAll(workers);
-  await h.close();
-});
+const bed = workerTestbed('tiny', 64);
+const view = bed.view;
 
 describe('distributed training with real worker processes', () => {
   it('trains a job on two workers to the same weights as one process, then drains them', async () => {
-    const a = startWorkerProcess();
-    const b = startWorkerProcess();
-    await until(async () => (await listWorkers(h)).length === 2, 'two registered workers', 30_000);
-    const id = await createIdxJob(h, SPEC, dataDir);
+    const a = bed.spawn();
+    const b = bed.spawn();
+    await until(
+      async () => (await listWorkers(bed.h)).length === 2,
+      'two registered workers',
+      30_000,
+    );
+    const id = await createIdxJob(bed.h, SPEC, bed.dataDir);
     await until(async () => (await view(id)).state === 'succeeded', 'success', 60_000);
 
     const done = await view(id);
@@ -59,7 +35,7 @@ describe('distributed training with real worker processes', () => {
     expect(done.epochResults.map((e) => e.epoch)).toEqual([0, 1]);
     expect(new Set(done.workerHistory.map((g) => g.workers))).toEqual(new Set([2]));
 
-    const jobDir = join(h.artifacts, 'jobs', id);
+    const jobDir = join(bed.h.artifacts, 'jobs', id);
     const report = JSON.parse(readFileSync(join(jobDir, 'bundle', 'report.json'), 'utf8')) as {
       equivalence: { pass: boolean };
       files: Record<string, { sha256: string }>;
@@ -78,11 +54,11 @@ describe('distributed training with real worker processes', () => {
     b.kill('SIGTERM');
     expect(await exited(a)).toBe(0);
     expect(await exited(b)).toBe(0);
-    await until(async () => (await listWorkers(h)).length === 0, 'the drained workers leaving');
+    await until(async () => (await listWorkers(bed.h)).length === 0, 'the drained workers leaving');
 
     const final = await loadCheckpoint(join(jobDir, 'final-checkpoint'));
     const trained = final.weights;
-    const reference = await singleProcessWeights(dataDir, SPEC);
+    const reference = await singleProcessWeights(bed.dataDir, SPEC);
     expect([...trained.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [key, ref] of reference) {
       const got = trained.get(key);
@@ -97,7 +73,7 @@ describe('distributed training with real worker processes', () => {
     }
     // The leader validated on its compute threads: the metrics of `validate` on a main thread.
     const last = final.meta.history.at(-1)?.val;
-    const local = await singleProcessValidation(dataDir, SPEC, trained);
+    const local = await singleProcessValidation(bed.dataDir, SPEC, trained);
     expect(local.images).toBe(16);
     expect(last && [last.loss, last.top1, last.top5, last.images]).toEqual([
       local.loss,

@@ -1,18 +1,10 @@
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '@repvgg/training';
 import { splitReplicas } from '../../apps/coordinator/src/rendezvous/generation';
-import { until, viewJob, type Harness } from '../coordinator/coordinator.harness';
+import { until } from '../coordinator/coordinator.harness';
 import { bitIdentical, singleProcessWeights } from './reference-run';
-import {
-  createIdxJob,
-  killAll,
-  listWorkers,
-  spawnWorker,
-  startWorkerTestbed,
-  TINY_JOB,
-} from './worker-processes';
+import { createIdxJob, killAll, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
 
 // The job schema's default mode: float32 sums in the ring (here through the SIMD arena on the raw
 // TCP data plane), not the exact fixed-point ones the other worker e2e tests use.
@@ -24,38 +16,32 @@ const SPEC = {
   shardSteps: 4,
 } as const;
 
-let h: Harness;
-const workers: ChildProcess[] = [];
-let dataDir = '';
-
-beforeAll(async () => {
-  ({ h, dataDir } = await startWorkerTestbed('tiny-fast', 64));
-});
-
-afterAll(async () => {
-  await killAll(workers);
-  await h.close();
-});
+const bed = workerTestbed('tiny-fast', 64);
 
 describe('fast-mode training with real worker processes', () => {
   it('two workers end with the bits of one process that sums their replica groups in float32', async () => {
-    workers.push(spawnWorker(h, 'inherit'), spawnWorker(h, 'inherit'));
-    await until(async () => (await listWorkers(h)).length === 2, 'two registered workers', 30_000);
-    const id = await createIdxJob(h, SPEC, dataDir);
-    await until(async () => (await viewJob(h, id)).state === 'succeeded', 'success', 60_000);
-    const done = await viewJob(h, id);
+    bed.spawn();
+    bed.spawn();
+    await until(
+      async () => (await listWorkers(bed.h)).length === 2,
+      'two registered workers',
+      30_000,
+    );
+    const id = await createIdxJob(bed.h, SPEC, bed.dataDir);
+    await until(async () => (await bed.view(id)).state === 'succeeded', 'success', 60_000);
+    const done = await bed.view(id);
     expect(done.progress).toMatchObject({ completedSteps: 8, totalSteps: 8 });
     // One generation of two: the replica groups never changed, so the float32 sums are known.
     expect(new Set(done.workerHistory.map((g) => g.workers))).toEqual(new Set([2]));
 
-    const jobDir = join(h.artifacts, 'jobs', id);
+    const jobDir = join(bed.h.artifacts, 'jobs', id);
     const trained = (await loadCheckpoint(join(jobDir, 'final-checkpoint'))).weights;
-    await killAll(workers);
+    await killAll(bed.workers);
     const groups = splitReplicas(SPEC.virtualReplicas, 2);
-    const reference = await singleProcessWeights(dataDir, SPEC, groups);
+    const reference = await singleProcessWeights(bed.dataDir, SPEC, groups);
     expect(bitIdentical(trained, reference)).toEqual([]);
     // A sum in another order would differ somewhere: the comparison can tell the orders apart.
-    const sequential = await singleProcessWeights(dataDir, SPEC, [[0], [1, 2, 3]]);
+    const sequential = await singleProcessWeights(bed.dataDir, SPEC, [[0], [1, 2, 3]]);
     expect(bitIdentical(sequential, reference)).not.toEqual([]);
   });
 });

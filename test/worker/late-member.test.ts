@@ -1,49 +1,26 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
-import type { JobView } from '@repvgg/contracts';
-import { until, viewJob, type Harness } from '../coordinator/coordinator.harness';
-import {
-  createIdxJob,
-  killAll,
-  listWorkers,
-  spawnWorker,
-  startWorkerTestbed,
-  TINY_JOB,
-} from './worker-processes';
+import { describe, it, expect } from 'vitest';
+import { until } from '../coordinator/coordinator.harness';
+import { createIdxJob, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
 
 const SPEC = { ...TINY_JOB, epochs: 1, workers: { min: 2, max: 2 }, shardSteps: 4 } as const;
 /** Long enough for the running member to open the job and dial the paused one, well inside the
  * 5 s heartbeat timeout and collective deadline. */
 const PAUSE_MS = 1_500;
 
-let h: Harness;
-let dataDir = '';
-const workers: ChildProcess[] = [];
-
-const view = (id: string): Promise<JobView> => viewJob(h, id);
-
-const registered = async (): Promise<number> => (await listWorkers(h)).length;
-
-beforeAll(async () => {
-  ({ h, dataDir } = await startWorkerTestbed('tiny-late', 64));
-});
-
-afterAll(async () => {
-  await killAll(workers);
-  await h.close();
-});
+const bed = workerTestbed('tiny-late', 64);
+const view = bed.view;
+const registered = async (): Promise<number> => (await listWorkers(bed.h)).length;
 
 describe('a member that enters a generation late', () => {
   it('is waited for: the generation forms once, with both members', async () => {
-    const a = spawnWorker(h, 'inherit');
-    const b = spawnWorker(h, 'inherit');
-    workers.push(a, b);
+    bed.spawn();
+    const b = bed.spawn();
     await until(async () => (await registered()) === 2, 'two registered workers', 30_000);
 
     // b gets its assignment but runs only after a has built the generation's ring and pulled from
     // b's Collective server, which then answers for no generation yet: a must retry, not give up.
     b.kill('SIGSTOP');
-    const id = await createIdxJob(h, SPEC, dataDir);
+    const id = await createIdxJob(bed.h, SPEC, bed.dataDir);
     try {
       await until(async () => (await view(id)).workers.length === 2, 'a generation', 30_000);
       await new Promise((r) => setTimeout(r, PAUSE_MS));

@@ -2,9 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { jobRecordSchema, workerInfoSchema } from '@repvgg/contracts';
-import { AUTH, body, startHarness, type Harness } from '../coordinator/coordinator.harness';
+import {
+  AUTH,
+  body,
+  startHarness,
+  viewJob,
+  type Harness,
+} from '../coordinator/coordinator.harness';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 
 const ROOT = join(__dirname, '..', '..');
@@ -95,4 +102,49 @@ export async function listWorkers(h: Harness): Promise<z.output<typeof workerInf
     z.array(workerInfoSchema),
     await request(h.url()).get('/v1/workers').set(AUTH).expect(200),
   );
+}
+
+/** A worker e2e file's testbed and the worker processes its tests start. */
+export interface WorkerTestbed {
+  readonly h: Harness;
+  readonly dataDir: string;
+  readonly workers: readonly ChildProcess[];
+  /** A `repvgg worker` process, killed after the file's tests if still running. */
+  spawn: (stderr?: 'inherit' | 'pipe') => ChildProcess;
+  view: (id: string) => ReturnType<typeof viewJob>;
+}
+
+/**
+ * Starts a testbed before the calling file's tests and, after them, kills the workers they spawned
+ * and closes it. `h` and `dataDir` are readable inside tests (not at the file's top level).
+ */
+export function workerTestbed(dataName: string, trainImages: number): WorkerTestbed {
+  let started: { h: Harness; dataDir: string } | undefined;
+  const workers: ChildProcess[] = [];
+  const get = (): { h: Harness; dataDir: string } => {
+    if (started === undefined) throw new Error('the worker testbed starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startWorkerTestbed(dataName, trainImages);
+  });
+  afterAll(async () => {
+    await killAll(workers);
+    await started?.h.close();
+  });
+  return {
+    get h() {
+      return get().h;
+    },
+    get dataDir() {
+      return get().dataDir;
+    },
+    workers,
+    spawn: (stderr = 'inherit') => {
+      const child = spawnWorker(get().h, stderr);
+      workers.push(child);
+      return child;
+    },
+    view: (id) => viewJob(get().h, id),
+  };
 }
