@@ -151,15 +151,20 @@ async function measureTcpRing(n: number): Promise<number> {
   return median(rates);
 }
 
+/**
+ * Both baselines are measured right before each ring (the host's speed drifts over the minutes a
+ * full run takes), so every ratio compares runs seconds apart.
+ */
 async function measureRing(
   n: number,
   sizes: { label: string; elements: number }[],
-  tcp: TcpBaseline,
   dataPlane: DataPlane,
 ): Promise<BenchRecord[]> {
+  const tcp = await measureTcp();
   const tcpRingMBps = await measureTcpRing(n);
   process.stdout.write(
-    `raw TCP through a ring of ${n} processes: ${tcpRingMBps.toFixed(0)} MB/s per link\n`,
+    `raw TCP one-way: ${tcp.mbps.toFixed(0)} MB/s (${tcp.cpuMsPerMB.toFixed(2)} CPU ms/MB); ` +
+      `through a ring of ${n} processes: ${tcpRingMBps.toFixed(0)} MB/s per link\n`,
   );
   const connectionsPerPeer = Number(process.env.BENCH_CONNECTIONS ?? 1);
   const chunkBytes = Math.round(Number(process.env.BENCH_CHUNK_MIB ?? 2) * MiB);
@@ -176,7 +181,7 @@ async function measureRing(
   const records: BenchRecord[] = [];
   for (const size of sizes) {
     const bytes = size.elements * 4;
-    const iterations = bytes <= MiB ? 20 : bytes <= 16 * MiB ? 6 : 3;
+    const iterations = bytes <= MiB ? 20 : bytes <= 16 * MiB ? 10 : 5;
     const timed = await Promise.all(
       workers.map((w) =>
         w.ask({ type: 'allreduce', elements: size.elements, mode, fp16Wire, iterations }, 'timed'),
@@ -263,14 +268,10 @@ async function main(): Promise<void> {
   );
   const loadBefore = loadavg()[0];
   const pressureBefore = cpuPressure();
-  const tcp = await measureTcp();
-  process.stdout.write(
-    `raw TCP one-way on loopback: ${tcp.mbps.toFixed(0)} MB/s, ${tcp.cpuMsPerMB.toFixed(2)} CPU ms/MB\n`,
-  );
   const records: BenchRecord[] = [];
   for (const plane of list(process.env.BENCH_DATA_PLANES, 'tcp,grpc').map(parseDataPlane)) {
     for (const n of list(process.env.BENCH_WORKERS, '2,3,4').map(Number)) {
-      records.push(...(await measureRing(n, sizes, tcp, plane)));
+      records.push(...(await measureRing(n, sizes, plane)));
     }
   }
   const note =
