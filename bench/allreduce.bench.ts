@@ -1,8 +1,8 @@
 /**
- * Ring all-reduce over gRPC on loopback: N = 2, 3, 4 worker processes, 1/16/64 MiB and RepVGG-A0's
- * gradient (9,108,968 floats); time, algbw, busbw = algbw × 2(N−1)/N, and, measured in the same run,
- * raw TCP one-way throughput and raw TCP through a ring of N processes with every link busy at once
- * (the ceiling for any ring over TCP on this host). Writes bench/results/allreduce.json and the
+ * Ring all-reduce on loopback, on both data planes (raw TCP, gRPC): N = 2, 3, 4 worker processes,
+ * 1/16/64 MiB and RepVGG-A0's gradient (9,108,968 floats); time, algbw, busbw = algbw × 2(N−1)/N,
+ * and, measured right before each ring, raw TCP one-way throughput and raw TCP through a ring of N
+ * processes with every link busy at once (the same traffic without any collective logic). Writes bench/results/allreduce.json and the
  * table in docs/collective.md.
  *
  *   npm run build && npm run bench -- allreduce
@@ -31,8 +31,8 @@ interface BenchRecord {
   tcpMBps: number;
   /**
    * Raw TCP per link when N processes in a ring each send to the next and receive from the previous
-   * at the same time, as every ring all-reduce step does. On a host where the kernel's TCP work is
-   * what limits, this — not one-way TCP — bounds busbw for any ring algorithm.
+   * at the same time, as every ring all-reduce step does. Where the members share the cores with the
+   * kernel's TCP work, this — not one-way TCP — is the yardstick for a ring's busbw.
    */
   tcpRingMBps: number;
   /** CPU milliseconds one member spends per MB of buffer: the cost that two busy cores ration. */

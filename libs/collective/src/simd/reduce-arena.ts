@@ -45,7 +45,7 @@ function simdModule(): object | undefined {
  * A reduction buffer and its staging area in one WebAssembly memory, so that adding a received chunk
  * into the buffer runs as SIMD (simd-add.wat: four float32 or two float64 per instruction) instead of
  * a scalar JavaScript loop. The add was the largest user-space cost of a ring all-reduce (0.2–0.3 ms
- * per MB of buffer on one core here, about 4× the SIMD loop); the transport reads chunks straight
+ * per MB of buffer on one core here, 3–4× the SIMD loop); the transport reads chunks straight
  * into the staging area, so nothing is copied to make the add possible. The sums are IEEE additions
  * either way: bit-identical to the JavaScript loop (`a + b` rounded once to float32 is the float32
  * sum), NaN payloads aside.
