@@ -152,6 +152,23 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
       },
     );
 
+    it('N=2: every chunk is read where it goes, none copied from a pooled buffer', async () => {
+      // Both members start together, so every chunk is announced (expect) before it can arrive:
+      // reduce-scatter chunks into the staging slots, all-gather chunks into the buffer.
+      const members = await startRing(2, 'fast');
+      const transports = members.map((m) => m.transport);
+      const recycled = transports.map((t) => (t.recycle ? vi.spyOn(t, 'recycle') : undefined));
+      const buffers = members.map((m, r) => m.reduceBuffer(300_001).fill(r + 1));
+      await Promise.all(members.map((m, r) => m.allReduce(0, buffers[r])));
+      for (const b of buffers) expect(b.every((x) => x === 3)).toBe(true);
+      if (dataPlane === 'tcp') for (const spy of recycled) expect(spy).not.toHaveBeenCalled();
+      // A plain array has no staging slots: its reduce-scatter chunks come in pooled buffers.
+      const plain = members.map((_, r) => new Float32Array(300_001).fill(r + 1));
+      await Promise.all(members.map((m, r) => m.allReduce(1, plain[r])));
+      for (const b of plain) expect(b.every((x) => x === 3)).toBe(true);
+      if (dataPlane === 'tcp') for (const spy of recycled) expect(spy).toHaveBeenCalled();
+    });
+
     it('deterministic mode is bit-identical for N = 1, 2, 3, 5, 8', async () => {
       const length = 5003;
       const contributions = Array.from({ length: 8 }, (_, v) => fixtureInput(length, 300 + v));

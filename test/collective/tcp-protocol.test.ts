@@ -419,6 +419,33 @@ describe('what a TcpTransport refuses from its sender', () => {
     expect(recycled).not.toHaveBeenCalled();
   });
 
+  it('reads an announced chunk (expect) into place before any receive; no deadline runs until then', async () => {
+    const payload = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 5 + 1) & 0xff);
+    const marker = { ...ADDRESS, chunk: ADDRESS.chunk + 1 };
+    let send = (): void => undefined;
+    const sender = await fakeSender((socket) => {
+      send = () => {
+        socket.write(Buffer.concat([chunkHeader(payload.byteLength), payload]));
+        socket.write(Buffer.concat([chunkHeader(4, { chunk: marker.chunk }), new Uint8Array(4)]));
+      };
+    });
+    const receiver = await receiverFrom(sender.port);
+    const recycled = vi.spyOn(receiver, 'recycle');
+    const target = new Uint8Array(payload.byteLength);
+    receiver.expect(1, ADDRESS, target);
+    // Longer than the receive's deadline below: an announcement alone has none to miss.
+    await new Promise((r) => setTimeout(r, 400));
+    while (sender.hellos.length === 0) await new Promise((r) => setTimeout(r, 10));
+    send();
+    // Frames arrive in order: once the marker is here, the chunk has been read.
+    await receiver.receive(1, marker, TIMEOUT_MS);
+    expect(Buffer.from(target).equals(payload)).toBe(true);
+    await receiver.receiveInto(1, ADDRESS, target, 200);
+    expect(Buffer.from(target).equals(payload)).toBe(true);
+    // Placed by the kernel, not copied from a pooled buffer.
+    expect(recycled).not.toHaveBeenCalled();
+  });
+
   it('copies a chunk that arrived before its receive into place, and recycles its buffer', async () => {
     const payload = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 3 + 7) & 0xff);
     const marker = { ...ADDRESS, chunk: ADDRESS.chunk + 1 };

@@ -58,6 +58,13 @@ export interface PeerTransport {
     timeoutMs: number,
   ): Promise<void>;
   /**
+   * Optional: announces that the chunk at `address` will be taken with `receiveInto(…, target, …)`
+   * later, so a transport that reads sockets itself puts it straight into `target` even if it arrives
+   * before that call (else it would land in a pooled buffer and be copied). No deadline runs until
+   * `receiveInto`. From now on the chunk may land in `target` at any time: it must be free for it.
+   */
+  expect?(from: number, address: ChunkAddress, target: Uint8Array): void;
+  /**
    * Optional: hands back a payload from `receive` once the caller no longer reads it, so the transport
    * can read later chunks into the same (already faulted-in) memory.
    */

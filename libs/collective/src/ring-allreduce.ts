@@ -10,12 +10,6 @@ import type { FloatArray, WireCodec } from './wire-codec';
 
 export type ReduceOp = 'sum' | 'max';
 
-/** A receive awaited later: its failure must not count as unhandled meanwhile. */
-function early(p: Promise<void>): Promise<void> {
-  p.catch(() => undefined);
-  return p;
-}
-
 const bytesOf = (a: FloatArray): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export interface RingCallOptions {
@@ -62,6 +56,14 @@ export async function ringAllReduce<T extends FloatArray>(
     adder !== undefined && op === 'sum' && codec.identityOnWire
       ? Math.min(lanes, Math.floor(adder.staging.length / slot))
       : 0;
+  // Transports that read sockets themselves place chunks where they are to go (`receiveInto`).
+  const place: PeerTransport['receiveInto'] = transport.receiveInto?.bind(transport);
+  // All-gather chunks go straight into place where the wire carries the elements' own bytes.
+  const gatherInPlace = codec.identityOnWire && place !== undefined;
+  const stagedSlot = (chunk: number, target: T): T | undefined =>
+    adder === undefined || place === undefined || chunk >= stagedLanes
+      ? undefined
+      : (adder.staging.subarray(chunk * slot, chunk * slot + target.length) as T);
   const view = (segment: number, chunk: number): T => {
     const span = plan.chunk(segment, chunk);
     return data.subarray(span.start, span.end) as T;
@@ -72,46 +74,21 @@ export async function ringAllReduce<T extends FloatArray>(
     phase,
     chunk: ringStep * lanes + chunk,
   });
-  const receiveInto = async (
-    phase: Phase,
-    ringStep: number,
-    chunk: number,
-    target: T,
-  ): Promise<void> => {
-    // All-gather copies the owner's bits: where the wire carries them as they are, let the transport
-    // put them in place.
-    if (phase === 'all-gather' && codec.identityOnWire && transport.receiveInto !== undefined) {
-      await transport.receiveInto(
-        left,
-        address(phase, ringStep, chunk),
-        bytesOf(target),
-        options.timeoutMs,
-      );
+  const take = async (phase: Phase, ringStep: number, chunk: number, target: T): Promise<void> => {
+    const at = address(phase, ringStep, chunk);
+    // All-gather copies the owner's bits: straight into place where the wire carries them as they are.
+    if (phase === 'all-gather' && gatherInPlace) {
+      await place(left, at, bytesOf(target), options.timeoutMs);
       return;
     }
     // Reduce-scatter with staging: into this lane's slot (free again once added), then a SIMD add.
-    if (
-      phase === 'reduce-scatter' &&
-      adder !== undefined &&
-      chunk < stagedLanes &&
-      transport.receiveInto !== undefined
-    ) {
-      const from = chunk * slot;
-      const source = adder.staging.subarray(from, from + target.length) as T;
-      await transport.receiveInto(
-        left,
-        address(phase, ringStep, chunk),
-        bytesOf(source),
-        options.timeoutMs,
-      );
+    const source = phase === 'reduce-scatter' ? stagedSlot(chunk, target) : undefined;
+    if (source !== undefined && adder !== undefined && place !== undefined) {
+      await place(left, at, bytesOf(source), options.timeoutMs);
       adder.addInto(target, source);
       return;
     }
-    const payload = await transport.receive(
-      left,
-      address(phase, ringStep, chunk),
-      options.timeoutMs,
-    );
+    const payload = await transport.receive(left, at, options.timeoutMs);
     const expected = target.length * codec.bytesPerElement;
     if (payload.byteLength !== expected) {
       throw new ChunkSizeMismatchError([left], expected, payload.byteLength);
@@ -122,18 +99,25 @@ export async function ringAllReduce<T extends FloatArray>(
   const send = (phase: Phase, ringStep: number, chunk: number, source: T): Promise<void> =>
     transport.send(right, address(phase, ringStep, chunk), codec.encode(source), options.timeoutMs);
 
-  // Each receive is posted before the send it overlaps with, as soon as its target (and, for a staged
-  // add, the lane's slot) is free: a chunk that arrives before its receive is posted must be copied.
+  // Tells the transport where a chunk goes before it can arrive, so that it is read straight there
+  // rather than into a pooled buffer and copied; the receive (and its deadline) comes later, as usual.
+  const expect = (phase: Phase, ringStep: number, chunk: number, target: T | undefined): void => {
+    if (target === undefined || transport.expect === undefined) return;
+    transport.expect(left, address(phase, ringStep, chunk), bytesOf(target));
+  };
+
   const lane = async (c: number): Promise<void> => {
-    let received = early(receiveInto('reduce-scatter', 0, c, view(r - 1, c)));
+    // All-gather's targets may be announced now: the reduced segment r − s reaches this rank only
+    // after every member's reduce-scatter work on it is done, this rank's included.
+    if (gatherInPlace) for (let s = 0; s < n - 1; s++) expect('all-gather', s, c, view(r - s, c));
+    expect('reduce-scatter', 0, c, stagedSlot(c, view(r - 1, c)));
     await send('reduce-scatter', 0, c, view(r, c));
-    // Segment r is never touched again by reduce-scatter: all-gather may fill it from now on.
-    let gathered = early(receiveInto('all-gather', 0, c, view(r, c)));
     for (let s = 0; s < n - 1; s++) {
       const segment = r - s - 1;
-      await received;
+      await take('reduce-scatter', s, c, view(segment, c));
       if (s < n - 2) {
-        received = early(receiveInto('reduce-scatter', s + 1, c, view(segment - 1, c)));
+        // the lane's slot is free again: announce it for the next step's chunk
+        expect('reduce-scatter', s + 1, c, stagedSlot(c, view(segment - 1, c)));
         await send('reduce-scatter', s + 1, c, view(segment, c));
       }
     }
@@ -142,11 +126,9 @@ export async function ringAllReduce<T extends FloatArray>(
     codec.roundToWire(owned);
     await send('all-gather', 0, c, owned);
     for (let s = 0; s < n - 1; s++) {
-      await gathered;
-      if (s < n - 2) {
-        gathered = early(receiveInto('all-gather', s + 1, c, view(r - s - 1, c)));
-        await send('all-gather', s + 1, c, view(r - s, c));
-      }
+      const segment = r - s;
+      await take('all-gather', s, c, view(segment, c));
+      if (s < n - 2) await send('all-gather', s + 1, c, view(segment, c));
     }
   };
   await Promise.all(Array.from({ length: lanes }, (_, c) => lane(c)));

@@ -96,9 +96,14 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
     );
   }
 
+  /** A chunk announced here is read by the kernel straight into `target` whenever it arrives. */
+  expect(from: number, address: ChunkAddress, target: Uint8Array): void {
+    if (this.isActive()) this.placements.set(addressKey(from, address), target);
+  }
+
   /**
-   * A chunk that has not arrived yet is read by the kernel straight into `target`; one that already
-   * arrived is copied from its pooled buffer.
+   * A chunk that has not arrived yet (or was announced with `expect`) is read by the kernel straight
+   * into `target`; one that already arrived in a pooled buffer is copied from it.
    */
   override async receiveInto(
     from: number,
