@@ -303,6 +303,21 @@ describe('data-plane hellos to a CollectiveServer', () => {
     expect(empty !== 'closed' && [empty.header.chunk, empty.header.payloadBytes]).toEqual([13, 0]);
   });
 
+  it('ends the generation when a send cannot finish: pending receives fail with its diagnosis', async () => {
+    const { server, transport } = await rankZero();
+    const end = await sayHello(server.dataPort, encodeControlFrame('hello', hello()));
+    expect(await end.answer()).toEqual({ accepted: true });
+    // The peer stops reading: once the kernel's buffers are full the 48 MiB chunk cannot go out.
+    end.socket.pause();
+    const pending = transport.receive(1, ADDRESS, TIMEOUT_MS);
+    const chunk = { ...ADDRESS, phase: 'reduce-scatter' as const };
+    const sent = await failureOf(transport.send(1, chunk, new Uint8Array(48 << 20), 1_500));
+    expect(sent).toBeInstanceOf(PeerTimeoutError);
+    expect((sent as PeerTimeoutError).ranks).toEqual([1]);
+    expect(await failureOf(pending)).toBe(sent);
+    expect(await failureOf(transport.receive(1, { ...ADDRESS, chunk: 5 }, TIMEOUT_MS))).toBe(sent);
+  });
+
   it('refuses a second link from a rank that already has one', async () => {
     const { server } = await rankZero();
     const first = await sayHello(server.dataPort, encodeControlFrame('hello', hello()));

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { copyChunk } from './chunk-copy';
-import { type CollectiveError, TransportClosedError } from './collective.error';
+import { CollectiveError, TransportClosedError } from './collective.error';
 import type { MembershipMessage } from './grpc/collective.messages';
 import type { CollectiveServer } from './grpc/grpc-server';
 import { answersPing, nameMissing, probeBudget } from './grpc/peer-probe';
@@ -102,7 +102,11 @@ export abstract class GenerationTransport implements PeerTransport {
   ): Promise<void> {
     const probeMs = probeBudget(timeoutMs);
     if ((await write(timeoutMs - probeMs)) === 'timeout') {
-      throw await this.diagnose(to, timeoutMs, probeMs);
+      const error = await this.diagnose(to, timeoutMs, probeMs);
+      // Like a failed receive, a send that cannot finish ends the generation: every other call fails
+      // with the same diagnosis, and nothing more is read into memory the caller will reuse.
+      if (error instanceof CollectiveError) this.fail(error);
+      throw error;
     }
   }
 
