@@ -152,21 +152,32 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
       },
     );
 
-    it('N=2: every chunk is read where it goes, none copied from a pooled buffer', async () => {
+    it('N=2: every chunk is read where it goes, none copied, no foreign memory pooled', async () => {
       // Both members start together, so every chunk is announced (expect) before it can arrive:
-      // reduce-scatter chunks into the staging slots, all-gather chunks into the buffer.
+      // reduce-scatter chunks into the staging slots, all-gather chunks into the buffer. Large
+      // enough for several lanes, and repeated, so chunks do arrive before their receives.
       const members = await startRing(2, 'fast');
-      const transports = members.map((m) => m.transport);
-      const recycled = transports.map((t) => (t.recycle ? vi.spyOn(t, 'recycle') : undefined));
-      const buffers = members.map((m, r) => m.reduceBuffer(300_001).fill(r + 1));
-      await Promise.all(members.map((m, r) => m.allReduce(0, buffers[r])));
-      for (const b of buffers) expect(b.every((x) => x === 3)).toBe(true);
+      const recycled = members.map((m) =>
+        m.transport.recycle ? vi.spyOn(m.transport, 'recycle') : undefined,
+      );
+      const buffers = members.map((m) => m.reduceBuffer(4_000_003));
+      for (let step = 0; step < 3; step++) {
+        buffers.forEach((b, r) => b.fill(r + 1 + step));
+        await Promise.all(members.map((m, r) => m.allReduce(step, buffers[r])));
+        for (const b of buffers) expect(b.every((x) => x === 3 + 2 * step)).toBe(true);
+      }
       if (dataPlane === 'tcp') for (const spy of recycled) expect(spy).not.toHaveBeenCalled();
       // A plain array has no staging slots: its reduce-scatter chunks come in pooled buffers.
       const plain = members.map((_, r) => new Float32Array(300_001).fill(r + 1));
-      await Promise.all(members.map((m, r) => m.allReduce(1, plain[r])));
+      await Promise.all(members.map((m, r) => m.allReduce(9, plain[r])));
       for (const b of plain) expect(b.every((x) => x === 3)).toBe(true);
       if (dataPlane === 'tcp') for (const spy of recycled) expect(spy).toHaveBeenCalled();
+      // Whatever was handed back, the pool kept only its own allocations: the buffers are intact.
+      for (const spy of recycled) {
+        for (const [payload] of spy?.mock.calls ?? []) {
+          expect(buffers.some((b) => b.buffer === payload.buffer)).toBe(false);
+        }
+      }
     });
 
     it('deterministic mode is bit-identical for N = 1, 2, 3, 5, 8', async () => {

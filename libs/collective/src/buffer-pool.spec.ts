@@ -24,4 +24,13 @@ describe('BufferPool', () => {
     expect(pool.acquire(1000).buffer).toBe(a.buffer);
     expect(pool.acquire(1000).buffer).not.toBe(b.buffer);
   });
+
+  it('never pools memory it did not allocate (a caller buffer handed back by mistake)', () => {
+    const pool = new BufferPool(1 << 20);
+    const foreign = new Uint8Array(1000);
+    pool.release(foreign);
+    pool.release(Buffer.from(new ArrayBuffer(1000)));
+    expect(pool.acquire(1000).buffer).not.toBe(foreign.buffer);
+    expect(pool.acquire(600).buffer).not.toBe(foreign.buffer);
+  });
 });

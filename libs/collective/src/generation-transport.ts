@@ -124,7 +124,15 @@ export abstract class GenerationTransport implements PeerTransport {
   recycle?(payload: Uint8Array): void;
 
   protected copyInto(from: number, payload: Uint8Array, target: Uint8Array): void {
-    if (payload === target) return;
+    // Already in place: read there (the caller's view, or another view of the same bytes).
+    if (
+      payload === target ||
+      (payload.buffer === target.buffer &&
+        payload.byteOffset === target.byteOffset &&
+        payload.byteLength === target.byteLength)
+    ) {
+      return;
+    }
     copyChunk(from, payload, target);
     this.recycle?.(payload);
   }
