@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -16,6 +18,7 @@ import {
   ReduceArena,
   type TlsPaths,
 } from '@repvgg/collective';
+import { encodeControlFrame } from '@repvgg/collective/tcp/data-frame';
 import { fixtureInput, sha256 } from './fixture-data';
 
 /** Ring members over real sockets on loopback (either data plane), all in this process. */
@@ -73,6 +76,79 @@ async function loopbackRing(
 }
 
 type RingOptions = Parameters<typeof loopbackRing>[3];
+
+const dir = mkdtempSync(join(tmpdir(), 'repvgg-mtls-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+const openssl = (...args: string[]): void => {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+};
+/** A CA and a member certificate valid for 127.0.0.1, both with fresh keys. */
+const issue = (name: string): TlsPaths => {
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}-ca`,
+    '-keyout',
+    `${name}-ca.key`,
+    '-out',
+    `${name}-ca.pem`,
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${name}-ca.pem`,
+    '-CAkey',
+    `${name}-ca.key`,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  );
+  return {
+    caFile: join(dir, `${name}-ca.pem`),
+    certFile: join(dir, `${name}.pem`),
+    keyFile: join(dir, `${name}.key`),
+  };
+};
+const withSan = (name: string): TlsPaths => {
+  execFileSync(
+    'sh',
+    ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ${name}.ext`],
+    { cwd: dir },
+  );
+  return issue(name);
+};
+
+/** One CA and member certificate for the cluster and one for a stranger, made once for both planes. */
+let issued: { cluster: TlsPaths; stranger: TlsPaths } | undefined;
+const certificates = (): { cluster: TlsPaths; stranger: TlsPaths } =>
+  (issued ??= { cluster: withSan('cluster'), stranger: withSan('stranger') });
 
 describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
   const startRing = (n: number, mode: ReduceMode, options?: RingOptions) =>
@@ -247,81 +323,26 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
   });
 
   describe('mutual TLS', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'repvgg-mtls-'));
-    afterAll(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const openssl = (...args: string[]): void => {
-      execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    };
-    /** A CA and a member certificate valid for 127.0.0.1, both with fresh keys. */
-    const issue = (name: string): TlsPaths => {
-      openssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${name}-ca`,
-        '-keyout',
-        `${name}-ca.key`,
-        '-out',
-        `${name}-ca.pem`,
-      );
-      openssl(
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        `/CN=${name}`,
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-      );
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        `${name}-ca.pem`,
-        '-CAkey',
-        `${name}-ca.key`,
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-out',
-        `${name}.pem`,
-        '-extfile',
-        `${name}.ext`,
-      );
-      return {
-        caFile: join(dir, `${name}-ca.pem`),
-        certFile: join(dir, `${name}.pem`),
-        keyFile: join(dir, `${name}.key`),
-      };
-    };
-    const withSan = (name: string): TlsPaths => {
-      execFileSync(
-        'sh',
-        ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ${name}.ext`],
-        { cwd: dir },
-      );
-      return issue(name);
-    };
-
     it('members with certificates from the cluster CA all-reduce; a stranger is shut out', async () => {
-      const cluster = withSan('cluster');
-      const stranger = withSan('stranger');
+      const { cluster, stranger } = certificates();
       const members = await startRing(3, 'fast', { tls: () => cluster });
       const data = members.map((_, r) => new Float32Array(100).fill(r + 1));
       await Promise.all(members.map((m, r) => m.allReduce(0, data[r])));
       expect(data[0][99]).toBe(6);
+      if (dataPlane === 'tcp') {
+        // The data port speaks TLS too: a valid plaintext hello gets no answer (a plaintext data
+        // plane would admit it and keep the link open), only a TLS alert at most and the close.
+        const socket = connect(servers[0].dataPort, '127.0.0.1');
+        socket.write(
+          encodeControlFrame('hello', { job: 'job', generation: 1, token: 'tok', rank: 1 }),
+        );
+        const received: Buffer[] = [];
+        socket.on('data', (b: Buffer) => received.push(b));
+        socket.on('error', () => undefined);
+        await once(socket, 'close');
+        const bytes = Buffer.concat(received);
+        expect(bytes.length === 0 || bytes[0] === 0x15).toBe(true);
+      }
       await Promise.all(rings.map((r) => r.close()));
       await Promise.all(servers.map((s) => s.shutdown()));
 

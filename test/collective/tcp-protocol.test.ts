@@ -426,7 +426,7 @@ describe('what a TcpTransport refuses from its sender', () => {
     const recycled = vi.spyOn(receiver, 'recycle');
     const target = new Uint8Array(payload.byteLength);
     const placed = receiver.receiveInto(1, ADDRESS, target, TIMEOUT_MS);
-    while (sender.hellos.length === 0) await new Promise((r) => setTimeout(r, 10));
+    while (sender.hellos.length === 0) await sleep(10);
     send();
     await placed;
     expect(Buffer.from(target).equals(payload)).toBe(true);
@@ -449,8 +449,8 @@ describe('what a TcpTransport refuses from its sender', () => {
     const target = new Uint8Array(payload.byteLength);
     receiver.expect(1, ADDRESS, target);
     // Longer than the receive's deadline below: an announcement alone has none to miss.
-    await new Promise((r) => setTimeout(r, 400));
-    while (sender.hellos.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await sleep(400);
+    while (sender.hellos.length === 0) await sleep(10);
     send();
     // Frames arrive in order: once the marker is here, the chunk has been read.
     await receiver.receive(1, marker, TIMEOUT_MS);

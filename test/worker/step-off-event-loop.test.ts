@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { initStateDict } from '@repvgg/core/weights/init';
@@ -10,15 +9,10 @@ import type { GradientPacket } from '@repvgg/training/step/gradient-packet';
 import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import { TrainState } from '@repvgg/training/step/train-state';
 import { withLag } from './event-loop-lag';
+import { archOf, batch } from './validation.fixture';
 
 // Big enough that a step of two replicas takes about 2 s on the cpu backend (1.9 s measured here).
-const arch = expandArch({
-  name: 'slow-step',
-  numBlocks: [1, 2, 1, 1],
-  widthMultiplier: [0.25, 0.25, 0.25, 0.25],
-  overrideGroupsMap: {},
-  numClasses: 10,
-});
+const arch = archOf('slow-step', 0.25);
 const SIZE = 24;
 const PER_REPLICA = 12;
 const weights = initStateDict(arch, 7);
@@ -28,18 +22,7 @@ const geometry = {
   bnSpatial: bnSpatialSizes(arch, SIZE, SIZE),
 };
 
-function replica(seed: number): ReplicaBatch {
-  let s = seed;
-  const rnd = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-  return {
-    images: Float32Array.from({ length: PER_REPLICA * SIZE * SIZE * 3 }, rnd),
-    shape: [PER_REPLICA, SIZE, SIZE, 3],
-    labels: Int32Array.from({ length: PER_REPLICA }, () => Math.floor((rnd() + 0.5) * 10)),
-  };
-}
+const replica = (seed: number): ReplicaBatch => batch(PER_REPLICA, SIZE, seed);
 
 const bits = (p: GradientPacket): Buffer[] =>
   (['grads', 'bnMean', 'bnVar'] as const).flatMap((m) =>

@@ -1,6 +1,7 @@
 import { expandArch, type Architecture } from '@repvgg/core/arch/arch-spec';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import type { StateDict } from '@repvgg/core/tensor/host-tensor';
+import { withWideBnStats } from '@repvgg/core/testing/wide-bn-stats';
 import { initStateDict } from '@repvgg/core/weights/init';
 import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import type { ValidationMetrics } from '@repvgg/training/trainer/epoch-metrics';
@@ -43,17 +44,9 @@ export async function* loaded(batches: readonly ReplicaBatch[]): AsyncGenerator<
   }
 }
 
-/** The weights of `seed` with running statistics away from their 0 / 1 initialization. */
-export function trainedLike(arch: Architecture, seed: number): StateDict {
-  const sd = initStateDict(arch, seed);
-  const rnd = rng(seed + 1);
-  for (const [key, t] of sd) {
-    if (t.dtype !== 'float32') continue;
-    if (key.endsWith('.running_mean')) t.data.forEach((_, i) => (t.data[i] = 0.4 * rnd() - 0.2));
-    if (key.endsWith('.running_var')) t.data.forEach((_, i) => (t.data[i] = 0.5 + 1.5 * rnd()));
-  }
-  return sd;
-}
+/** The weights of `seed` with BatchNorm statistics away from their 0 / 1 initialization. */
+export const trainedLike = (arch: Architecture, seed: number): StateDict =>
+  withWideBnStats(initStateDict(arch, seed), seed + 1);
 
 /** The metrics that do not depend on timing. */
 export const counted = (m: ValidationMetrics): number[] => [m.loss, m.top1, m.top5, m.images];

@@ -109,8 +109,8 @@ export interface WorkerTestbed {
   readonly h: Harness;
   readonly dataDir: string;
   readonly workers: readonly ChildProcess[];
-  /** A `repvgg worker` process, killed after the file's tests if still running. */
-  spawn: (stderr?: 'inherit' | 'pipe') => ChildProcess;
+  /** A `repvgg worker` process (stderr inherited), killed after the file's tests if still running. */
+  spawn: () => ChildProcess;
   view: (id: string) => ReturnType<typeof viewJob>;
 }
 
@@ -140,8 +140,8 @@ export function workerTestbed(dataName: string, trainImages: number): WorkerTest
       return get().dataDir;
     },
     workers,
-    spawn: (stderr = 'inherit') => {
-      const child = spawnWorker(get().h, stderr);
+    spawn: () => {
+      const child = spawnWorker(get().h, 'inherit');
       workers.push(child);
       return child;
     },

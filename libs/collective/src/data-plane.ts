@@ -6,6 +6,7 @@
  */
 export type DataPlane = 'tcp' | 'grpc';
 export const DATA_PLANES: readonly DataPlane[] = ['tcp', 'grpc'];
+export const DEFAULT_DATA_PLANE: DataPlane = 'tcp';
 
 /** A data plane name that is neither 'tcp' nor 'grpc' (a usage error). */
 export class UnknownDataPlaneError extends Error {
@@ -17,7 +18,7 @@ export class UnknownDataPlaneError extends Error {
 
 /** Reads a data plane name (e.g. from REPVGG_DATA_PLANE); undefined or empty means the default. */
 export function parseDataPlane(value: string | undefined): DataPlane {
-  if (value === undefined || value === '') return 'tcp';
+  if (value === undefined || value === '') return DEFAULT_DATA_PLANE;
   if ((DATA_PLANES as readonly string[]).includes(value)) return value as DataPlane;
   throw new UnknownDataPlaneError(value);
 }

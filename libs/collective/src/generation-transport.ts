@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { copyChunk } from './chunk-copy';
 import { CollectiveError, TransportClosedError } from './collective.error';
 import type { MembershipMessage } from './grpc/collective.messages';
 import type { CollectiveServer } from './grpc/grpc-server';
@@ -108,33 +107,6 @@ export abstract class GenerationTransport implements PeerTransport {
       if (error instanceof CollectiveError) this.fail(error);
       throw error;
     }
-  }
-
-  /** Receives, then copies into `target` (transports that can place chunks directly override it). */
-  async receiveInto(
-    from: number,
-    address: ChunkAddress,
-    target: Uint8Array,
-    timeoutMs: number,
-  ): Promise<void> {
-    this.copyInto(from, await this.receive(from, address, timeoutMs), target);
-  }
-
-  /** Hands back a received payload's memory (see `PeerTransport.recycle`). */
-  recycle?(payload: Uint8Array): void;
-
-  protected copyInto(from: number, payload: Uint8Array, target: Uint8Array): void {
-    // Already in place: read there (the caller's view, or another view of the same bytes).
-    if (
-      payload === target ||
-      (payload.buffer === target.buffer &&
-        payload.byteOffset === target.byteOffset &&
-        payload.byteLength === target.byteLength)
-    ) {
-      return;
-    }
-    copyChunk(from, payload, target);
-    this.recycle?.(payload);
   }
 
   protected rejectIfUnusable(): Promise<never> | undefined {

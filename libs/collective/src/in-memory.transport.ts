@@ -1,4 +1,3 @@
-import { copyChunk } from './chunk-copy';
 import { PeerTimeoutError, TransportClosedError } from './collective.error';
 import { Mailbox } from './mailbox';
 import { addressKey, type ChunkAddress, type PeerTransport } from './peer-transport';
@@ -41,16 +40,6 @@ export class InMemoryTransport implements PeerTransport {
     return this.mailbox.take(addressKey(from, address), timeoutMs, () =>
       Promise.resolve(new PeerTimeoutError([from], timeoutMs)),
     );
-  }
-
-  /** Copies the chunk into `target` (a socket transport would read it there). */
-  async receiveInto(
-    from: number,
-    address: ChunkAddress,
-    target: Uint8Array,
-    timeoutMs: number,
-  ): Promise<void> {
-    copyChunk(from, await this.receive(from, address, timeoutMs), target);
   }
 
   close(): Promise<void> {

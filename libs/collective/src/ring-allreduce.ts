@@ -1,4 +1,5 @@
 import { ChunkSizeMismatchError } from './collective.error';
+import { receiveByCopy } from './chunk-copy';
 import { ChunkPlan } from './chunk-plan';
 import {
   ringNeighbours,
@@ -56,12 +57,13 @@ export async function ringAllReduce<T extends FloatArray>(
     adder !== undefined && op === 'sum' && codec.identityOnWire
       ? Math.min(lanes, Math.floor(adder.staging.length / slot))
       : 0;
-  // Transports that read sockets themselves place chunks where they are to go (`receiveInto`).
-  const place: PeerTransport['receiveInto'] = transport.receiveInto?.bind(transport);
-  // All-gather chunks go straight into place where the wire carries the elements' own bytes.
-  const gatherInPlace = codec.identityOnWire && place !== undefined;
+  // Transports that read sockets themselves place chunks where they are to go; others copy them.
+  const place =
+    transport.receiveInto?.bind(transport) ??
+    ((from: number, at: ChunkAddress, target: Uint8Array, timeoutMs: number) =>
+      receiveByCopy(transport, from, at, target, timeoutMs));
   const stagedSlot = (chunk: number, target: T): T | undefined =>
-    adder === undefined || place === undefined || chunk >= stagedLanes
+    adder === undefined || chunk >= stagedLanes
       ? undefined
       : (adder.staging.subarray(chunk * slot, chunk * slot + target.length) as T);
   const view = (segment: number, chunk: number): T => {
@@ -77,13 +79,13 @@ export async function ringAllReduce<T extends FloatArray>(
   const take = async (phase: Phase, ringStep: number, chunk: number, target: T): Promise<void> => {
     const at = address(phase, ringStep, chunk);
     // All-gather copies the owner's bits: straight into place where the wire carries them as they are.
-    if (phase === 'all-gather' && gatherInPlace) {
+    if (phase === 'all-gather' && codec.identityOnWire) {
       await place(left, at, bytesOf(target), options.timeoutMs);
       return;
     }
     // Reduce-scatter with staging: into this lane's slot (free again once added), then a SIMD add.
     const source = phase === 'reduce-scatter' ? stagedSlot(chunk, target) : undefined;
-    if (source !== undefined && adder !== undefined && place !== undefined) {
+    if (source !== undefined && adder !== undefined) {
       await place(left, at, bytesOf(source), options.timeoutMs);
       adder.addInto(target, source);
       return;
@@ -109,7 +111,9 @@ export async function ringAllReduce<T extends FloatArray>(
   const lane = async (c: number): Promise<void> => {
     // All-gather's targets may be announced now: the reduced segment r − s reaches this rank only
     // after every member's reduce-scatter work on it is done, this rank's included.
-    if (gatherInPlace) for (let s = 0; s < n - 1; s++) expect('all-gather', s, c, view(r - s, c));
+    if (codec.identityOnWire) {
+      for (let s = 0; s < n - 1; s++) expect('all-gather', s, c, view(r - s, c));
+    }
     expect('reduce-scatter', 0, c, stagedSlot(c, view(r - 1, c)));
     await send('reduce-scatter', 0, c, view(r, c));
     for (let s = 0; s < n - 1; s++) {

@@ -153,6 +153,7 @@ describe('RingCollective reduce buffers: SIMD adds on staged chunks (in memory)'
   });
 
   it('overlapping calls on one buffer: one uses the staging area, the other the plain path', async () => {
+    const adds = vi.spyOn(ReduceArena.prototype, 'addInto');
     const members = ring(3, { mode: 'fast', chunkBytes: 64 });
     const buffers = members.map((m, r) => m.reduceBuffer(300).fill(r + 1));
     await Promise.all(
@@ -164,6 +165,7 @@ describe('RingCollective reduce buffers: SIMD adds on staged chunks (in memory)'
       ),
     );
     for (const b of buffers) expect(b.every((x) => x === 6)).toBe(true);
+    expect(adds).toHaveBeenCalled();
   });
 
   it('allReduceContributions hands back arrays a later call does not overwrite', async () => {

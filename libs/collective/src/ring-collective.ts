@@ -67,17 +67,7 @@ export class RingCollective {
    * WebAssembly SIMD is missing it is a plain Float32Array.
    */
   reduceBuffer(elements: number): Float32Array {
-    const current = this.arenas.get('buffer');
-    if (current?.element === 'f32' && current.data.length === elements) {
-      return current.data as Float32Array;
-    }
-    const arena = this.makeArena('f32', elements);
-    if (arena === undefined) {
-      this.arenas.delete('buffer');
-      return new Float32Array(elements);
-    }
-    this.arenas.set('buffer', arena);
-    return arena.data;
+    return this.arenaFor('buffer', 'f32', elements)?.data ?? new Float32Array(elements);
   }
 
   /** Sums `data` across all members, in place (fastest on an array from `reduceBuffer`). */
@@ -87,13 +77,9 @@ export class RingCollective {
       data.set(sum);
       return;
     }
-    const buffer = this.arenas.get('buffer');
+    const buffer = this.arenas.get('buffer') as ReduceArena<'f32'> | undefined;
     const arena = buffer?.holds(data) === true ? this.lease(buffer) : undefined;
-    try {
-      await this.sumFloat32(step, data, arena as ReduceArena<'f32'> | undefined);
-    } finally {
-      if (arena !== undefined) this.leased.delete(arena);
-    }
+    await this.released(arena, () => this.sumFloat32(step, data, arena));
   }
 
   /**
@@ -110,31 +96,27 @@ export class RingCollective {
     const first = contributions[0];
     if (this.options.mode === 'fast') {
       const arena = this.worldSize > 1 ? this.scratch('sum', 'f32', first.length) : undefined;
-      try {
+      return this.released(arena, async () => {
         const sum = arena?.data ?? new Float32Array(first.length);
         sum.set(first);
         for (const c of contributions.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] += c[i];
         await this.sumFloat32(step, sum, arena);
         // The arena is reused by the next call: hand back a copy the caller may keep.
         return arena === undefined ? sum : sum.slice();
-      } finally {
-        if (arena !== undefined) this.leased.delete(arena);
-      }
+      });
     }
     const max = new Float64Array([maxAbs(contributions)]);
     await ringAllReduce(this.transport, max, F64_WIRE, 'max', this.callOptions(step, 8));
     const exponent = scaleExponent(max[0]);
     const arena = this.worldSize > 1 ? this.scratch('fixed', 'f64', first.length) : undefined;
-    try {
+    return this.released(arena, async () => {
       const fixed = arena?.data.fill(0) ?? new Float64Array(first.length);
       accumulateQuantized(contributions, exponent, fixed);
       await ringAllReduce(this.transport, fixed, F64_WIRE, 'sum', this.callOptions(step, 8), arena);
       const out = new Float32Array(first.length);
       dequantize(fixed, exponent, out);
       return out;
-    } finally {
-      if (arena !== undefined) this.leased.delete(arena);
-    }
+    });
   }
 
   /** Sends `data` from `root` to every member; non-root members pass `undefined`. */
@@ -182,20 +164,41 @@ export class RingCollective {
     elements: number,
   ): ReduceArena<K> | undefined {
     const current = this.arenas.get(role);
+    // An unfinished call holds it: this one takes the plain path rather than replace it.
     if (current !== undefined && this.leased.has(current)) return undefined;
+    const arena = this.arenaFor(role, element, elements);
+    return arena === undefined ? undefined : this.lease(arena);
+  }
+
+  /** The arena kept for `role` if it fits `elements`, else a new one in its place. */
+  private arenaFor<K extends ArenaElement>(
+    role: ArenaRole,
+    element: K,
+    elements: number,
+  ): ReduceArena<K> | undefined {
+    const current = this.arenas.get(role);
     if (current?.element === element && current.data.length === elements) {
-      return this.lease(current) as ReduceArena<K>;
+      return current as ReduceArena<K>;
     }
     const arena = this.makeArena(element, elements);
     if (arena === undefined) this.arenas.delete(role);
     else this.arenas.set(role, arena);
-    return arena === undefined ? undefined : (this.lease(arena) as ReduceArena<K>);
+    return arena;
   }
 
-  private lease(arena: ReduceArena): ReduceArena | undefined {
+  private lease<K extends ArenaElement>(arena: ReduceArena<K>): ReduceArena<K> | undefined {
     if (this.leased.has(arena)) return undefined;
     this.leased.add(arena);
     return arena;
+  }
+
+  /** Runs `work`, then hands `arena`'s staging area back for the next call. */
+  private async released<T>(arena: ReduceArena | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      if (arena !== undefined) this.leased.delete(arena);
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { GrpcTransport, type GrpcTransportOptions } from './grpc/grpc.transport';
-import type { DataPlane } from './data-plane';
+import { type DataPlane, DEFAULT_DATA_PLANE } from './data-plane';
 import type { PeerTransport } from './peer-transport';
 import { TcpTransport, type TcpTransportOptions } from './tcp/tcp.transport';
 
@@ -7,7 +7,7 @@ export type TransportOptions = TcpTransportOptions &
   Pick<GrpcTransportOptions, 'connectionsPerPeer'> & { dataPlane?: DataPlane };
 
 export function createTransport(options: TransportOptions): PeerTransport {
-  return (options.dataPlane ?? 'tcp') === 'tcp'
+  return (options.dataPlane ?? DEFAULT_DATA_PLANE) === 'tcp'
     ? new TcpTransport(options)
     : new GrpcTransport(options);
 }

@@ -1,5 +1,5 @@
 import { InvalidArchSpecError, UnknownArchError } from '@repvgg/core/arch/arch.error';
-import { UnknownDataPlaneError } from '@repvgg/collective/data-plane';
+import { DATA_PLANES, UnknownDataPlaneError } from '@repvgg/collective/data-plane';
 import { BackendUnavailableError, UnknownBackendError } from '@repvgg/core/compute/backend.error';
 import {
   BundleExistsError,
@@ -66,7 +66,7 @@ const USAGE_ERROR_KINDS: readonly Kind[] = [
   kind(
     UnknownDataPlaneError,
     (err) =>
-      `REPVGG_DATA_PLANE="${err.value}" is not a data plane; set it to tcp or grpc, or unset it`,
+      `REPVGG_DATA_PLANE="${err.value}" is not a data plane; set it to ${DATA_PLANES.join(' or ')}, or unset it`,
   ),
   kind(BackendUnavailableError, asIs),
   kind(BundleIntegrityError, asIs),

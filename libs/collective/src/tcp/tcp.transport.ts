@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { BufferPool } from '../buffer-pool';
+import { copyChunk } from '../chunk-copy';
 import {
   CollectiveError,
   MessageRefusedError,
@@ -52,7 +53,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   private readonly clients = new Map<number, grpc.Client>();
   private readonly outbound = new Map<number, OutboundLink>();
   private readonly inbound = new Map<number, InboundLink>();
-  /** Receives waiting for a chunk that should land in the caller's memory, by mailbox key. */
+  /** Where chunks announced (`expect`) or awaited (`receiveInto`) land in the caller's memory, by mailbox key. */
   private readonly placements = new Map<string, Uint8Array>();
   /** Why a peer's data link has not opened yet (address and last error), by rank. */
   private readonly unopened = new Map<number, string>();
@@ -105,7 +106,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
    * A chunk that has not arrived yet (or was announced with `expect`) is read by the kernel straight
    * into `target`; one that already arrived in a pooled buffer is copied from it.
    */
-  override async receiveInto(
+  async receiveInto(
     from: number,
     address: ChunkAddress,
     target: Uint8Array,
@@ -114,7 +115,8 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
     const key = addressKey(from, address);
     this.placements.set(key, target);
     try {
-      this.copyInto(from, await this.receive(from, address, timeoutMs), target);
+      const payload = await this.receive(from, address, timeoutMs);
+      if (copyChunk(from, payload, target)) this.recycle(payload);
     } catch (error) {
       // The caller will reuse `target`: end the generation so no late chunk is read into it.
       if (error instanceof CollectiveError) this.fail(error);
@@ -124,7 +126,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
     }
   }
 
-  override recycle(payload: Uint8Array): void {
+  recycle(payload: Uint8Array): void {
     this.buffers.release(payload);
   }
 
