@@ -121,6 +121,17 @@ describe('virtual replicas on the real training graph', () => {
         expectClose(a, b, 1e-5);
         applyGradients(state, a, { lr: 0.1 });
       }
+      // A step a lane cannot compute (one-sample replicas) fails alone: the lanes carry on.
+      await expect(threads.compute(state.params, replicas(16, 300))).rejects.toThrow(
+        /a replica thread failed: BatchNorm .* value\(s\) per channel/,
+      );
+      expect(threads.broken).toBe(false);
+      const batch = replicas(4, 301);
+      expectClose(
+        await local.compute(state.params, batch),
+        await threads.compute(state.params, batch),
+        1e-5,
+      );
     } finally {
       await threads.close();
     }
@@ -128,5 +139,6 @@ describe('virtual replicas on the real training graph', () => {
     await expect(threads.compute(state.params, replicas(4, 200))).rejects.toThrow(
       ReplicaWorkerError,
     );
+    expect(threads.broken).toBe(true);
   });
 });

@@ -186,7 +186,9 @@ class Worker implements RunningWorker {
       await this.leaveGeneration();
     }
     if (a.jobId === '') return;
-    if (this.ctx?.jobId !== a.jobId) {
+    // A compute thread that died refuses every later step: reopen the job (its state comes from
+    // the other members or the checkpoint, as for a worker that joins).
+    if (this.ctx?.jobId !== a.jobId || this.ctx.replicas.broken) {
       const old = this.ctx;
       this.ctx = undefined;
       await old?.dispose();

@@ -20,6 +20,8 @@ export type ReplicaRequest =
       readonly id: number;
       readonly params: ReadonlyMap<string, Float32Array>;
       readonly replicas: readonly ReplicaBatch[];
+      /** Answer one packet per replica instead of their sum (`computeGradients`). */
+      readonly each: boolean;
     }
   /**
    * Builds the lane's evaluation model (inference-mode BatchNorm) from an official training state
@@ -33,9 +35,10 @@ export type ReplicaRequest =
 
 export type ReplicaReply =
   | { readonly type: 'ready'; readonly backend: string }
-  /** One packet per replica of the request, in its order. */
+  /** One packet per replica of the request, in its order, or (without `each`) their sum alone. */
   | { readonly type: 'packets'; readonly id: number; readonly packets: readonly GradientPacket[] }
   | { readonly type: 'metrics'; readonly id: number; readonly metrics: BatchEvaluation }
   /** `eval-load` or `eval-release` done. */
   | { readonly type: 'done'; readonly id: number }
-  | { readonly type: 'error'; readonly message: string };
+  /** With an `id`: that request failed (the lane carries on); without: the lane itself failed. */
+  | { readonly type: 'error'; readonly id?: number; readonly message: string };

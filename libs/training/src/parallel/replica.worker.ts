@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
-import { computeReplicaGradients } from '../step/compute-gradients';
+import { computeGradients, computeReplicaGradients } from '../step/compute-gradients';
 import { uploadParams } from '../step/upload-params';
 import { evaluateBatch } from '../trainer/validate';
 import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
@@ -31,7 +31,9 @@ async function main(): Promise<void> {
       switch (req.type) {
         case 'compute': {
           uploadParams(model, req.params);
-          const packets = req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry));
+          const packets = req.each
+            ? req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry))
+            : [computeGradients(model, req.replicas, geometry)];
           const buffers = packets.flatMap((p) => [
             ...p.grads.values(),
             ...p.bnMean.values(),
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
       try {
         handle(req);
       } catch (e) {
-        reply({ type: 'error', message: (e as Error).message });
+        reply({ type: 'error', id: req.id, message: (e as Error).message });
       }
     });
     reply({ type: 'ready', backend: backend.name });

@@ -33,6 +33,12 @@ const ownBatch = (r: ReplicaBatch): ReplicaBatch => ({
   labels: r.labels.slice(),
 });
 
+/** The buffers of a batch from `ownBatch`, moved to the lane rather than cloned once more. */
+const transferable = (own: ReplicaBatch): ArrayBuffer[] => [
+  own.images.buffer as ArrayBuffer,
+  own.labels.buffer as ArrayBuffer,
+];
+
 /**
  * Spreads a step's replicas over worker threads, each with its own tfjs (wasm runs one thread per
  * engine, so this is how training uses more than one core). Replicas go out in contiguous runs and the
@@ -46,6 +52,11 @@ export class ThreadReplicaPool implements ReplicaPool {
 
   get lanes(): number {
     return this.laneList.length;
+  }
+
+  /** Whether a lane's thread failed or exited: every later request is refused; start a new pool. */
+  get broken(): boolean {
+    return this.laneList.some((lane) => lane.failure !== undefined);
   }
 
   static async start(lanes: number, init: ReplicaWorkerInit): Promise<ThreadReplicaPool> {
@@ -69,9 +80,18 @@ export class ThreadReplicaPool implements ReplicaPool {
               case 'ready':
                 resolve();
                 return;
-              case 'error':
-                fail(new ReplicaWorkerError(msg.message));
+              case 'error': {
+                const error = new ReplicaWorkerError(msg.message);
+                if (msg.id === undefined) {
+                  fail(error);
+                  return;
+                }
+                // One request failed (e.g. a batch too small): the lane itself is fine.
+                const pending = lane.pending.get(msg.id);
+                lane.pending.delete(msg.id);
+                pending?.reject(error);
                 return;
+              }
               case 'packets':
               case 'metrics':
               case 'done': {
@@ -105,11 +125,9 @@ export class ThreadReplicaPool implements ReplicaPool {
     params: ReadonlyMap<string, Float32Array>,
     replicas: readonly ReplicaBatch[],
   ): Promise<GradientPacket> {
-    const lanes = await this.computeLanes(params, replicas);
-    // each lane's sum first, then the lanes in order: the arithmetic of one computeGradients per lane
-    return lanes
-      .map((packets) => packets.reduce((sum, p) => addPacket(sum, p), emptyPacket()))
-      .reduce((sum, p) => addPacket(sum, p), emptyPacket());
+    // each lane sums its replicas (computeGradients) on its own thread; here only the lanes, in order
+    const lanes = await this.computeLanes(params, replicas, false);
+    return lanes.flat().reduce((sum, p) => addPacket(sum, p), emptyPacket());
   }
 
   /**
@@ -120,7 +138,7 @@ export class ThreadReplicaPool implements ReplicaPool {
     params: ReadonlyMap<string, Float32Array>,
     replicas: readonly ReplicaBatch[],
   ): Promise<GradientPacket[]> {
-    return (await this.computeLanes(params, replicas)).flat();
+    return (await this.computeLanes(params, replicas, true)).flat();
   }
 
   /**
@@ -145,10 +163,11 @@ export class ThreadReplicaPool implements ReplicaPool {
   async evaluate(batch: ReplicaBatch): Promise<BatchEvaluation> {
     const lane = this.laneList.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const own = ownBatch(batch);
-    const reply = await this.request(lane, { type: 'evaluate', id: this.nextId++, batch: own }, [
-      own.images.buffer as ArrayBuffer,
-      own.labels.buffer as ArrayBuffer,
-    ]);
+    const reply = await this.request(
+      lane,
+      { type: 'evaluate', id: this.nextId++, batch: own },
+      transferable(own),
+    );
     if (reply.type !== 'metrics')
       throw new ReplicaWorkerError(`answered ${reply.type} to evaluate`);
     return reply.metrics;
@@ -166,18 +185,19 @@ export class ThreadReplicaPool implements ReplicaPool {
   private computeLanes(
     params: ReadonlyMap<string, Float32Array>,
     replicas: readonly ReplicaBatch[],
+    each: boolean,
   ): Promise<(readonly GradientPacket[])[]> {
     const n = this.laneList.length;
     const work = this.laneList.map(async (lane, i) => {
       const from = Math.floor((i * replicas.length) / n);
       const to = Math.floor(((i + 1) * replicas.length) / n);
       if (from === to) return [];
-      const reply = await this.request(lane, {
-        type: 'compute',
-        id: this.nextId++,
-        params,
-        replicas: replicas.slice(from, to).map(ownBatch),
-      });
+      const own = replicas.slice(from, to).map(ownBatch);
+      const reply = await this.request(
+        lane,
+        { type: 'compute', id: this.nextId++, params, replicas: own, each },
+        own.flatMap((r) => transferable(r)),
+      );
       if (reply.type !== 'packets')
         throw new ReplicaWorkerError(`answered ${reply.type} to compute`);
       return reply.packets;
