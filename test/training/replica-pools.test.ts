@@ -112,6 +112,9 @@ describe('virtual replicas on the real training graph', () => {
       ...geometry,
       backend: 'cpu',
     });
+    await expect(
+      ThreadReplicaPool.start(0, { arch, weights, ...geometry, backend: 'cpu' }),
+    ).rejects.toThrow('a replica pool needs at least 1 compute thread, got 0');
     try {
       expect(threads.lanes).toBe(2);
       for (let step = 0; step < 2; step++) {

@@ -60,6 +60,10 @@ export class ThreadReplicaPool implements ReplicaPool {
   }
 
   static async start(lanes: number, init: ReplicaWorkerInit): Promise<ThreadReplicaPool> {
+    // With no lane a step would compute nothing and validation would divide by zero, silently.
+    if (!Number.isInteger(lanes) || lanes < 1) {
+      throw new RangeError(`a replica pool needs at least 1 compute thread, got ${lanes}`);
+    }
     const list: Lane[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < lanes; i++) {
