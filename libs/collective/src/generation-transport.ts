@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { CollectiveError, TransportClosedError } from './collective.error';
 import type { MembershipMessage } from './grpc/collective.messages';
@@ -12,7 +11,7 @@ import {
   type GenerationIdentity,
   type PeerTransport,
 } from './peer-transport';
-import type { TlsPaths } from './tls-paths';
+import { readTls, type TlsMaterial, type TlsPaths } from './tls-paths';
 
 /** What every networked transport of a generation is built from. */
 export interface GenerationTransportOptions {
@@ -42,6 +41,7 @@ export abstract class GenerationTransport implements PeerTransport {
   /** The first broken link or refusal ends the generation for every pending and later call. */
   protected failure: CollectiveError | undefined;
   private readonly token: Buffer;
+  private tls: TlsMaterial | undefined;
 
   constructor(protected readonly options: GenerationTransportOptions) {
     this.rank = options.rank;
@@ -146,13 +146,16 @@ export abstract class GenerationTransport implements PeerTransport {
   }
 
   protected channelCredentials(): grpc.ChannelCredentials {
-    const tls = this.options.tls;
+    const tls = this.tlsMaterial();
     if (tls === undefined) return grpc.credentials.createInsecure();
-    return grpc.credentials.createSsl(
-      readFileSync(tls.caFile),
-      readFileSync(tls.keyFile),
-      readFileSync(tls.certFile),
-    );
+    return grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
+  }
+
+  /** The certificate files' contents, read on first use and kept for every later connection. */
+  protected tlsMaterial(): TlsMaterial | undefined {
+    if (this.options.tls === undefined) return undefined;
+    this.tls ??= readTls(this.options.tls);
+    return this.tls;
   }
 
   /** A deadline passed waiting on `suspect`: the error names the members that do not answer. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import {
   decodeChunk,
@@ -11,7 +10,7 @@ import {
 } from './collective.messages';
 import { membershipRefusal } from '../membership';
 import { splitHostPort } from '../host-port';
-import type { TlsPaths } from '../tls-paths';
+import { readTls, type TlsPaths } from '../tls-paths';
 import { DataPlaneListener, type DataPlaneEndpoint } from '../tcp/data-plane-listener';
 
 const MiB = 1 << 20;
@@ -77,11 +76,8 @@ export interface CollectiveEndpoint extends DataPlaneEndpoint {
 
 export function serverCredentials(tls: TlsPaths | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    readFileSync(tls.caFile),
-    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
-    true,
-  );
+  const { ca, cert, key } = readTls(tls);
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
 }
 
 const STATUS_BY_REFUSAL = {

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { TlsPaths } from '../tls-paths';
+import { readTls, type TlsPaths } from '../tls-paths';
 import { membershipRefusal, type MemberView } from '../membership';
 import {
   decodeFrameHeader,
@@ -64,9 +63,7 @@ export class DataPlaneListener {
         ? createServer({ noDelay: true }, admit)
         : createTlsServer(
             {
-              ca: readFileSync(tls.caFile),
-              cert: readFileSync(tls.certFile),
-              key: readFileSync(tls.keyFile),
+              ...readTls(tls),
               requestCert: true,
               rejectUnauthorized: true,
             },

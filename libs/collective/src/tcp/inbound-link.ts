@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { TlsPaths } from '../tls-paths';
+import type { TlsMaterial } from '../tls-paths';
 import {
   encodeControlFrame,
   MAX_HELLO_BYTES,
@@ -24,7 +23,7 @@ export interface ChunkSink {
 export interface InboundLinkOptions {
   host: string;
   port: number;
-  tls?: TlsPaths;
+  tls?: TlsMaterial;
   hello: DataHello;
   sink: ChunkSink;
   /** Aborting drops the connection, also while the hello is unanswered. */
@@ -117,9 +116,7 @@ export function openInboundLink(options: InboundLinkOptions): Promise<InboundLin
         : tlsConnect({
             host: options.host,
             port: options.port,
-            ca: readFileSync(options.tls.caFile),
-            cert: readFileSync(options.tls.certFile),
-            key: readFileSync(options.tls.keyFile),
+            ...options.tls,
             // SNI takes host names only; the certificate is still checked against an IP address.
             servername: isIP(options.host) === 0 ? options.host : '',
             onread,

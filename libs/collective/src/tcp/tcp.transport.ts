@@ -200,7 +200,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
       try {
         const link = await openInboundLink({
           ...address,
-          tls: this.options.tls,
+          tls: this.tlsMaterial(),
           hello: this.membership(),
           sink: this.sinkFor(from),
           signal: this.opening.signal,
