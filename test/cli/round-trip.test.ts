@@ -16,7 +16,7 @@ const maxAbs = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number =>
   a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-/** REFERENCE.md's wide random BN statistics, so that fusion has real work to do. */
+/** docs/reference.md's wide random BN statistics, so that fusion has real work to do. */
 async function randomizeBatchNorm(path: string, seed: number): Promise<void> {
   const { tensors, metadata } = await readSafetensors(path);
   const rng = new Rng(seed);

@@ -80,7 +80,7 @@ function withLinear(sd: StateDict, arch: Architecture, rng: Rng): StateDict {
 }
 
 /**
- * Training weights with the wide random BN statistics of REFERENCE.md, so that a wrong fusion
+ * Training weights with the wide random BN statistics of docs/reference.md, so that a wrong fusion
  * cannot hide behind identity-like BNs.
  */
 export function wideRandomTrainStateDict(arch: Architecture, seed: number): StateDict {

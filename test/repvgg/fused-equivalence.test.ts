@@ -12,7 +12,7 @@ import { maxAbsDiff, randomImages, withWideBnStats } from '@repvgg/core/testing/
 
 /**
  * Issue 2's equivalence: fused deploy logits equal multi-branch logits (BN in inference mode, the
- * wide random statistics of REFERENCE.md) within max|Δ| ≤ 1e-5·max|y|.
+ * wide random statistics of docs/reference.md) within max|Δ| ≤ 1e-5·max|y|.
  */
 async function fusedVsMultiBranch(
   name: string,

@@ -33,7 +33,7 @@ interface TrainOptions extends ArchOptions {
   readonly checkpointEvery?: number;
 }
 
-/** The paper's recipe for light models (REFERENCE.md), used with `--data` unless flags say otherwise. */
+/** The paper's recipe for light models (docs/reference.md), used with `--data` unless flags say otherwise. */
 const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'arch'> = {
   imageSize: 224,
   epochs: 120,

@@ -6,7 +6,7 @@ import { countMacs, countParams } from './cost';
 import { parseArchSpecJson, resolveArch } from './resolve-arch';
 import { expandArch } from './arch-spec';
 
-/** REFERENCE.md: train params, deploy params, deploy MACs (G) at 224², 1000 classes. */
+/** docs/reference.md: train params, deploy params, deploy MACs (G) at 224², 1000 classes. */
 const TABLE: readonly [string, number, number, number][] = [
   ['A0', 9_108_968, 8_309_384, 1.3615],
   ['A1', 14_092_264, 12_789_864, 2.364],

@@ -4,7 +4,7 @@ export type ModelKind = 'train' | 'deploy';
 
 /**
  * Trainable parameters: every conv kernel, BN γ/β and the linear layer; running statistics are
- * buffers and do not count (the convention of REFERENCE.md's table and the paper).
+ * buffers and do not count (the convention of docs/reference.md's table and the paper).
  */
 export function countParams(arch: Architecture, kind: ModelKind): number {
   let total = arch.head.inFeatures * arch.head.numClasses + arch.head.numClasses;

@@ -10,7 +10,7 @@ export interface EquivalenceResult {
 }
 
 /**
- * REFERENCE.md's tolerance: max|Δ| ≤ 1e-5·max|y|, or 1e-4 absolute — the absolute floor keeps
+ * docs/reference.md's tolerance: max|Δ| ≤ 1e-5·max|y|, or 1e-4 absolute — the absolute floor keeps
  * float32 rounding on near-zero logits (a freshly initialized model) from failing a correct export.
  */
 export const RELATIVE_TOLERANCE = 1e-5;

@@ -2,7 +2,7 @@ import type { Architecture } from '../arch/arch-spec';
 import { BundleOptionsError } from './bundle.error';
 import type { Preprocessing } from './bundle-report';
 
-/** ImageNet's validation transform (REFERENCE.md): resize 256, centre crop 224, mean/std. */
+/** ImageNet's validation transform (docs/reference.md): resize 256, centre crop 224, mean/std. */
 export const IMAGENET_PREPROCESSING: Preprocessing = {
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],

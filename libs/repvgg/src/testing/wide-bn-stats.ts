@@ -2,7 +2,7 @@ import { f32, type StateDict } from '../tensor/host-tensor';
 import { Rng } from '../tensor/rng';
 
 /**
- * A copy of a training state dict whose BatchNorms carry REFERENCE.md's wide random statistics
+ * A copy of a training state dict whose BatchNorms carry docs/reference.md's wide random statistics
  * (μ~N(0,0.5), σ²~U(0.2,3), γ~U(0.2,1.5), β~N(0,0.5)), so that an equivalence test exercises
  * every term of the BN folding instead of the identity BN of a fresh init.
  */

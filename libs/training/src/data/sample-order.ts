@@ -16,7 +16,7 @@ export function epochPermutation(size: number, seed: number, epoch: number): Uin
 }
 
 /**
- * Which samples each (step, replica) of an epoch sees (DESIGN.md "Sample order"): step s, replica v
+ * Which samples each (step, replica) of an epoch sees (docs/design.md "Sample order"): step s, replica v
  * take permutation positions (s·V + v)·B/V … +B/V; the tail that does not fill a whole step is dropped
  * so every step has the same global batch.
  */

@@ -5,7 +5,7 @@ export interface Member {
   address?: string;
   rank?: number;
   /**
-   * Virtual replicas this member computes (DESIGN.md "Virtual replicas").
+   * Virtual replicas this member computes (docs/design.md "Virtual replicas").
    */
   replicas?: number[];
 }
@@ -15,7 +15,7 @@ export interface Member__Output {
   address: string;
   rank: number;
   /**
-   * Virtual replicas this member computes (DESIGN.md "Virtual replicas").
+   * Virtual replicas this member computes (docs/design.md "Virtual replicas").
    */
   replicas: number[];
 }
