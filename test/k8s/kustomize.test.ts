@@ -1,6 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -10,19 +7,8 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
-import { describe, expect, it } from 'vitest';
-
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-const K8S = resolve(__dirname, '../../k8s');
-const TARGETS = ['base', 'overlays/dev', 'overlays/gpu'] as const;
-type Target = (typeof TARGETS)[number];
-
-interface Obj {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  [field: string]: unknown;
-}
+import { describe, expect } from 'vitest';
+import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
 
 /** Every kind the manifests may contain, with the model that validates it: an unknown kind fails. */
 const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
@@ -34,17 +20,6 @@ const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
   'v1/Secret': (o) => new Secret(o),
   'v1/Service': (o) => new Service(o),
 };
-
-const cache = new Map<Target, Obj[]>();
-function render(target: Target): Obj[] {
-  let objs = cache.get(target);
-  if (objs === undefined) {
-    const text = execFileSync('kubectl', ['kustomize', resolve(K8S, target)], { encoding: 'utf8' });
-    objs = loadAll(text).filter((d) => d !== null) as Obj[];
-    cache.set(target, objs);
-  }
-  return objs;
-}
 
 const find = (objs: Obj[], kind: string, name: string): Obj => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -63,7 +38,7 @@ const env = (c: IContainer, name: string): string | undefined =>
   c.env?.find((e) => e.name === name)?.value;
 
 describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
-  it.skipIf(!hasKubectl)('renders only valid objects (kubernetes-models)', () => {
+  manifestIt('renders only valid objects (kubernetes-models)', () => {
     const objs = render(target);
     expect(objs.length).toBeGreaterThan(0);
     for (const o of objs) {
@@ -75,7 +50,7 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     }
   });
 
-  it.skipIf(!hasKubectl)('runs every container non-root on a read-only root filesystem', () => {
+  manifestIt('runs every container non-root on a read-only root filesystem', () => {
     for (const w of workloads(render(target))) {
       const pod = template(w).spec!;
       for (const c of containers(w)) {
@@ -93,7 +68,7 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     }
   });
 
-  it.skipIf(!hasKubectl)('gives workers a headless Service, a PDB and a drain window', () => {
+  manifestIt('gives workers a headless Service, a PDB and a drain window', () => {
     const objs = render(target);
     const sts = find(objs, 'StatefulSet', 'repvgg-worker');
     const svc = find(objs, 'Service', 'repvgg-worker');
@@ -136,24 +111,21 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
   });
 
-  it.skipIf(!hasKubectl)(
-    'probes the coordinator: startup, readiness on Redis, cheap liveness',
-    () => {
-      const objs = render(target);
-      const c = container(find(objs, 'Deployment', 'repvgg-coordinator'), 'coordinator');
-      expect(c.command).toEqual(['node', 'bin/repvgg.js', 'coordinator']);
-      expect(c.startupProbe?.httpGet?.path).toBe('/health/live');
-      expect(c.readinessProbe?.httpGet?.path).toBe('/health/ready');
-      expect(c.livenessProbe?.httpGet?.path).toBe('/health/live');
-      expect(env(c, 'REDIS_URL')).toBe('redis://redis:6379');
-      expect(env(c, 'REPVGG_API_TOKEN_FILE')).toMatch(/^\//);
-      const svc = new Service(find(objs, 'Service', 'repvgg-coordinator')).spec!;
-      expect(svc.ports?.map((p) => p.port).sort()).toEqual([50051, 8080]);
-      find(objs, 'Service', 'redis');
-    },
-  );
+  manifestIt('probes the coordinator: startup, readiness on Redis, cheap liveness', () => {
+    const objs = render(target);
+    const c = container(find(objs, 'Deployment', 'repvgg-coordinator'), 'coordinator');
+    expect(c.command).toEqual(['node', 'bin/repvgg.js', 'coordinator']);
+    expect(c.startupProbe?.httpGet?.path).toBe('/health/live');
+    expect(c.readinessProbe?.httpGet?.path).toBe('/health/ready');
+    expect(c.livenessProbe?.httpGet?.path).toBe('/health/live');
+    expect(env(c, 'REDIS_URL')).toBe('redis://redis:6379');
+    expect(env(c, 'REPVGG_API_TOKEN_FILE')).toMatch(/^\//);
+    const svc = new Service(find(objs, 'Service', 'repvgg-coordinator')).spec!;
+    expect(svc.ports?.map((p) => p.port).sort()).toEqual([50051, 8080]);
+    find(objs, 'Service', 'redis');
+  });
 
-  it.skipIf(!hasKubectl)('keeps Redis durable: AOF on a persistent volume', () => {
+  manifestIt('keeps Redis durable: AOF on a persistent volume', () => {
     const sts = find(render(target), 'StatefulSet', 'redis');
     const args = container(sts, 'redis').args ?? [];
     expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
@@ -163,7 +135,7 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     expect(claims.map((c) => c.metadata?.name)).toContain(mount?.name);
   });
 
-  it.skipIf(!hasKubectl)('uses the one repvgg-dist image and requests GPUs only in gpu', () => {
+  manifestIt('uses the one repvgg-dist image and requests GPUs only in gpu', () => {
     const objs = render(target);
     for (const w of workloads(objs).filter((o) => o.metadata.name.startsWith('repvgg-'))) {
       for (const c of containers(w)) expect(c.image).toMatch(/^repvgg-dist:/);
@@ -189,14 +161,10 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     }
   });
 
-  it.skipIf(!hasKubectl)('leaves namespaces to the overlays', () => {
+  manifestIt('leaves namespaces to the overlays', () => {
     const namespaced = render(target).filter((o) => o.kind !== 'Namespace');
     const namespaces = new Set(namespaced.map((o) => o.metadata.namespace));
     if (target === 'base') expect([...namespaces]).toEqual([undefined]);
     else expect(namespaces.size === 1 && !namespaces.has(undefined)).toBe(true);
   });
-});
-
-it.skipIf(hasKubectl)('skips the manifest checks: kubectl is not installed', () => {
-  expect(hasKubectl).toBe(false);
 });
