@@ -3,6 +3,7 @@ import { TrainModel } from '@repvgg/core/graph/train-model';
 import { jobSpecSchema, type JobSpec } from '@repvgg/contracts';
 import {
   BatchLoader,
+  cosineSchedule,
   bnSpatialSizes,
   DecodeFailures,
   loadCheckpoint,
@@ -16,6 +17,7 @@ import {
   type SgdConfig,
 } from '@repvgg/training';
 import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
+import type { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { jobTransforms } from './job-transforms';
 import { StateUnavailableError } from './worker.error';
 
@@ -91,9 +93,16 @@ export class JobContext {
     readonly sampleShape: readonly [number, number, number],
     readonly schedule: LrSchedule,
     readonly replicas: ThreadReplicaPool,
+    /** This worker's mount of the artifact store: assignments name checkpoints relative to it. */
+    readonly store: ArtifactStore,
   ) {}
 
-  static async open(jobId: string, specJson: string, lanes: ComputeLanes): Promise<JobContext> {
+  static async open(
+    jobId: string,
+    specJson: string,
+    lanes: ComputeLanes,
+    store: ArtifactStore,
+  ): Promise<JobContext> {
     const spec = jobSpecSchema.parse(JSON.parse(specJson));
     const source = await openDataset({ data: spec.dataset.path });
     const arch = archForClasses(spec.architecture, source.numClasses);
@@ -134,12 +143,9 @@ export class JobContext {
       loader,
       val,
       [transforms.train.height, transforms.train.width, transforms.train.channels],
-      {
-        baseLr: spec.optimizer.lr,
-        totalSteps: spec.epochs * steps,
-        warmupSteps: spec.schedule.warmupEpochs * steps,
-      },
+      cosineSchedule(spec.optimizer.lr, spec.epochs, steps, spec.schedule.warmupEpochs),
       replicas,
+      store,
     );
   }
 
@@ -160,12 +166,12 @@ export class JobContext {
 
   /**
    * Makes `state` the one at optimizer step `expected`: kept when it already is, else read from
-   * `checkpoint` (whose cursor must match), else the seeded initialization at step 0.
+   * `checkpoint` (a store path; its cursor must match), else the seeded initialization at step 0.
    */
   async ensureState(expected: number, checkpoint: string): Promise<TrainState> {
     if (this.state?.step === expected) return this.state;
     if (checkpoint !== '') {
-      const ckpt = await loadCheckpoint(checkpoint);
+      const ckpt = await loadCheckpoint(this.store.path(checkpoint));
       if (ckpt.meta.cursor.globalStep !== expected) {
         throw new StateUnavailableError(
           expected,

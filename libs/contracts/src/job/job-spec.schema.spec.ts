@@ -53,6 +53,13 @@ describe('jobSpecSchema', () => {
     );
   });
 
+  it('takes a fractional warm-up (the Fashion-MNIST recipe) but no negative one', () => {
+    const spec = { dataset, epochs: 10, schedule: { warmupEpochs: 0.5 } };
+    expect(jobSpecSchema.parse(spec).schedule.warmupEpochs).toBe(0.5);
+    const r = jobSpecSchema.safeParse({ ...spec, schedule: { warmupEpochs: -0.5 } });
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['schedule.warmupEpochs']);
+  });
+
   it('rejects a batch that does not split into replicas and more workers than replicas', () => {
     const r = jobSpecSchema.safeParse({ dataset, globalBatch: 100, workers: { max: 16 } });
     expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['globalBatch', 'workers.max']);

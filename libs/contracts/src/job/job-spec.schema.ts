@@ -53,7 +53,8 @@ export const optimizerSchema = z
 export const scheduleSchema = z
   .object({
     kind: z.literal('cosine').default('cosine'),
-    warmupEpochs: z.number().int().min(0).default(0),
+    /** Fractional epochs allowed (Fashion-MNIST's preset warms up for 0.5); rounded to whole steps. */
+    warmupEpochs: z.number().min(0).default(0),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { learningRate } from './cosine.schedule';
+import { cosineSchedule, learningRate } from './cosine.schedule';
 
 describe('learningRate', () => {
   it('anneals from base to 0 along a cosine without warm-up', () => {
@@ -17,5 +17,13 @@ describe('learningRate', () => {
     expect(learningRate(s, 9)).toBeCloseTo(0.4, 9);
     expect(learningRate(s, 10)).toBeCloseTo(0.4, 9);
     expect(learningRate(s, 60)).toBeCloseTo(0.2, 9);
+  });
+
+  it('rounds a fractional warm-up to whole steps (a job spec and `repvgg train` alike)', () => {
+    // Fashion-MNIST's preset: 0.5 epochs of 469 steps is 234.5; both paths warm up for 235 steps.
+    const s = cosineSchedule(0.1, 10, 469, 0.5);
+    expect(s).toEqual({ baseLr: 0.1, totalSteps: 4690, warmupSteps: 235 });
+    expect(learningRate(s, 234)).toBeCloseTo(0.1, 12);
+    expect(learningRate(s, 233)).toBeCloseTo((0.1 * 234) / 235, 12);
   });
 });

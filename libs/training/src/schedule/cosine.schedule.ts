@@ -7,6 +7,24 @@ export interface LrSchedule {
 }
 
 /**
+ * The schedule of a run of `epochs` × `stepsPerEpoch` steps. Warm-up may be a fraction of an epoch
+ * (Fashion-MNIST's preset uses 0.5); it is rounded to whole steps so that `repvgg train` and a
+ * coordinator job of the same recipe step the same learning rates.
+ */
+export function cosineSchedule(
+  baseLr: number,
+  epochs: number,
+  stepsPerEpoch: number,
+  warmupEpochs: number,
+): LrSchedule {
+  return {
+    baseLr,
+    totalSteps: epochs * stepsPerEpoch,
+    warmupSteps: Math.round(warmupEpochs * stepsPerEpoch),
+  };
+}
+
+/**
  * Learning rate for optimizer step `step` (0-based): linear warm-up to `baseLr`, then cosine annealing
  * to 0 over the remaining steps, stepped every iteration like PyTorch's `CosineAnnealingLR(T_max=iters)`.
  */

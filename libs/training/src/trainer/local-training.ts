@@ -26,6 +26,7 @@ import { loadFineTuneWeights } from './fine-tune';
 import { LoaderBatchSource, SplitValSource } from './loader-batch-source';
 import { LocalReplicaPool } from './local-replica.pool';
 import type { ReplicaPool } from './replica-pool';
+import { cosineSchedule } from '../schedule/cosine.schedule';
 import { runTraining, type TrainerHooks } from './trainer';
 import { TrainingSetupError } from './training-setup.error';
 
@@ -190,11 +191,7 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
       {
         epochs: opts.epochs,
         globalBatch: opts.globalBatch,
-        schedule: {
-          baseLr: opts.lr,
-          totalSteps: opts.epochs * steps,
-          warmupSteps: Math.round(opts.warmupEpochs * steps),
-        },
+        schedule: cosineSchedule(opts.lr, opts.epochs, steps, opts.warmupEpochs),
         clipGradNorm: opts.clipGradNorm,
         checkpointDir: opts.checkpointDir,
         checkpointEverySteps: opts.checkpointEverySteps,
