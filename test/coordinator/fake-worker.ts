@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import type { Assignment__Output, RendezvousClient, StepReply__Output } from '@repvgg/contracts';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { saveCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
 import { CHECKPOINT_FORMAT } from '@repvgg/training/checkpoint/checkpoint-meta';
 import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
+import { ArtifactStore } from '@repvgg/training/store/artifact.store';
+import { CHECKPOINTS_DIR } from '@repvgg/training/store/store-layout';
 import { loadRendezvousProto } from '../../apps/coordinator/src/rendezvous/rendezvous.grpc-server';
 import { jobSpecSchema } from '@repvgg/contracts';
 
@@ -30,6 +32,7 @@ export class FakeWorker {
   readonly assignments: Assignment__Output[] = [];
   stepsReported = 0;
   private readonly client: RendezvousClient;
+  private readonly store: ArtifactStore;
   private watch: grpc.ClientReadableStream<Assignment__Output> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private completed = 0;
@@ -39,8 +42,11 @@ export class FakeWorker {
   constructor(
     grpcPort: number,
     private readonly numClasses: number,
-    private readonly stepMs = 5,
+    private readonly stepMs: number,
+    /** Where this worker mounts the coordinator's artifact store. */
+    artifactsRoot: string,
   ) {
+    this.store = new ArtifactStore(artifactsRoot);
     const proto = loadRendezvousProto();
     this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
       `127.0.0.1:${grpcPort}`,
@@ -137,7 +143,7 @@ export class FakeWorker {
     const spec = jobSpecSchema.parse(JSON.parse(a.jobSpecJson));
     const arch = archForClasses(spec.architecture, this.numClasses);
     const epoch = a.validate!.epoch;
-    const dir = await saveCheckpoint(join(a.artifactDir, 'checkpoints'), {
+    const dir = await saveCheckpoint(this.store.path(`${a.artifactDir}/${CHECKPOINTS_DIR}`), {
       weights: initStateDict(arch, spec.seed),
       momentum: new Map(),
       meta: {
@@ -160,7 +166,7 @@ export class FakeWorker {
       top1: 0.5 + epoch / 100,
       top5: 0.9,
       imagesPerSecond: 100,
-      checkpoint: `checkpoints/${dir.split('/').at(-1) ?? ''}`,
+      checkpoint: `${CHECKPOINTS_DIR}/${basename(dir)}`,
     });
   }
 }

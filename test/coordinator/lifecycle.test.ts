@@ -38,7 +38,7 @@ const submit = async (extra: Record<string, unknown> = {}): Promise<string> =>
       .expect(201),
   ).id;
 const worker = async (stepMs: number): Promise<FakeWorker> => {
-  const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs).start();
+  const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs, h.artifacts).start();
   workers.push(w);
   return w;
 };

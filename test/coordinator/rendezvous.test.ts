@@ -45,7 +45,7 @@ const download = (path: string) =>
 const view = (id: string): Promise<JobView> => viewJob(h, id);
 
 const worker = async (stepMs = 40): Promise<FakeWorker> => {
-  const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs).start();
+  const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs, h.artifacts).start();
   workers.push(w);
   return w;
 };
@@ -74,6 +74,8 @@ describe('rendezvous with gRPC workers', () => {
       [2, 3],
     ]);
     expect(joined.token).toMatch(/^[0-9a-f]{32}$/);
+    // Store paths, not this machine's mount of the store: workers resolve them against their own.
+    expect(joined.artifactDir).toBe(`jobs/${id}`);
     const listed = z
       .array(workerInfoSchema)
       .parse((await request(h.url()).get('/v1/workers').set(AUTH).expect(200)).body);
@@ -110,6 +112,10 @@ describe('rendezvous with gRPC workers', () => {
     const counts = new Set(done.workerHistory.map((g) => g.workers));
     expect(counts).toEqual(new Set([1, 2]));
     expect(done.reason).toMatch(/top-1 52\.00%/);
+    const fromCheckpoint = b.assignments.map((x) => x.checkpoint).filter((c) => c !== '');
+    expect(fromCheckpoint.length).toBeGreaterThan(0);
+    for (const c of fromCheckpoint)
+      expect(c).toMatch(new RegExp(`^jobs/${id}/checkpoints/step-\\d{8}$`));
     finished = id;
   });
 

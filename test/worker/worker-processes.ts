@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll } from 'vitest';
@@ -64,8 +64,14 @@ export async function createIdxJob(
   return body(jobRecordSchema, created).id;
 }
 
-/** A `repvgg worker` process on the cpu backend joining the harness's rendezvous. */
+/**
+ * A `repvgg worker` process on the cpu backend joining the harness's rendezvous. It mounts the
+ * artifact store at another path than the coordinator (a symbolic link), as a worker on another
+ * machine would.
+ */
 export function spawnWorker(h: Harness, stderr: 'inherit' | 'pipe'): ChildProcess {
+  const mount = join(h.base, 'worker-store');
+  if (!existsSync(mount)) symlinkSync(h.artifacts, mount);
   return spawn(
     process.execPath,
     [
@@ -75,6 +81,8 @@ export function spawnWorker(h: Harness, stderr: 'inherit' | 'pipe'): ChildProces
       'worker',
       '--coordinator',
       `127.0.0.1:${h.coordinator.grpcPort}`,
+      '--artifacts',
+      mount,
     ],
     { stdio: ['ignore', 'inherit', stderr] },
   );

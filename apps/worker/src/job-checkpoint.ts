@@ -1,15 +1,14 @@
-import { join, relative } from 'node:path';
+import { basename } from 'node:path';
 import { archToJson } from '@repvgg/core';
 import type { Assignment__Output } from '@repvgg/contracts';
 import { CHECKPOINT_FORMAT, saveCheckpoint } from '@repvgg/training';
+import { CHECKPOINTS_DIR } from '@repvgg/training/store/store-layout';
 import type { JobContext } from './job-context';
-
-/** Checkpoints of a job live here, under its artifact directory, where the coordinator looks. */
-export const CHECKPOINTS_DIR = 'checkpoints';
 
 /**
  * Writes the current state as a training checkpoint after `step` steps of `epoch` (step =
- * stepsPerEpoch: the epoch is done) and returns its folder relative to the job's artifact dir.
+ * stepsPerEpoch: the epoch is done) into the job's folder of the store and returns the checkpoint's
+ * folder relative to the job's folder (what the coordinator records).
  */
 export async function writeJobCheckpoint(
   ctx: JobContext,
@@ -29,7 +28,7 @@ export async function writeJobCheckpoint(
     ]),
   );
   const done = step >= ctx.stepsPerEpoch;
-  const dir = await saveCheckpoint(join(a.artifactDir, CHECKPOINTS_DIR), {
+  const dir = await saveCheckpoint(ctx.store.path(`${a.artifactDir}/${CHECKPOINTS_DIR}`), {
     weights: state.toStateDict(ctx.model),
     momentum,
     meta: {
@@ -52,5 +51,5 @@ export async function writeJobCheckpoint(
       },
     },
   });
-  return relative(a.artifactDir, dir);
+  return `${CHECKPOINTS_DIR}/${basename(dir)}`;
 }

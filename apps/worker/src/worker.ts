@@ -8,6 +8,7 @@ import {
   RingCollective,
 } from '@repvgg/collective';
 import type { Assignment__Output } from '@repvgg/contracts';
+import { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
 import { RendezvousClient } from './rendezvous.client';
@@ -34,6 +35,11 @@ export interface WorkerOptions {
   readonly log?: (line: string) => void;
 }
 
+  /**
+   * This machine's mount of the coordinator's artifact store (REPVGG_ARTIFACTS there): assignments
+   * name checkpoints relative to it.
+   */
+  readonly artifacts: string;
 export interface RunningWorker {
   /** The id the rendezvous gave this worker (changes when it has to register again). */
   readonly id: string;
@@ -93,6 +99,8 @@ class Worker implements RunningWorker {
     this.heartbeatMs = reply.heartbeatMs;
     this.log(`registered as ${this.id} (collective ${this.address}, backend ${this.backend})`);
     this.watch?.cancel();
+    private readonly coordinator: string,
+    private readonly store: ArtifactStore,
     const watch = this.client.watch(
       this.id,
       (a) => {
@@ -193,7 +201,7 @@ class Worker implements RunningWorker {
       this.ctx = undefined;
       await old?.dispose();
       const lanes: ComputeLanes = { threads: this.threads, backend: this.backend };
-      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes);
+      this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes, this.store);
     }
     const ctx = this.ctx;
     if (a.shard) {
@@ -323,3 +331,5 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
   return worker;
 }
+    opts.coordinator,
+    new ArtifactStore(opts.artifacts),

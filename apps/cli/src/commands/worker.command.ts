@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective/data-plane';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors/usage.error';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
 
 interface WorkerCommandOptions {
@@ -9,6 +11,7 @@ interface WorkerCommandOptions {
   readonly threads: number;
   readonly dataPort?: number;
   readonly dataPlane?: DataPlane;
+  readonly artifacts?: string;
 }
 
 function dataPlane(value: string): DataPlane {
@@ -61,7 +64,18 @@ export function registerWorker(program: Command): void {
       `where gradient chunks travel: ${DATA_PLANES.join(' or ')}; every worker of a job must agree (default: REPVGG_DATA_PLANE, else tcp)`,
       dataPlane,
     )
+    .option(
+      '--artifacts <dir>',
+      "this machine's mount of the coordinator's artifact store (its REPVGG_ARTIFACTS); default: REPVGG_ARTIFACTS",
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
+      const artifacts = opts.artifacts ?? process.env.REPVGG_ARTIFACTS ?? '';
+      if (artifacts === '') {
+        throw new UsageError(
+          'no artifact store given',
+          "pass --artifacts DIR or set REPVGG_ARTIFACTS to where the coordinator's artifact store is mounted on this machine",
+        );
+      }
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const { startWorker } = await import('@repvgg/worker');
       const worker = await startWorker({
@@ -69,6 +83,7 @@ export function registerWorker(program: Command): void {
         host: opts.host,
         port: opts.port,
         threads: opts.threads,
+        artifacts: resolve(artifacts),
         ...(opts.dataPort === undefined ? {} : { dataPort: opts.dataPort }),
         ...(opts.dataPlane === undefined ? {} : { dataPlane: opts.dataPlane }),
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,

@@ -1,17 +1,19 @@
-import { cp } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { JobRecord } from '@repvgg/contracts';
 import { openDataset } from '@repvgg/training/data';
 import { loadCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
+import {
+  jobBundlePath,
+  jobFinalCheckpointPath,
+  jobPath,
+  MANIFESTS_PATH,
+} from '@repvgg/training/store/store-layout';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { FinalizeError } from './finalize.error';
 import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { inputStats, validationProbe } from './validation-probe';
 
 const PROBE_IMAGES = 2;
-export const BUNDLE_DIR = 'bundle';
-export const FINAL_CHECKPOINT_DIR = 'final-checkpoint';
 
 /**
  * After the last epoch: fuse the final weights, verify fused against multi-branch logits on
@@ -32,21 +34,27 @@ export class FinalizerService {
         'no training checkpoint was reported by the workers, so there is nothing to fuse',
       );
     }
-    const checkpoint = await this.artifacts.resolveDir(record.id, record.latestCheckpoint);
+    const store = this.artifacts.store;
+    const checkpointPath = `${jobPath(record.id)}/${record.latestCheckpoint}`;
+    const checkpoint = await store.locate(jobPath(record.id), record.latestCheckpoint, 'dir');
+    if (checkpoint === undefined) {
+      throw new FinalizeError(
+        `the reported checkpoint ${checkpointPath} is missing from the artifact store`,
+      );
+    }
     const { weights } = await loadCheckpoint(checkpoint);
     const source = await openDataset({
       data: record.spec.dataset.path,
-      cacheDir: join(this.artifacts.root, 'manifests'),
+      cacheDir: store.path(MANIFESTS_PATH),
     });
     const arch = archForClasses(record.spec.architecture, source.numClasses);
     const probeInput = await validationProbe(source, arch, record.spec.imageSize, PROBE_IMAGES);
-    const jobDir = await this.artifacts.jobDir(record.id);
     const last = record.epochResults.at(-1);
     const { writeDeployBundle } = await import('@repvgg/core/export/bundle');
     await writeDeployBundle({
       arch,
       trainSd: weights,
-      outDir: join(jobDir, BUNDLE_DIR),
+      outDir: store.path(jobBundlePath(record.id)),
       overwrite: true,
       ...(probeInput.shape[0] > 0 ? { probeInput } : {}),
       preprocessing: {
@@ -76,7 +84,7 @@ export class FinalizerService {
             },
           }),
     });
-    await cp(checkpoint, join(jobDir, FINAL_CHECKPOINT_DIR), { recursive: true, force: true });
+    await store.copyDir(checkpointPath, jobFinalCheckpointPath(record.id));
     return last === undefined
       ? 'deploy bundle written'
       : `deploy bundle written; top-1 ${(100 * last.top1).toFixed(2)}%`;

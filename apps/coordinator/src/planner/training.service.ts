@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import {
   TERMINAL_STATES,
@@ -8,11 +7,11 @@ import {
   type ShardPayload,
   type StepReport__Output,
 } from '@repvgg/contracts';
+import { jobPath } from '@repvgg/training/store/store-layout';
 import { KeyedChain } from '../common/keyed-chain';
 import { JobEventsService } from '../jobs/job-events.service';
 import { JobService } from '../jobs/job.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { ArtifactRepository } from '../repositories/artifact.repository';
 import { QueueRepository } from '../repositories/queue.repository';
 import type { Generation } from '../rendezvous/generation';
 import { RendezvousService, type RendezvousHandler } from '../rendezvous/rendezvous.service';
@@ -46,7 +45,6 @@ export class TrainingService implements RendezvousHandler {
     private readonly events: JobEventsService,
     private readonly queue: QueueRepository,
     private readonly rendezvous: RendezvousService,
-    private readonly artifacts: ArtifactRepository,
     private readonly finalizer: FinalizerService,
     private readonly metrics: MetricsService,
   ) {
@@ -65,11 +63,12 @@ export class TrainingService implements RendezvousHandler {
 
   /** A job entering (or, after a restart, still in) running: plan its current epoch and admit it. */
   async begin(record: JobRecord): Promise<void> {
-    const artifactDir = await this.artifacts.jobDir(record.id);
+    // Store-relative: each worker resolves them against its own mount of the store.
+    const artifactDir = jobPath(record.id);
     const initial = record.spec.initialCheckpoint;
     let checkpoint = '';
-    if (record.latestCheckpoint !== null) checkpoint = join(artifactDir, record.latestCheckpoint);
-    else if (initial !== undefined) checkpoint = join(this.artifacts.root, initial);
+    if (record.latestCheckpoint !== null) checkpoint = `${artifactDir}/${record.latestCheckpoint}`;
+    else if (initial !== undefined) checkpoint = initial;
     // Admit before planning: a shard may start the moment its flow exists, and hands its work to
     // the job's rendezvous entry.
     this.rendezvous.addJob({

@@ -20,9 +20,10 @@ export interface RendezvousJob {
   readonly max: number;
   readonly virtualReplicas: number;
   readonly specJson: string;
+  /** The job's folder, relative to the artifact store's root (`store-layout.ts`). */
   readonly artifactDir: string;
   /** The last generation number used (persisted on the job, so numbers grow across restarts). */
   generation: number;
-  /** Absolute checkpoint folder to start from when no member holds the state; empty: none. */
+  /** Store-relative checkpoint folder to start from when no member holds the state; empty: none. */
   checkpoint: string;
 }

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type {
   Assignment,
   EpochReport__Output,
@@ -199,7 +198,7 @@ export class RendezvousService {
    */
   setCheckpoint(jobId: string, name: string): void {
     const entry = this.jobs.get(jobId);
-    if (entry !== undefined) entry.job.checkpoint = join(entry.job.artifactDir, name);
+    if (entry !== undefined) entry.job.checkpoint = `${entry.job.artifactDir}/${name}`;
   }
 
   generationOf(jobId: string): Generation | null {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ArtifactStore } from '@repvgg/training/store/artifact.store';
+import { isValidStorePath, jobPath } from '@repvgg/training/store/store-layout';
 import { ArtifactNotFoundError, InvalidArtifactNameError } from './artifact-name.error';
 
 export interface ArtifactInfo {
@@ -16,27 +18,25 @@ export interface ArtifactFile extends ArtifactInfo {
   readonly path: string;
 }
 
-/** Segments of letters, digits, `.`, `_`, `-`; no empty, `.` or `..` segment. */
-const NAME = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
-
 export function isValidArtifactName(name: string): boolean {
-  return name.length <= 512 && NAME.test(name);
+  return isValidStorePath(name);
 }
 
 /**
- * The artifact store: a directory (local or a shared volume) with one folder per job holding its
- * checkpoints and deploy bundle. Digests are cached by (path, size, mtime).
+ * The coordinator's side of the artifact store (REPVGG_ARTIFACTS): one folder per job holding its
+ * checkpoints and deploy bundle, listed and served by name. Digests are cached by (path, size, mtime).
  */
 export class ArtifactRepository {
   private readonly digests = new Map<string, { key: string; sha256: string }>();
+  readonly store: ArtifactStore;
 
-  constructor(readonly root: string) {}
+  constructor(root: string) {
+    this.store = new ArtifactStore(root);
+  }
 
   /** The job's folder, created on first use. */
-  async jobDir(jobId: string): Promise<string> {
-    const dir = join(this.root, 'jobs', jobId);
-    await mkdir(dir, { recursive: true });
-    return dir;
+  jobDir(jobId: string): Promise<string> {
+    return this.store.ensureDir(jobPath(jobId));
   }
 
   async list(jobId: string): Promise<ArtifactInfo[]> {
@@ -49,42 +49,23 @@ export class ArtifactRepository {
   /** Resolves a user-supplied name to a file inside the job's folder, refusing any escape. */
   async resolve(jobId: string, name: string): Promise<ArtifactFile> {
     if (!isValidArtifactName(name)) throw new InvalidArtifactNameError(name);
-    const dir = await realpath(await this.jobDir(jobId));
-    let real: string;
-    try {
-      real = await realpath(join(dir, name));
-    } catch {
-      throw new ArtifactNotFoundError(name);
-    }
-    if (!isInside(dir, real)) throw new InvalidArtifactNameError(name);
-    const s = await stat(real);
-    if (!s.isFile()) throw new ArtifactNotFoundError(name);
+    await this.jobDir(jobId);
+    const real = await this.store.locate(jobPath(jobId), name, 'file');
+    if (real === undefined) throw new ArtifactNotFoundError(name);
     return this.describe(real, name);
   }
 
-  /** A folder inside the job's folder (a checkpoint), refusing names that escape it. */
-  async resolveDir(jobId: string, name: string): Promise<string> {
-    return this.folderIn(await this.jobDir(jobId), name);
-  }
-
   /** A folder anywhere in the store (a job's initialCheckpoint), refusing names that escape it. */
-  storeDir(name: string): Promise<string> {
-    return this.folderIn(this.root, name);
+  async storeDir(name: string): Promise<string> {
+    if (!isValidArtifactName(name)) throw new InvalidArtifactNameError(name);
+    const real = await this.store.locate('', name, 'dir');
+    if (real === undefined) throw new ArtifactNotFoundError(name);
+    return real;
   }
 
-  private async folderIn(base: string, name: string): Promise<string> {
-    if (!isValidArtifactName(name)) throw new InvalidArtifactNameError(name);
-    const dir = await realpath(base);
-    let real: string;
-    try {
-      real = await realpath(join(dir, name));
-    } catch {
-      throw new ArtifactNotFoundError(name);
-    }
-    if (!isInside(dir, real) || !(await stat(real)).isDirectory()) {
-      throw new ArtifactNotFoundError(name);
-    }
-    return real;
+  /** Deletes the job's folder with everything in it. */
+  removeJob(jobId: string): Promise<void> {
+    return this.store.remove(jobPath(jobId));
   }
 
   private async walk(dir: string, prefix: string): Promise<string[]> {
@@ -115,11 +96,6 @@ export class ArtifactRepository {
       modifiedAt: s.mtime.toISOString(),
     };
   }
-}
-
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 function sha256File(path: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DatasetManifestSummary, DatasetSpec } from '@repvgg/contracts';
 import { DatasetError, openDataset } from '@repvgg/training/data';
+import { MANIFESTS_PATH } from '@repvgg/training/store/store-layout';
 
 /** The dataset's contents do not match what the job spec says it is. */
 export class DatasetKindMismatchError extends DatasetError {
@@ -22,7 +23,7 @@ export class DatasetRepository {
   async inspect(spec: DatasetSpec): Promise<DatasetManifestSummary> {
     const source = await openDataset({
       data: spec.path,
-      cacheDir: join(this.artifactsRoot, 'manifests'),
+      cacheDir: join(this.artifactsRoot, MANIFESTS_PATH),
     });
     if (source.kind !== spec.source) {
       throw new DatasetKindMismatchError(spec.path, spec.source, source.kind);

@@ -35,12 +35,14 @@ export interface Assignment {
    */
   jobSpecJson?: string;
   /**
-   * Artifact-store directory of the job; checkpoints are written under it.
+   * The job's folder relative to the artifact store's root (each side resolves it against its own
+   * mount of the store); checkpoints are written under it.
    */
   artifactDir?: string;
   /**
-   * Absolute path of the checkpoint folder to start from when no live member has the state (the
-   * latest one reported, else the job's initialCheckpoint); empty: none (initialize from the seed).
+   * The checkpoint folder to start from when no live member has the state, relative to the
+   * artifact store's root (the latest one reported, else the job's initialCheckpoint); empty: none
+   * (initialize from the seed).
    */
   checkpoint?: string;
   shard?: _repvgg_rendezvous_v1_ShardWork | null;
@@ -69,12 +71,14 @@ export interface Assignment__Output {
    */
   jobSpecJson: string;
   /**
-   * Artifact-store directory of the job; checkpoints are written under it.
+   * The job's folder relative to the artifact store's root (each side resolves it against its own
+   * mount of the store); checkpoints are written under it.
    */
   artifactDir: string;
   /**
-   * Absolute path of the checkpoint folder to start from when no live member has the state (the
-   * latest one reported, else the job's initialCheckpoint); empty: none (initialize from the seed).
+   * The checkpoint folder to start from when no live member has the state, relative to the
+   * artifact store's root (the latest one reported, else the job's initialCheckpoint); empty: none
+   * (initialize from the seed).
    */
   checkpoint: string;
   shard?: _repvgg_rendezvous_v1_ShardWork__Output | null;
