@@ -1,4 +1,5 @@
 import type { HostTensor, StateDict } from '../tensor/host-tensor';
+import { decodeElements, STORED_DTYPE_BYTES, type StoredDtype } from './element-decode';
 import { SafetensorsFormatError } from './safetensors.error';
 
 /**
@@ -13,8 +14,8 @@ const METADATA_KEY = '__metadata__';
 const MAX_HEADER_BYTES = 100_000_000;
 const HEADER_ALIGN = 8;
 
-type ReadDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64';
-const DTYPE_BYTES: Record<ReadDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
+type ReadDtype = StoredDtype;
+const DTYPE_BYTES = STORED_DTYPE_BYTES;
 
 interface TensorInfo {
   readonly name: string;
@@ -200,43 +201,8 @@ function checkOffsets(infos: readonly TensorInfo[], dataLength: number): void {
 }
 
 function toHost(info: TensorInfo, bytes: Uint8Array): HostTensor {
-  const count = bytes.length / DTYPE_BYTES[info.dtype];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (info.dtype) {
-    case 'I64': {
-      const data = new BigInt64Array(count);
-      new Uint8Array(data.buffer).set(bytes);
-      return { dtype: 'int64', shape: info.shape, data };
-    }
-    case 'F32': {
-      const data = new Float32Array(count);
-      new Uint8Array(data.buffer).set(bytes);
-      return { dtype: 'float32', shape: info.shape, data };
-    }
-    case 'F64': {
-      const data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
-      return { dtype: 'float32', shape: info.shape, data };
-    }
-    case 'F16': {
-      const data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = halfToFloat(view.getUint16(2 * i, true));
-      return { dtype: 'float32', shape: info.shape, data };
-    }
-    case 'BF16': {
-      const bits = new Uint32Array(count);
-      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
-      return { dtype: 'float32', shape: info.shape, data: new Float32Array(bits.buffer) };
-    }
-  }
-}
-
-/** IEEE 754 binary16 → number (exact: every half is representable in float32). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  const data = decodeElements(info.dtype, bytes);
+  return data instanceof BigInt64Array
+    ? { dtype: 'int64', shape: info.shape, data }
+    : { dtype: 'float32', shape: info.shape, data };
 }

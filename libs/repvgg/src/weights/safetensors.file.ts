@@ -7,7 +7,11 @@ import { SafetensorsFormatError } from './safetensors.error';
 
 /** Reads and validates a .safetensors file; format errors name the path. */
 export async function readSafetensors(path: string): Promise<DecodedSafetensors> {
-  const buf = await readFile(path);
+  return decodeSafetensorsFile(await readFile(path), path);
+}
+
+/** Decodes the bytes of the safetensors file at `path`; format errors name the path. */
+export function decodeSafetensorsFile(buf: Uint8Array, path: string): DecodedSafetensors {
   try {
     return decodeSafetensors(buf);
   } catch (e) {
