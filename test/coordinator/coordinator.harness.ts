@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { z } from 'zod';
-import { jobViewSchema, type JobView } from '@repvgg/contracts';
+import { jobRecordSchema, jobViewSchema, type JobView } from '@repvgg/contracts';
 import { encodeIdx } from '@repvgg/training/data';
 import { startCoordinator, type RunningCoordinator } from '@repvgg/coordinator';
 
@@ -111,6 +111,17 @@ export const body = <S extends z.ZodType>(schema: S, res: { body: unknown }): z.
 /** GET /v1/jobs/:id, checked against the job view contract. */
 export const viewJob = async (h: Harness, id: string): Promise<JobView> =>
   body(jobViewSchema, await request(h.url()).get(`/v1/jobs/${id}`).set(AUTH).expect(200));
+
+/** Submits `tinyJobSpec` with `extra` and returns the new job's id. */
+export const submitJob = async (h: Harness, extra: Record<string, unknown> = {}): Promise<string> =>
+  body(
+    jobRecordSchema,
+    await request(h.url())
+      .post('/v1/jobs')
+      .set(AUTH)
+      .send(tinyJobSpec(h.dataRoot, extra))
+      .expect(201),
+  ).id;
 
 export const errorBodySchema = z.object({
   statusCode: z.number(),

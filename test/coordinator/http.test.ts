@@ -2,8 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { z } from 'zod';
-import { jobRecordSchema, jobViewSchema } from '@repvgg/contracts';
+import { jobPageSchema, jobRecordSchema, jobViewSchema } from '@repvgg/contracts';
 import {
   body,
   errorBodySchema,
@@ -96,7 +95,7 @@ describe('POST /v1/jobs', () => {
       'running',
     ]);
     const list = await request(h.url()).get('/v1/jobs').set(AUTH).expect(200);
-    expect(body(z.array(jobRecordSchema), list).map((j) => j.id)).toContain(id);
+    expect(body(jobPageSchema, list).jobs.map((j) => j.id)).toContain(id);
     await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(AUTH).expect(200);
     await request(h.url()).post(`/v1/jobs/${id}/cancel`).set(AUTH).expect(409);
   });

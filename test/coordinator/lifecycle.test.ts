@@ -2,13 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import { jobEventSchema, jobRecordSchema, type JobView } from '@repvgg/contracts';
+import { jobEventSchema, type JobView } from '@repvgg/contracts';
 import { FakeWorker } from './fake-worker';
 import {
-  body,
   startHarness,
   AUTH,
-  tinyJobSpec,
+  submitJob,
   until,
   viewJob,
   writeIdxDataset,
@@ -28,15 +27,7 @@ afterAll(async () => {
 });
 
 const view = (id: string): Promise<JobView> => viewJob(h, id);
-const submit = async (extra: Record<string, unknown> = {}): Promise<string> =>
-  body(
-    jobRecordSchema,
-    await request(h.url())
-      .post('/v1/jobs')
-      .set(AUTH)
-      .send(tinyJobSpec(h.dataRoot, extra))
-      .expect(201),
-  ).id;
+const submit = (extra: Record<string, unknown> = {}): Promise<string> => submitJob(h, extra);
 const worker = async (stepMs: number): Promise<FakeWorker> => {
   const w = await new FakeWorker(h.coordinator.grpcPort, 3, stepMs, h.artifacts).start();
   workers.push(w);

@@ -23,11 +23,17 @@ import {
 import { z } from 'zod';
 import {
   epochResultSchema,
+  JOB_PAGE_LIMIT_MAX,
+  JOB_STATES,
   jobEventSchema,
+  jobListQuerySchema,
+  jobPageSchema,
   jobRecordSchema,
   jobSpecSchema,
   jobViewSchema,
   stepMetricsSchema,
+  type JobListQuery,
+  type JobPage,
   type JobRecord,
   type JobSpec,
   type JobView,
@@ -74,10 +80,29 @@ export class JobsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List jobs, oldest first' })
-  @ApiResponse({ status: 200, schema: openApiSchema(z.array(jobRecordSchema)) })
-  list(): Promise<JobRecord[]> {
-    return this.jobs.list();
+  @ApiOperation({
+    summary: 'List jobs, oldest first, a page at a time',
+    description: "Pass the page's nextCursor as cursor for the next page; it is null on the last.",
+  })
+  @ApiQuery({ name: 'state', required: false, enum: JOB_STATES, description: 'Only jobs in it' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: JOB_PAGE_LIMIT_MAX, default: 100 },
+    description: 'Jobs per page',
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    schema: { type: 'string' },
+    description: "The previous page's nextCursor",
+  })
+  @ApiResponse({ status: 200, schema: openApiSchema(jobPageSchema) })
+  @ApiResponse({ status: 400, description: 'Names the bad parameter', schema: ERROR })
+  list(
+    @Query(new ZodBodyPipe(jobListQuerySchema, 'job list query')) query: JobListQuery,
+  ): Promise<JobPage> {
+    return this.jobs.list(query);
   }
 
   @Get(':id')

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import {
+  JOB_STATES,
   TERMINAL_STATES,
   canTransition,
+  type JobListQuery,
+  type JobPage,
   type JobRecord,
   type JobSpec,
   type JobState,
@@ -15,6 +18,7 @@ import {
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator-config';
 import { RedisStoreRepository } from '../repositories/redis-store.repository';
 import { confineDatasetPath, DatasetPathError } from './dataset-path';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { InvalidRequestError, JobFinishedError, JobNotFoundError } from './job.errors';
 import { JobEventsService } from './job-events.service';
 
@@ -83,8 +87,22 @@ export class JobService {
     return record;
   }
 
-  list(): Promise<JobRecord[]> {
-    return this.store.listJobs();
+  /** One page of jobs, oldest first, optionally in one state. */
+  async list(query: JobListQuery): Promise<JobPage> {
+    const after = query.cursor === undefined ? undefined : decodeJobCursor(query.cursor);
+    if (after === null) {
+      throw new InvalidRequestError('invalid job list query', [
+        { path: 'cursor', message: 'not a nextCursor of this API: list again without it' },
+      ]);
+    }
+    const page = await this.store.pageJobs(query.state, query.limit, after);
+    return { jobs: page.jobs, nextCursor: page.next === null ? null : encodeJobCursor(page.next) };
+  }
+
+  /** Jobs not yet in a terminal state, oldest first (what a restarted coordinator picks up). */
+  async unfinished(): Promise<JobRecord[]> {
+    await this.store.indexStates();
+    return this.store.jobsIn(JOB_STATES.filter((s) => !TERMINAL_STATES.has(s)));
   }
 
   async view(id: string): Promise<JobView> {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TERMINAL_STATES, type JobRecord } from '@repvgg/contracts';
+import type { JobRecord } from '@repvgg/contracts';
 import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { stepsPerEpoch } from '../planner/epoch-plan';
 import { TrainingService } from '../planner/training.service';
@@ -29,8 +29,7 @@ export class LifecycleService {
 
   /** Resumes every unfinished job after a (re)start. */
   async resume(): Promise<void> {
-    for (const record of await this.jobs.list()) {
-      if (TERMINAL_STATES.has(record.state)) continue;
+    for (const record of await this.jobs.unfinished()) {
       this.logger.log(`resuming job ${record.id} (${record.state})`);
       switch (record.state) {
         case 'queued':

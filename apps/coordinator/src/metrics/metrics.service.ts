@@ -24,10 +24,8 @@ export class MetricsService {
       labelNames: ['state'],
       registers,
       async collect() {
-        const jobs = await store.listJobs();
-        for (const state of JOB_STATES) {
-          this.set({ state }, jobs.filter((j) => j.state === state).length);
-        }
+        const counts = await store.countByState();
+        for (const state of JOB_STATES) this.set({ state }, counts.get(state) ?? 0);
       },
     });
     new Gauge({

@@ -1,20 +1,29 @@
 import { Redis } from 'ioredis';
 import {
+  JOB_STATES,
   jobEventSchema,
   jobRecordSchema,
   stateTransitionSchema,
   stepMetricsSchema,
   type JobEvent,
   type JobRecord,
+  type JobState,
   type StateTransition,
   type StepMetrics,
 } from '@repvgg/contracts';
 import { KeyedChain } from '../common/keyed-chain';
+import type { JobCursor } from '../jobs/job-cursor';
 import { answersPing } from './redis-ping';
 
 export interface StoredEvent {
   readonly id: string;
   readonly event: JobEvent;
+}
+
+export interface StoredJobPage {
+  readonly jobs: JobRecord[];
+  /** The last listed job's place, when more follow. */
+  readonly next: JobCursor | null;
 }
 
 const EVENT_STREAM_LENGTH = 10_000;
@@ -23,7 +32,9 @@ const STEP_HISTORY_LENGTH = 1_000;
 /**
  * The one Redis store: job records, their transition log, event stream and step metrics.
  * Records are JSON documents; every write of one job goes through `update`, serialized in process
- * (the coordinator is a single instance).
+ * (the coordinator is a single instance). Sorted sets by creation time index them: `jobs` all of
+ * them, `jobs:<state>` those in each state (moved with every state change), so listing a page or a
+ * state reads only that page's records.
  */
 export class RedisStoreRepository {
   private readonly redis: Redis;
@@ -65,27 +76,105 @@ export class RedisStoreRepository {
     return answersPing(this.redis);
   }
 
+  private stateKey(state: JobState): string {
+    return this.key('jobs', state);
+  }
+
   async createJob(record: JobRecord, transition: StateTransition): Promise<void> {
+    const at = Date.parse(record.createdAt);
     await this.redis
       .multi()
       .set(this.key('job', record.id), JSON.stringify(record))
-      .zadd(this.key('jobs'), Date.parse(record.createdAt), record.id)
+      .zadd(this.key('jobs'), at, record.id)
+      .zadd(this.stateKey(record.state), at, record.id)
       .rpush(this.key('job', record.id, 'transitions'), JSON.stringify(transition))
       .exec();
+  }
+
+  /**
+   * Fills the per-state sets from the records once per key prefix: records written before the
+   * sets existed are listed by state too.
+   */
+  async indexStates(): Promise<void> {
+    const marker = this.key('jobs', 'state-index');
+    if ((await this.redis.exists(marker)) === 1) return;
+    const all = await this.redis.zrange(this.key('jobs'), 0, -1, 'WITHSCORES');
+    for (let i = 0; i < all.length; i += 1000) {
+      const ids = all.slice(i, i + 1000).filter((_, k) => k % 2 === 0);
+      const records = await this.getJobs(ids);
+      const multi = this.redis.multi();
+      for (const r of records) multi.zadd(this.stateKey(r.state), Date.parse(r.createdAt), r.id);
+      await multi.exec();
+    }
+    await this.redis.set(marker, '1');
+  }
+
+  /**
+   * Jobs in creation order (ties by id, the sorted set's order) after `after`, `limit` at most,
+   * all of them or those in `state`.
+   */
+  async pageJobs(
+    state: JobState | undefined,
+    limit: number,
+    after: JobCursor | undefined,
+  ): Promise<StoredJobPage> {
+    const set = state === undefined ? this.key('jobs') : this.stateKey(state);
+    const want = limit + 1;
+    const found: JobCursor[] = [];
+    if (after !== undefined) {
+      const ties = await this.redis.zrangebyscore(set, after.at, after.at);
+      for (const id of ties) if (id > after.id) found.push({ at: after.at, id });
+    }
+    if (found.length < want) {
+      const min = after === undefined ? '-inf' : `(${after.at}`;
+      const rest = await this.redis.zrangebyscore(
+        set,
+        min,
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        want - found.length,
+      );
+      for (let i = 0; i + 1 < rest.length; i += 2) {
+        found.push({ id: rest[i] ?? '', at: Number(rest[i + 1]) });
+      }
+    }
+    const page = found.slice(0, limit);
+    const jobs = await this.getJobs(page.map((c) => c.id));
+    return { jobs, next: found.length > limit ? (page.at(-1) ?? null) : null };
+  }
+
+  /** Jobs in any of `states`, oldest first. */
+  async jobsIn(states: readonly JobState[]): Promise<JobRecord[]> {
+    const members = await Promise.all(
+      states.map((s) => this.redis.zrange(this.stateKey(s), 0, -1, 'WITHSCORES')),
+    );
+    const entries = members.flatMap((m) =>
+      m.flatMap((id, i) => (i % 2 === 0 ? [{ id, at: Number(m[i + 1]) }] : [])),
+    );
+    entries.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    return this.getJobs(entries.map((e) => e.id));
+  }
+
+  /** How many jobs are in each state. */
+  async countByState(): Promise<Map<JobState, number>> {
+    const counts = await Promise.all(JOB_STATES.map((s) => this.redis.zcard(this.stateKey(s))));
+    return new Map(JOB_STATES.map((s, i) => [s, counts[i] ?? 0]));
+  }
+
+  private async getJobs(ids: readonly string[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(ids.map((id) => this.key('job', id)));
+    // a job deleted since its id was read is left out
+    return texts
+      .filter((t): t is string => t !== null)
+      .map((t) => jobRecordSchema.parse(JSON.parse(t)));
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
     const text = await this.redis.get(this.key('job', id));
     return text === null ? null : jobRecordSchema.parse(JSON.parse(text));
-  }
-
-  async listJobs(): Promise<JobRecord[]> {
-    const ids = await this.redis.zrange(this.key('jobs'), 0, -1);
-    if (ids.length === 0) return [];
-    const texts = await this.redis.mget(ids.map((id) => this.key('job', id)));
-    return texts
-      .filter((t): t is string => t !== null)
-      .map((t) => jobRecordSchema.parse(JSON.parse(t)));
   }
 
   /** Read-modify-write of one job; `mutate` returns the new record or null to leave it unchanged. */
@@ -95,7 +184,13 @@ export class RedisStoreRepository {
       if (current === null) return null;
       const updated = mutate(current);
       if (updated === null) return current;
-      await this.redis.set(this.key('job', id), JSON.stringify(updated));
+      const multi = this.redis.multi().set(this.key('job', id), JSON.stringify(updated));
+      if (updated.state !== current.state) {
+        multi
+          .zrem(this.stateKey(current.state), id)
+          .zadd(this.stateKey(updated.state), Date.parse(updated.createdAt), id);
+      }
+      await multi.exec();
       return updated;
     });
   }
