@@ -6,10 +6,13 @@ import { ArtifactsController } from './http/artifacts.controller';
 import { AuthGuard } from './http/auth.guard';
 import { ErrorFilter } from './http/error.filter';
 import { HealthController } from './http/health.controller';
+import { JobLogsController } from './http/job-logs.controller';
 import { JobsController } from './http/jobs.controller';
 import { MetricsController } from './http/metrics.controller';
 import { WorkersController } from './http/workers.controller';
+import { JobDecodeFailuresService } from './jobs/job-decode-failures.service';
 import { JobEventsService } from './jobs/job-events.service';
+import { JobLogsService } from './jobs/job-logs.service';
 import { JobService } from './jobs/job.service';
 import { LifecycleService } from './jobs/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
@@ -17,6 +20,7 @@ import { TrainingService } from './planner/training.service';
 import { RendezvousService } from './rendezvous/rendezvous.service';
 import { ArtifactRepository } from './repositories/artifact.repository';
 import { DatasetRepository } from './repositories/dataset.repository';
+import { JobLogsRepository } from './repositories/job-logs.repository';
 import { QueueRepository } from './repositories/queue.repository';
 import { RedisStoreRepository } from './repositories/redis-store.repository';
 
@@ -28,6 +32,7 @@ export class AppModule {
       module: AppModule,
       controllers: [
         JobsController,
+        JobLogsController,
         ArtifactsController,
         WorkersController,
         HealthController,
@@ -38,6 +43,11 @@ export class AppModule {
         {
           provide: RedisStoreRepository,
           useFactory: () => new RedisStoreRepository(config.redisUrl, config.redisPrefix),
+        },
+        {
+          provide: JobLogsRepository,
+          useFactory: () =>
+            new JobLogsRepository(config.redisUrl, config.redisPrefix, config.logLines),
         },
         {
           provide: QueueRepository,
@@ -77,6 +87,8 @@ export class AppModule {
         TrainingService,
         LifecycleService,
         MetricsService,
+        JobDecodeFailuresService,
+        JobLogsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -2,6 +2,7 @@ import type { Assignment__Output } from '@repvgg/contracts';
 import type { ValidationMetrics } from '@repvgg/training';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { emptyTotals, type JobContext } from './job-context';
+import type { JobLog } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 
 /**
@@ -15,6 +16,7 @@ export async function validateEpoch(
   epoch: number,
   workerId: string,
   client: RendezvousClient,
+  log: JobLog,
 ): Promise<void> {
   const started = performance.now();
   const state = await ctx.ensureState((epoch + 1) * ctx.stepsPerEpoch, a.checkpoint);
@@ -48,5 +50,14 @@ export async function validateEpoch(
     top5: val?.top5 ?? 0,
     imagesPerSecond: val?.imagesPerSec ?? 0,
     checkpoint,
+  });
+  const result =
+    val === undefined
+      ? 'no validation split'
+      : `top-1 ${val.top1.toFixed(4)}, top-5 ${val.top5.toFixed(4)}, loss ${val.loss.toFixed(4)}`;
+  log('info', `epoch ${epoch} validated (${result}); checkpoint ${checkpoint} written`, {
+    jobId: a.jobId,
+    generation: a.generation,
+    rank: a.rank,
   });
 }

@@ -8,6 +8,8 @@ import {
   type FailureReport,
   type HeartbeatReply__Output,
   type HeartbeatRequest,
+  type LogBatch,
+  type LogReply__Output,
   type RegisterReply__Output,
   type RegisterRequest,
   type RendezvousClient as GrpcRendezvousClient,
@@ -96,6 +98,17 @@ export class RendezvousClient {
 
   async reportFailure(req: FailureReport): Promise<void> {
     await this.call('ReportFailure', this.client.reportFailure.bind(this.client), req);
+  }
+
+  /** Sends a job's log batch; false: the coordinator refused it (drop it). */
+  async reportLogs(req: LogBatch): Promise<boolean> {
+    return (
+      await this.call<LogBatch, LogReply__Output>(
+        'ReportLogs',
+        this.client.reportLogs.bind(this.client),
+        req,
+      )
+    ).accepted;
   }
 
   async drain(workerId: string): Promise<void> {

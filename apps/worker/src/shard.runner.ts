@@ -11,6 +11,7 @@ import {
   type TrainState,
 } from '@repvgg/training';
 import type { AppliedStep, JobContext } from './job-context';
+import type { JobLog } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { NoReplicasError, StateUnavailableError } from './worker.error';
@@ -22,6 +23,7 @@ export interface ShardRun {
   readonly shard: ShardWork__Output;
   readonly workerId: string;
   readonly client: RendezvousClient;
+  readonly log: JobLog;
 }
 
 const PROCEED = Uint8Array.of(1);
@@ -105,8 +107,9 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
   const { ctx, ring, assignment: a, shard: s } = run;
   const leader = a.leaderId === run.workerId;
   let proceed = true;
+  let checkpoint = '';
   if (leader) {
-    const checkpoint = checkpointDue(ctx, s, applied.step)
+    checkpoint = checkpointDue(ctx, s, applied.step)
       ? await writeJobCheckpoint(ctx, a, s.epoch, applied.step + 1)
       : '';
     proceed = await run.client.reportStep({
@@ -128,7 +131,17 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
     0,
     leader ? (proceed ? PROCEED : HALT) : undefined,
   );
-  return flag[0] === 1;
+  const where = { jobId: a.jobId, generation: a.generation, rank: a.rank, step: applied.step };
+  if (checkpoint !== '') {
+    run.log('info', `epoch ${applied.epoch}: checkpoint ${checkpoint} written`, where);
+  }
+  if (flag[0] === 1) return true;
+  run.log(
+    'info',
+    `epoch ${applied.epoch}: stopping after this step, as the coordinator asked`,
+    where,
+  );
+  return false;
 }
 
 /** Every `checkpointEvery` shards, at the shard's last step (epoch ends checkpoint at validation). */

@@ -11,6 +11,8 @@ import type { Assignment__Output } from '@repvgg/contracts';
 import { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
+import { jobLogger, type JobLog } from './job-log';
+import { JobLogShipper } from './job-log.shipper';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
 import { agreeOnState } from './state-agreement';
@@ -73,6 +75,17 @@ class Worker implements RunningWorker {
   private rejoining = false;
   private ctx: JobContext | undefined;
   private generation: Generation | undefined;
+  private readonly shipper = new JobLogShipper({
+    send: (batch) => this.client.reportLogs(batch),
+    workerId: () => this.id,
+    log: (line) => {
+      this.log(line);
+    },
+  });
+  /** Lines about a job also go to the job's log on the coordinator. */
+  private readonly jobLog: JobLog = jobLogger((line) => {
+    this.log(line);
+  }, this.shipper);
 
   constructor(
     private readonly client: RendezvousClient,
@@ -124,7 +137,10 @@ class Worker implements RunningWorker {
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    this.log('draining: leaving at the next step boundary');
+    const g = this.generation;
+    const draining = 'draining: leaving at the next step boundary';
+    if (g === undefined) this.log(draining);
+    else this.jobLog('info', draining, { jobId: g.jobId, generation: g.number });
     await this.client.drain(this.id).catch((err: unknown) => {
       this.log(`drain not acknowledged: ${String(err)}`);
     });
@@ -204,13 +220,22 @@ class Worker implements RunningWorker {
       this.ctx = await JobContext.open(a.jobId, a.jobSpecJson, lanes, this.store);
     }
     const ctx = this.ctx;
+    this.shipper.trackDecodeFailures(a.jobId, ctx.loader.failures);
     if (a.shard) {
       const { epoch, stepsPerEpoch, resumeStep } = a.shard;
       const ring = await this.ringOf(ctx, a, epoch * stepsPerEpoch + resumeStep);
       const state = ctx.state;
       if (state === undefined) throw new RangeError('the generation started without a state');
       await runShard(
-        { ctx, ring, assignment: a, shard: a.shard, workerId: this.id, client: this.client },
+        {
+          ctx,
+          ring,
+          assignment: a,
+          shard: a.shard,
+          workerId: this.id,
+          client: this.client,
+          log: this.jobLog,
+        },
         state,
       );
     } else if (a.validate) {
@@ -218,7 +243,7 @@ class Worker implements RunningWorker {
       // that never held the epoch's final state (the checkpoint is the previous epoch's).
       await this.ringOf(ctx, a, (a.validate.epoch + 1) * ctx.stepsPerEpoch);
       if (a.leaderId === this.id) {
-        await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client);
+        await validateEpoch(ctx, a, a.validate.epoch, this.id, this.client, this.jobLog);
       }
     }
   }
@@ -249,8 +274,10 @@ class Worker implements RunningWorker {
     const ring = new RingCollective(transport, { mode: ctx.spec.mode });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
     await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);
-    this.log(
+    this.jobLog(
+      'info',
       `generation ${a.generation} of job ${a.jobId}: rank ${a.rank} of ${ring.worldSize}, state at step ${String(ctx.state?.step)} (expected ${expected})`,
+      { jobId: a.jobId, generation: a.generation, rank: a.rank },
     );
     return ring;
   }
@@ -264,7 +291,8 @@ class Worker implements RunningWorker {
   /** A collective failure names the peer held responsible; the generation ends either way. */
   private async fail(a: Assignment__Output, err: unknown): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
-    this.log(`generation ${a.generation} of job ${a.jobId} failed: ${message}`);
+    const where = { jobId: a.jobId, generation: a.generation, rank: a.rank };
+    this.jobLog('error', `generation ${a.generation} of job ${a.jobId} failed: ${message}`, where);
     const failed =
       err instanceof CollectiveError
         ? (a.members.find((m) => m.rank === err.ranks[0])?.workerId ?? '')
@@ -279,7 +307,7 @@ class Worker implements RunningWorker {
         message,
       })
       .catch((e: unknown) => {
-        this.log(`failure report not delivered: ${String(e)}`);
+        this.jobLog('warn', `failure report not delivered: ${String(e)}`, where);
       });
   }
 
@@ -291,6 +319,7 @@ class Worker implements RunningWorker {
     await this.leaveGeneration().catch(() => undefined);
     await this.ctx?.dispose();
     await this.server.shutdown();
+    await this.shipper.stop();
     this.client.close();
     this.log('stopped');
     this.stop();

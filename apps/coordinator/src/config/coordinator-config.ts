@@ -15,6 +15,8 @@ export interface CoordinatorConfig {
   readonly heartbeatTimeoutMs: number;
   readonly bodyLimit: string;
   readonly queueLockMs: number;
+  /** Log lines kept per job (at least). */
+  readonly logLines: number;
 }
 
 export const COORDINATOR_CONFIG = Symbol('COORDINATOR_CONFIG');
@@ -64,5 +66,6 @@ export function loadCoordinatorConfig(
     heartbeatTimeoutMs: e.REPVGG_HEARTBEAT_TIMEOUT_MS,
     bodyLimit: e.REPVGG_BODY_LIMIT,
     queueLockMs: e.REPVGG_QUEUE_LOCK_MS,
+    logLines: e.REPVGG_LOG_LINES,
   };
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobSpecSchema, type JobRecord } from '@repvgg/contracts';
+import { jobSpecSchema, noDecodeFailures, type JobRecord } from '@repvgg/contracts';
 import { readBundle } from '@repvgg/core/export/bundle';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { saveCheckpoint } from '@repvgg/training/checkpoint/checkpoint.store';
@@ -74,6 +74,7 @@ const record = (id: string, latestCheckpoint: string | null): JobRecord => ({
   workers: [],
   workerHistory: [{ generation: 1, workers: 2 }],
   latestCheckpoint,
+  decodeFailures: noDecodeFailures(),
 });
 
 async function checkpoint(jobId: string, classes: number): Promise<string> {

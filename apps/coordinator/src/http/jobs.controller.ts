@@ -40,7 +40,9 @@ import {
 } from '@repvgg/contracts';
 import { JobEventsService } from '../jobs/job-events.service';
 import { JobService, type JobMetricsView } from '../jobs/job.service';
+import { streamIdOf } from '../common/stream-id';
 import { openApiSchema } from '../openapi/json-schema';
+import { openEventStream } from './event-stream';
 import { ZodBodyPipe } from './zod-body.pipe';
 
 const ERROR = openApiSchema(
@@ -152,17 +154,8 @@ export class JobsController {
     @Res() res: ServerResponse,
   ): Promise<void> {
     await this.jobs.get(jobId);
-    const lastHeader = req.headers['last-event-id'];
-    const last =
-      typeof lastHeader === 'string' && /^\d+-\d+$/.test(lastHeader) ? lastHeader : undefined;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    const sub = this.events.stream(jobId, last).subscribe({
+    openEventStream(res);
+    const sub = this.events.stream(jobId, streamIdOf(req.headers['last-event-id'])).subscribe({
       next: (e) => {
         res.write(`id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
       },

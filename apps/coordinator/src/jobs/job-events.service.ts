@@ -1,17 +1,11 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { TERMINAL_STATES, type JobEvent } from '@repvgg/contracts';
+import { streamIdAfter } from '../common/stream-id';
 import { RedisStoreRepository, type StoredEvent } from '../repositories/redis-store.repository';
 
-interface LiveEvent extends StoredEvent {
+export interface LiveEvent extends StoredEvent {
   readonly jobId: string;
-}
-
-/** Redis stream ids are `<ms>-<seq>`. */
-function after(a: string, b: string): boolean {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am > bm || (am === bm && as > bs);
 }
 
 const isEnd = (e: JobEvent): boolean => e.type === 'state' && TERMINAL_STATES.has(e.transition.to);
@@ -22,6 +16,11 @@ export class JobEventsService implements OnModuleDestroy {
   private readonly live = new Subject<LiveEvent>();
 
   constructor(private readonly store: RedisStoreRepository) {}
+
+  /** Every event once it is stored, of every job (the job logs turn them into lines). */
+  get published(): Observable<LiveEvent> {
+    return this.live.asObservable();
+  }
 
   /** Ends every open stream, so that shutting down does not wait for SSE clients to leave. */
   onModuleDestroy(): void {
@@ -43,7 +42,7 @@ export class JobEventsService implements OnModuleDestroy {
       let last = lastEventId ?? '0-0';
       let replaying = true;
       const emit = (e: StoredEvent): void => {
-        if (!after(e.id, last)) return;
+        if (!streamIdAfter(e.id, last)) return;
         last = e.id;
         subscriber.next(e);
         if (isEnd(e.event)) subscriber.complete();

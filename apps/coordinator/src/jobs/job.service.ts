@@ -5,6 +5,7 @@ import {
   JOB_STATES,
   TERMINAL_STATES,
   canTransition,
+  noDecodeFailures,
   type JobListQuery,
   type JobPage,
   type JobRecord,
@@ -73,6 +74,7 @@ export class JobService {
       workers: [],
       workerHistory: [],
       latestCheckpoint: null,
+      decodeFailures: noDecodeFailures(),
     };
     const transition: StateTransition = { from: null, to: 'queued', reason: 'submitted', at: now };
     await this.store.createJob(record, transition);

@@ -15,6 +15,12 @@ export class MetricsService {
   private readonly images: Counter<'job'>;
   private readonly allreduce: Histogram;
   private readonly workersPerJob: Gauge<'job'>;
+  private readonly decodeFailures = new Counter({
+    name: 'repvgg_decode_failures_total',
+    help: 'Training or validation samples the workers could not decode',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
 
   constructor(store: RedisStoreRepository, queue: QueueRepository, rendezvous: RendezvousService) {
     const registers = [this.registry];
@@ -95,5 +101,9 @@ export class MetricsService {
 
   setWorkers(jobId: string, count: number): void {
     this.workersPerJob.set({ job: jobId }, count);
+  }
+
+  countDecodeFailures(jobId: string, count: number): void {
+    this.decodeFailures.inc({ job: jobId }, count);
   }
 }

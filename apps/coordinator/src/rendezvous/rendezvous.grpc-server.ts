@@ -131,6 +131,17 @@ export class RendezvousGrpcServer {
         r.reportFailure(call.request);
         cb(null, ACK);
       },
+      ReportLogs: (call, cb) => {
+        r.reportLogs(call.request).then(
+          (accepted) => {
+            cb(null, { accepted });
+          },
+          (err: unknown) => {
+            this.onError(err);
+            cb({ code: grpc.status.INTERNAL, details: 'the coordinator could not store the logs' });
+          },
+        );
+      },
       Drain: (call, cb) => {
         if (r.drain(call.request.workerId)) cb(null, ACK);
         else cb(notFound(UNKNOWN_WORKER));

@@ -4,6 +4,7 @@ import type {
   EpochReport__Output,
   FailureReport__Output,
   HeartbeatRequest__Output,
+  LogBatch__Output,
   RegisterRequest__Output,
   StepReport__Output,
   WorkerInfo,
@@ -20,6 +21,12 @@ export interface RendezvousHandler {
   onStep(jobId: string, report: StepReport__Output): Promise<void>;
   onEpoch(jobId: string, report: EpochReport__Output): Promise<void>;
   onGeneration(jobId: string, generation: Generation | null, reason: string): Promise<void>;
+}
+
+/** Where the log lines and decode failures workers report go. */
+export interface LogSink {
+  /** False: the job is unknown (deleted); the worker drops the batch. */
+  onLogs(workerId: string, batch: LogBatch__Output): Promise<boolean>;
 }
 
 export interface RendezvousOptions {
@@ -47,6 +54,7 @@ export class RendezvousService {
   private readonly jobs = new Map<string, JobEntry>();
   private sweeper: NodeJS.Timeout | null = null;
   private handler: RendezvousHandler | null = null;
+  private logSink: LogSink | null = null;
 
   constructor(
     readonly opts: RendezvousOptions,
@@ -56,6 +64,11 @@ export class RendezvousService {
   /** The training service receives steps, epochs and generations (set once, at start). */
   attach(handler: RendezvousHandler): void {
     this.handler = handler;
+  }
+
+  /** The job logs receive workers' log batches (set once, at start). */
+  attachLogs(sink: LogSink): void {
+    this.logSink = sink;
   }
 
   private get events(): RendezvousHandler {
@@ -88,6 +101,7 @@ export class RendezvousService {
       draining: false,
       send: null,
       jobId: null,
+      served: new Set(),
     };
     this.workers.set(entry.id, entry);
     this.reconcile('worker joined', new Set());
@@ -160,6 +174,16 @@ export class RendezvousService {
       return false;
     }
     return true;
+  }
+
+  /**
+   * A worker's log batch, accepted only for a job one of its generations served (a failure line
+   * may arrive after the worker left the job); false: refused.
+   */
+  async reportLogs(req: LogBatch__Output): Promise<boolean> {
+    const served = this.workers.get(req.workerId)?.served.has(req.jobId) ?? false;
+    if (!served || this.logSink === null) return false;
+    return this.logSink.onLogs(req.workerId, req);
   }
 
   async reportEpoch(req: EpochReport__Output): Promise<boolean> {
@@ -305,7 +329,9 @@ export class RendezvousService {
     );
     for (const id of memberIds) {
       const w = this.workers.get(id);
-      if (w !== undefined) w.jobId = entry.job.id;
+      if (w === undefined) continue;
+      w.jobId = entry.job.id;
+      w.served.add(entry.job.id);
     }
     entry.generation =
       candidates.length === 0

@@ -13,4 +13,6 @@ export interface WorkerEntry {
   send: ((assignment: Assignment) => void) | null;
   /** The job whose current generation holds this worker. */
   jobId: string | null;
+  /** Every job a generation gave this worker since it registered: it may send their log lines. */
+  readonly served: Set<string>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeFailureSampleSchema } from '../job/decode-failures.schema';
 import { epochResultSchema, stepMetricsSchema } from '../job/job-record.schema';
 import { stateTransitionSchema } from '../job/job-state';
 
@@ -13,6 +14,15 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     generation: z.number().int(),
     workers: z.array(z.string()),
     reason: z.string(),
+  }),
+  /** A worker reported `count` more samples it could not decode (the job's total is `total`). */
+  z.object({
+    type: z.literal('decode'),
+    jobId: z.string(),
+    workerId: z.string(),
+    count: z.number().int().min(1),
+    total: z.number().int().min(1),
+    samples: z.array(decodeFailureSampleSchema),
   }),
 ]);
 export type JobEvent = z.infer<typeof jobEventSchema>;

@@ -10,6 +10,10 @@ import type {
   Assignment__Output as _repvgg_rendezvous_v1_Assignment__Output,
 } from './repvgg/rendezvous/v1/Assignment';
 import type {
+  DecodeFailure as _repvgg_rendezvous_v1_DecodeFailure,
+  DecodeFailure__Output as _repvgg_rendezvous_v1_DecodeFailure__Output,
+} from './repvgg/rendezvous/v1/DecodeFailure';
+import type {
   DrainRequest as _repvgg_rendezvous_v1_DrainRequest,
   DrainRequest__Output as _repvgg_rendezvous_v1_DrainRequest__Output,
 } from './repvgg/rendezvous/v1/DrainRequest';
@@ -29,6 +33,18 @@ import type {
   HeartbeatRequest as _repvgg_rendezvous_v1_HeartbeatRequest,
   HeartbeatRequest__Output as _repvgg_rendezvous_v1_HeartbeatRequest__Output,
 } from './repvgg/rendezvous/v1/HeartbeatRequest';
+import type {
+  LogBatch as _repvgg_rendezvous_v1_LogBatch,
+  LogBatch__Output as _repvgg_rendezvous_v1_LogBatch__Output,
+} from './repvgg/rendezvous/v1/LogBatch';
+import type {
+  LogLine as _repvgg_rendezvous_v1_LogLine,
+  LogLine__Output as _repvgg_rendezvous_v1_LogLine__Output,
+} from './repvgg/rendezvous/v1/LogLine';
+import type {
+  LogReply as _repvgg_rendezvous_v1_LogReply,
+  LogReply__Output as _repvgg_rendezvous_v1_LogReply__Output,
+} from './repvgg/rendezvous/v1/LogReply';
 import type {
   Member as _repvgg_rendezvous_v1_Member,
   Member__Output as _repvgg_rendezvous_v1_Member__Output,
@@ -79,6 +95,10 @@ export interface ProtoGrpcType {
           _repvgg_rendezvous_v1_Assignment,
           _repvgg_rendezvous_v1_Assignment__Output
         >;
+        DecodeFailure: MessageTypeDefinition<
+          _repvgg_rendezvous_v1_DecodeFailure,
+          _repvgg_rendezvous_v1_DecodeFailure__Output
+        >;
         DrainRequest: MessageTypeDefinition<
           _repvgg_rendezvous_v1_DrainRequest,
           _repvgg_rendezvous_v1_DrainRequest__Output
@@ -98,6 +118,18 @@ export interface ProtoGrpcType {
         HeartbeatRequest: MessageTypeDefinition<
           _repvgg_rendezvous_v1_HeartbeatRequest,
           _repvgg_rendezvous_v1_HeartbeatRequest__Output
+        >;
+        LogBatch: MessageTypeDefinition<
+          _repvgg_rendezvous_v1_LogBatch,
+          _repvgg_rendezvous_v1_LogBatch__Output
+        >;
+        LogLine: MessageTypeDefinition<
+          _repvgg_rendezvous_v1_LogLine,
+          _repvgg_rendezvous_v1_LogLine__Output
+        >;
+        LogReply: MessageTypeDefinition<
+          _repvgg_rendezvous_v1_LogReply,
+          _repvgg_rendezvous_v1_LogReply__Output
         >;
         Member: MessageTypeDefinition<
           _repvgg_rendezvous_v1_Member,

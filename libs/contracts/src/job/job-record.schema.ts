@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeFailuresSchema, noDecodeFailures } from './decode-failures.schema';
 import { jobSpecSchema } from './job-spec.schema';
 import { jobStateSchema, stateTransitionSchema } from './job-state';
 
@@ -61,6 +62,8 @@ export const jobRecordSchema = z.object({
   /** Distinct worker counts over time, for the bundle's provenance. */
   workerHistory: z.array(z.object({ generation: z.number().int(), workers: z.number().int() })),
   latestCheckpoint: z.string().nullable(),
+  /** Samples the workers could not decode (records stored before this field read as none). */
+  decodeFailures: decodeFailuresSchema.default(noDecodeFailures),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

@@ -31,6 +31,14 @@ import type {
   HeartbeatRequest__Output as _repvgg_rendezvous_v1_HeartbeatRequest__Output,
 } from '../../../repvgg/rendezvous/v1/HeartbeatRequest';
 import type {
+  LogBatch as _repvgg_rendezvous_v1_LogBatch,
+  LogBatch__Output as _repvgg_rendezvous_v1_LogBatch__Output,
+} from '../../../repvgg/rendezvous/v1/LogBatch';
+import type {
+  LogReply as _repvgg_rendezvous_v1_LogReply,
+  LogReply__Output as _repvgg_rendezvous_v1_LogReply__Output,
+} from '../../../repvgg/rendezvous/v1/LogReply';
+import type {
   RegisterReply as _repvgg_rendezvous_v1_RegisterReply,
   RegisterReply__Output as _repvgg_rendezvous_v1_RegisterReply__Output,
 } from '../../../repvgg/rendezvous/v1/RegisterReply';
@@ -269,6 +277,53 @@ export interface RendezvousClient extends grpc.Client {
     callback: grpc.requestCallback<_repvgg_rendezvous_v1_Ack__Output>,
   ): grpc.ClientUnaryCall;
 
+  /**
+   * Log lines and decode failures of a job the worker serves or served, batched off the step's path.
+   */
+  ReportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ReportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ReportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ReportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Log lines and decode failures of a job the worker serves or served, batched off the step's path.
+   */
+  reportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  reportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  reportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+  reportLogs(
+    argument: _repvgg_rendezvous_v1_LogBatch,
+    callback: grpc.requestCallback<_repvgg_rendezvous_v1_LogReply__Output>,
+  ): grpc.ClientUnaryCall;
+
   ReportStep(
     argument: _repvgg_rendezvous_v1_StepReport,
     metadata: grpc.Metadata,
@@ -368,6 +423,14 @@ export interface RendezvousHandlers extends grpc.UntypedServiceImplementation {
     _repvgg_rendezvous_v1_Ack
   >;
 
+  /**
+   * Log lines and decode failures of a job the worker serves or served, batched off the step's path.
+   */
+  ReportLogs: grpc.handleUnaryCall<
+    _repvgg_rendezvous_v1_LogBatch__Output,
+    _repvgg_rendezvous_v1_LogReply
+  >;
+
   ReportStep: grpc.handleUnaryCall<
     _repvgg_rendezvous_v1_StepReport__Output,
     _repvgg_rendezvous_v1_StepReply
@@ -412,6 +475,12 @@ export interface RendezvousDefinition extends grpc.ServiceDefinition {
     _repvgg_rendezvous_v1_Ack,
     _repvgg_rendezvous_v1_FailureReport__Output,
     _repvgg_rendezvous_v1_Ack__Output
+  >;
+  ReportLogs: MethodDefinition<
+    _repvgg_rendezvous_v1_LogBatch,
+    _repvgg_rendezvous_v1_LogReply,
+    _repvgg_rendezvous_v1_LogBatch__Output,
+    _repvgg_rendezvous_v1_LogReply__Output
   >;
   ReportStep: MethodDefinition<
     _repvgg_rendezvous_v1_StepReport,
