@@ -7,6 +7,15 @@ import { registerInit } from './commands/init.command';
 import { registerPredict } from './commands/predict.command';
 import { registerTrain } from './commands/train.command';
 import { registerWorker } from './commands/worker.command';
+import { registerCancel } from './commands/cancel.command';
+import { registerDelete } from './commands/delete.command';
+import { registerDownload } from './commands/download.command';
+import { registerJobs } from './commands/jobs.command';
+import { registerLogs } from './commands/logs.command';
+import { registerResume } from './commands/resume.command';
+import { registerStatus } from './commands/status.command';
+import { registerSubmit } from './commands/submit.command';
+import { registerWatch } from './commands/watch.command';
 import { CommandLineError } from './errors/command-line.error';
 import { BACKENDS } from './model/backend';
 
@@ -20,6 +29,15 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerTrain,
   registerCoordinator,
   registerWorker,
+  registerSubmit,
+  registerJobs,
+  registerStatus,
+  registerWatch,
+  registerLogs,
+  registerDownload,
+  registerCancel,
+  registerResume,
+  registerDelete,
 ];
 
 function commandPath(cmd: Command): string {

@@ -4,6 +4,8 @@ export * from './job/job-record.schema';
 export * from './job/decode-failures.schema';
 export * from './job/job-page.schema';
 export * from './logs/job-log.schema';
+export * from './artifacts/artifact-info.schema';
+export * from './http/api-error.schema';
 export * from './events/job-event.schema';
 export * from './queue/queue.enum';
 export * from './queue/queue-payload.schema';

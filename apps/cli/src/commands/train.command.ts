@@ -1,13 +1,18 @@
 import type { ArchSpec } from '@repvgg/core/arch/arch-spec';
 import { BUNDLE_REPORT_FILE } from '@repvgg/core/export/bundle-report';
-import { Option, InvalidArgumentError, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { requireCreatableDir, requireFile } from '../io/paths';
 import { addArchOptions, archFromOptions, type ArchOptions } from '../options/arch.options';
-import { nonNegativeInt, positiveInt } from '../options/option-parsers';
+import {
+  nonNegativeInt,
+  nonNegativeNumber,
+  positiveInt,
+  positiveNumber,
+} from '../options/option-parsers';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { describePreset, type TrainPreset } from '@repvgg/training/presets/train-preset';
 
@@ -48,20 +53,6 @@ const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'arch'> = {
 };
 
 const PRESETS: Readonly<Record<string, TrainPreset>> = { 'fashion-mnist': FASHION_MNIST_PRESET };
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError('expected a non-negative number');
-  }
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = nonNegativeNumber(value);
-  if (n === 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
 
 function checkOutDir(out: string, resume: boolean): void {
   requireCreatableDir(out);

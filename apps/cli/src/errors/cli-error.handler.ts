@@ -1,8 +1,8 @@
 import { CommandLineError } from './command-line.error';
+import { EXIT_FAILURE, EXIT_USAGE, ExitCodeError } from './exit-code.error';
 import { describeUsageError } from './usage-error-kinds';
 
-export const EXIT_USAGE = 2;
-export const EXIT_FAILURE = 1;
+export { EXIT_FAILURE, EXIT_USAGE } from './exit-code.error';
 
 /** Help and --version go through commander's exit path too; they are successes. */
 const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version']);
@@ -28,6 +28,10 @@ export function reportCliError(err: unknown, writeErr: (line: string) => void): 
     if (err.commanderCode === 'commander.help') return EXIT_USAGE;
     writeErr(`repvgg: ${oneLine(err.message)}; run '${err.commandPath} --help' for the usage\n`);
     return EXIT_USAGE;
+  }
+  if (err instanceof ExitCodeError) {
+    writeErr(`repvgg: ${oneLine(err.message)}\n`);
+    return err.exitCode;
   }
   const usage = describeUsageError(err);
   if (usage !== undefined) {

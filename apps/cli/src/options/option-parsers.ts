@@ -17,6 +17,29 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** A whole number of either sign (e.g. a job priority). */
+export function integer(value: string): number {
+  const n = Number(value);
+  if (!/^[-+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('expected an integer');
+  }
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError('expected a non-negative number');
+  }
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = nonNegativeNumber(value);
+  if (n === 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
 /** `a,b,c`: a comma-separated list of finite numbers (per-channel mean/std). */
 export function numberList(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());

@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { z } from 'zod';
+import { artifactInfoSchema } from '@repvgg/contracts';
 import { JobService } from '../jobs/job.service';
 import { openApiSchema } from '../openapi/json-schema';
 import { ArtifactRepository, type ArtifactInfo } from '../repositories/artifact.repository';
@@ -21,12 +22,6 @@ interface FileResponse extends ServerResponse {
   ): void;
 }
 
-const artifactSchema = z.object({
-  name: z.string(),
-  size: z.number().int(),
-  sha256: z.string(),
-  modifiedAt: z.iso.datetime(),
-});
 const id = new ParseUUIDPipe({ version: '4' });
 
 @ApiTags('artifacts')
@@ -40,7 +35,7 @@ export class ArtifactsController {
 
   @Get()
   @ApiOperation({ summary: "The job's files: checkpoints and the deploy bundle" })
-  @ApiResponse({ status: 200, schema: openApiSchema(z.array(artifactSchema)) })
+  @ApiResponse({ status: 200, schema: openApiSchema(z.array(artifactInfoSchema)) })
   async list(@Param('id', id) jobId: string): Promise<ArtifactInfo[]> {
     await this.jobs.get(jobId);
     return this.artifacts.list(jobId);

@@ -1,0 +1,167 @@
+import {
+  jobEventSchema,
+  TERMINAL_STATES,
+  type BackoffPolicy,
+  type JobEvent,
+  type JobView,
+  type StepMetrics,
+} from '@repvgg/contracts';
+import { EXIT_FAILURE, ExitCodeError } from '../errors/exit-code.error';
+import { CoordinatorFailedError } from './client.errors';
+import type { CoordinatorClient } from './coordinator.client';
+import {
+  formatEpochLine,
+  formatGenerationLine,
+  formatStateLine,
+  formatStepLine,
+  type StepPosition,
+} from './job-format';
+import { readEventStream } from './sse.stream';
+
+/** Where `watchJob` writes: a terminal gets a progress bar redrawn in place, a file plain lines. */
+export interface WatchOutput {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export interface WatchOptions {
+  readonly out: WatchOutput;
+  readonly signal?: AbortSignal;
+  readonly policy?: BackoffPolicy;
+  /** Without a terminal: at most one step line per this many ms (default 10 s). */
+  readonly stepLineEveryMs?: number;
+}
+
+const EVENT_TYPES = new Set<string>(jobEventSchema.options.map((o) => o.shape.type.value));
+/** Steps whose durations estimate the time left. */
+const ETA_WINDOW = 20;
+
+/** Prints permanent lines and, on a terminal, one progress line kept below them. */
+class WatchRenderer {
+  private bar = '';
+  private lastPlainStep = -Infinity;
+
+  constructor(
+    private readonly out: WatchOutput,
+    private readonly everyMs: number,
+  ) {}
+
+  line(text: string): void {
+    this.clearBar();
+    this.out.write(`${text}\n`);
+    if (this.bar !== '') this.out.write(this.bar);
+  }
+
+  progress(text: string): void {
+    if (this.out.isTTY === true) {
+      const width = this.out.columns ?? 120;
+      this.clearBar();
+      this.bar = text.length >= width ? `${text.slice(0, width - 2)}…` : text;
+      this.out.write(this.bar);
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastPlainStep < this.everyMs) return;
+    this.lastPlainStep = now;
+    this.out.write(`${text}\n`);
+  }
+
+  finish(): void {
+    this.clearBar();
+    this.bar = '';
+  }
+
+  private clearBar(): void {
+    if (this.bar !== '') this.out.write('\r\x1b[2K');
+  }
+}
+
+function parseEvent(url: string, data: string): JobEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    json = undefined;
+  }
+  const event = jobEventSchema.safeParse(json);
+  if (!event.success) {
+    throw new CoordinatorFailedError(url, 'it sent an event that does not match the API contract');
+  }
+  return event.data;
+}
+
+const positionOf = (view: JobView): Omit<StepPosition, 'etaSeconds'> => ({
+  epochs: view.spec.epochs,
+  stepsPerEpoch: view.progress.stepsPerEpoch,
+  totalSteps: view.progress.totalSteps,
+});
+
+/**
+ * Follows a job's events until it ends and returns its final view: state changes, a progress line
+ * per step (epoch/step, loss, img/s, workers, ETA), one line per validated epoch, generation changes
+ * with their reason. A dropped stream reconnects with Last-Event-ID, so nothing is printed twice.
+ */
+export async function watchJob(
+  client: CoordinatorClient,
+  id: string,
+  opts: WatchOptions,
+): Promise<JobView> {
+  const render = new WatchRenderer(opts.out, opts.stepLineEveryMs ?? 10_000);
+  let position = positionOf(await client.job(id));
+  const recent: number[] = [];
+  const onStep = async (m: StepMetrics): Promise<void> => {
+    if (position.stepsPerEpoch === 0) position = positionOf(await client.job(id));
+    recent.push(m.seconds);
+    if (recent.length > ETA_WINDOW) recent.shift();
+    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const done = m.epoch * position.stepsPerEpoch + m.step + 1;
+    const left = Math.max(0, position.totalSteps - done);
+    render.progress(formatStepLine(m, { ...position, etaSeconds: left * mean }));
+  };
+  // if-chains, not a switch: event types newer than this renderer change nothing it shows.
+  const handle = async (event: JobEvent): Promise<boolean> => {
+    if (event.type === 'state') {
+      render.line(formatStateLine(event.transition));
+      return TERMINAL_STATES.has(event.transition.to);
+    }
+    if (event.type === 'step') await onStep(event.metrics);
+    else if (event.type === 'epoch') render.line(formatEpochLine(event.result, position.epochs));
+    else if (event.type === 'generation') {
+      render.line(formatGenerationLine(event.generation, event.workers.length, event.reason));
+    }
+    return false;
+  };
+  try {
+    const events = readEventStream({
+      open: (last, signal) => client.eventStream(id, 'events', last, signal),
+      reconnectAfterEnd: async () => !TERMINAL_STATES.has((await client.job(id)).state),
+      policy: opts.policy,
+      signal: opts.signal,
+      onReconnect: (reason, attempt, delayMs) => {
+        render.line(
+          `connection lost (${reason}); reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`,
+        );
+      },
+    });
+    for await (const message of events) {
+      if (!EVENT_TYPES.has(message.event)) continue;
+      if (await handle(parseEvent(client.url, message.data))) break;
+    }
+  } finally {
+    render.finish();
+  }
+  return client.job(id);
+}
+
+/** The job's final state as the CLI's outcome: nothing when it succeeded, else exit 1 with why. */
+export function requireSucceeded(view: JobView): void {
+  if (view.state === 'succeeded') return;
+  throw new ExitCodeError(
+    `job ${view.id} ${view.state}: ${view.reason}`,
+    view.state === 'cancelled' || view.state === 'failed'
+      ? `see \`repvgg logs ${view.id}\`; \`repvgg resume ${view.id}\` continues from its latest checkpoint`
+      : `see \`repvgg status ${view.id}\``,
+    EXIT_FAILURE,
+  );
+}
