@@ -48,6 +48,9 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Kubernetes' default probe timeoutSeconds: a readiness answer later than this counts as a failure. */
+const KUBELET_PROBE_TIMEOUT_MS = 1_000;
+
 describe('readiness against a Redis that goes away', () => {
   const dir = mkdtempSync(join(tmpdir(), 'readiness-'));
   let port = 0;
@@ -55,6 +58,11 @@ describe('readiness against a Redis that goes away', () => {
   let coordinator: RunningCoordinator | undefined;
   const status = async (path: string): Promise<number> =>
     (await fetch(`http://127.0.0.1:${String(coordinator?.httpPort)}${path}`)).status;
+  const timed = async (path: string): Promise<{ code: number; ms: number }> => {
+    const t0 = performance.now();
+    const code = await status(path);
+    return { code, ms: performance.now() - t0 };
+  };
   const redisDown = (): boolean =>
     redis === undefined || redis.exitCode !== null || redis.signalCode !== null;
 
@@ -85,23 +93,21 @@ describe('readiness against a Redis that goes away', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 20_000);
 
-  it('answers 503 within seconds of Redis dying, stays live, and is ready again when it returns', async () => {
+  it('answers 503 on the first probe after Redis dies, within the probe timeout, stays live, and is ready again when it returns', async () => {
     expect(await status('/health/ready')).toBe(200);
     expect(await status('/health/live')).toBe(200);
 
     if (redis !== undefined) await stopRedis(redis);
     expect(redisDown()).toBe(true);
-    const died = Date.now();
-    await until(
-      async () => (await status('/health/ready')) === 503,
-      '/health/ready to say 503',
-      5_000,
-    );
-    expect(Date.now() - died).toBeLessThan(5_000);
-    expect(await status('/health/live')).toBe(200);
-    const started = Date.now();
-    expect(await status('/health/ready')).toBe(503);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // No polling: the very first probe after Redis went away says 503, and every probe answers inside the
+    // kubelet's 1 s probe timeout (redis-ping.ts caps the wait for PING below it). A loaded machine may
+    // slow any request, so the bound adds what a Redis-free /health/live sent alongside takes right now.
+    for (let probe = 0; probe < 3; probe++) {
+      const [ready, live] = await Promise.all([timed('/health/ready'), timed('/health/live')]);
+      expect(ready.code, `probe ${String(probe)}`).toBe(503);
+      expect(live.code).toBe(200);
+      expect(ready.ms, `probe ${String(probe)}`).toBeLessThan(KUBELET_PROBE_TIMEOUT_MS + live.ms);
+    }
 
     redis = await startRedis(port, dir);
     await until(
