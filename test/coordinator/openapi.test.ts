@@ -42,6 +42,7 @@ describe('OpenAPI', () => {
       '/v1/jobs/{id}/artifacts/{name}',
       '/v1/jobs/{id}/cancel',
       '/v1/jobs/{id}/events',
+      '/v1/jobs/{id}/logs',
       '/v1/jobs/{id}/metrics',
       '/v1/workers',
     ]);
