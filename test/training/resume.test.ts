@@ -70,9 +70,10 @@ describe('local training checkpoints', () => {
     const last = await loadLatestCheckpoint(join(root, 'a'));
     expect(last?.meta.cursor).toEqual({ epoch: 2, step: 0, globalStep: 10 });
     expectIdentical(straight.weights, last?.weights ?? new Map<string, never>());
-    // An IDX dataset's one grayscale mean/std is recorded for each of the model's 3 input channels.
-    const { mean, std, resize, cropFraction } = straight.preprocessing;
-    expect({ resize, cropFraction }).toEqual({ resize: 'none', cropFraction: 1 });
+    // An IDX dataset's one grayscale mean/std is recorded for each of the model's 3 input
+    // channels; its images are resized whole to the input size, no crop.
+    const { mean, std, resize, cropSize } = straight.preprocessing;
+    expect({ resize, cropSize }).toEqual({ resize: 12, cropSize: 12 });
     expect(mean).toEqual(new Array(3).fill(straight.source.stats?.mean[0]));
     expect(std).toEqual(new Array(3).fill(straight.source.stats?.std[0]));
 

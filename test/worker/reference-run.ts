@@ -1,6 +1,7 @@
 import { expandArch, initStateDict, type ArchSpec, type StateDict } from '@repvgg/core';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { TrainModel } from '@repvgg/core/graph/train-model';
+import { evaluationModel } from '@repvgg/training/trainer/evaluation-model';
 import { InMemoryTransport, RingCollective } from '@repvgg/collective';
 import {
   applyGradients,
@@ -176,7 +177,8 @@ export function bitIdentical(a: StateDict, b: StateDict): string[] {
 
 /**
  * The job's validation of `weights` as the worker ran it before it had compute threads: `validate`
- * on this thread over the IDX test split, with the worker's evaluation transform and batch size.
+ * of the fused model on this thread over the IDX test split, with the worker's evaluation transform
+ * and batch size.
  */
 export async function singleProcessValidation(
   dataDir: string,
@@ -193,7 +195,7 @@ export async function singleProcessValidation(
     stats: source.stats ?? { mean: [0], std: [1] },
     augment: false,
   });
-  const model = TrainModel.fromStateDict(arch, weights);
+  const model = evaluationModel(arch, weights);
   try {
     return await validate(
       model,

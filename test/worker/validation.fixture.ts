@@ -1,10 +1,10 @@
 import { expandArch, type Architecture } from '@repvgg/core/arch/arch-spec';
-import { TrainModel } from '@repvgg/core/graph/train-model';
 import type { StateDict } from '@repvgg/core/tensor/host-tensor';
 import { withWideBnStats } from '@repvgg/core/testing/wide-bn-stats';
 import { initStateDict } from '@repvgg/core/weights/init';
 import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import type { ValidationMetrics } from '@repvgg/training/trainer/epoch-metrics';
+import { evaluationModel } from '@repvgg/training/trainer/evaluation-model';
 import { validate } from '@repvgg/training/trainer/validate';
 
 const CLASSES = 10;
@@ -57,7 +57,7 @@ export async function onMainThread(
   weights: StateDict,
   batches: readonly ReplicaBatch[],
 ): Promise<ValidationMetrics> {
-  const model = TrainModel.fromStateDict(arch, weights);
+  const model = evaluationModel(arch, weights);
   try {
     return await validate(model, loaded(batches));
   } finally {

@@ -3,11 +3,7 @@ import { TrainModel } from '@repvgg/core/graph/train-model';
 import { jobSpecSchema, type JobSpec } from '@repvgg/contracts';
 import {
   BatchLoader,
-  cosineSchedule,
-  bnSpatialSizes,
-  DecodeFailures,
   loadCheckpoint,
-  openDataset,
   SplitValSource,
   ThreadReplicaPool,
   TrainState,
@@ -16,9 +12,9 @@ import {
   type LrSchedule,
   type SgdConfig,
 } from '@repvgg/training';
-import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
+import { jobTraining, openJobData, startComputeLanes } from '@repvgg/training/setup/job-setup';
+import { recipeFromJobSpec } from '@repvgg/training/setup/job-recipe';
 import type { ArtifactStore } from '@repvgg/training/store/artifact.store';
-import { jobTransforms } from './job-transforms';
 import { StateUnavailableError } from './worker.error';
 
 export interface EpochTotals {
@@ -64,11 +60,9 @@ export interface ComputeLanes {
   readonly backend: string;
 }
 
-/** Validation batch size: large enough to amortize per-batch overhead, small enough for CPU memory. */
-const VAL_BATCH = 100;
-
 /**
- * Everything a worker holds for one job: the dataset and its loader, the compute threads its replicas
+ * Everything a worker holds for one job (set up by libs/training's job setup, as `repvgg train` and
+ * the finalizer are): the dataset and its loader, the compute threads its replicas
  * run on (a step takes longer than a heartbeat interval, so it must not block the event loop), the
  * host model its state syncs to for checkpoints, the schedule, and the training state (absent until
  * this worker received or loaded it).
@@ -104,46 +98,21 @@ export class JobContext {
     store: ArtifactStore,
   ): Promise<JobContext> {
     const spec = jobSpecSchema.parse(JSON.parse(specJson));
-    const source = await openDataset({ data: spec.dataset.path });
-    const arch = archForClasses(spec.architecture, source.numClasses);
-    const transforms = jobTransforms(source, spec.imageSize);
-    const failures = new DecodeFailures();
-    const loader = new BatchLoader({
-      split: source.train,
-      transform: transforms.train,
-      seed: spec.seed,
-      globalBatch: spec.globalBatch,
-      replicas: spec.virtualReplicas,
-      failures,
-    });
-    const val =
-      source.val === undefined
-        ? undefined
-        : new SplitValSource(source.val, transforms.val, VAL_BATCH, failures);
-    const steps = loader.stepsPerEpoch;
-    const weights = initStateDict(arch, spec.seed);
-    const geometry = {
-      globalBatch: spec.globalBatch,
-      labelSmoothing: spec.labelSmoothing,
-      bnSpatial: bnSpatialSizes(arch, spec.imageSize, spec.imageSize),
-    };
-    // the lanes' weights are replaced by the state's params every step; these only shape the model
-    const replicas = await ThreadReplicaPool.start(lanes.threads, {
-      arch,
-      weights,
-      ...geometry,
-      backend: lanes.backend,
-    });
+    const recipe = recipeFromJobSpec(spec);
+    const data = await openJobData(recipe);
+    const training = jobTraining(data, recipe);
+    const weights = initStateDict(data.arch, spec.seed);
+    const replicas = await startComputeLanes(data, training, { ...lanes, weights });
     return new JobContext(
       jobId,
       spec,
-      arch,
-      source,
-      TrainModel.fromStateDict(arch, weights),
-      loader,
-      val,
-      [transforms.train.height, transforms.train.width, transforms.train.channels],
-      cosineSchedule(spec.optimizer.lr, spec.epochs, steps, spec.schedule.warmupEpochs),
+      data.arch,
+      data.source,
+      TrainModel.fromStateDict(data.arch, weights),
+      training.loader,
+      training.val,
+      [data.train.height, data.train.width, data.train.channels],
+      training.schedule,
       replicas,
       store,
     );

@@ -236,18 +236,11 @@ async function train(opts: TrainOptions, backend: string | undefined): Promise<v
     const staging = join(out, `.bundle-${process.pid}`);
     await mkdir(out, { recursive: true });
     await rm(staging, { recursive: true, force: true });
-    const p = result.preprocessing;
     await writeDeployBundle({
       arch: result.arch,
       trainSd: result.weights,
       outDir: staging,
-      preprocessing: {
-        mean: p.mean,
-        std: p.std,
-        cropSize: p.inputSize,
-        resize: Math.round(p.inputSize / p.cropFraction),
-        classNames: p.classNames,
-      },
+      preprocessing: result.preprocessing,
       provenance: {
         createdBy: 'repvgg train',
         dataset: result.source.root,

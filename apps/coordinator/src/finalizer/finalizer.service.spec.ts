@@ -120,6 +120,8 @@ describe('FinalizerService', () => {
       history: [{ epoch: 0, valLoss: 1, top1: 0.25, top5: 1, imagesPerSecond: 1 }],
     });
     expect(report.provenance.finalAccuracy).toEqual({ top1: 0.25, top5: 1 });
+    // 8×8 IDX images are resized whole to the 8-pixel input, as validation did: no ⌊8/0.875⌋ crop.
+    expect(report.preprocessing).toMatchObject({ resize: 8, cropSize: 8 });
   });
 
   it('refuses to finalize without a checkpoint', async () => {

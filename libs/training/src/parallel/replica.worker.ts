@@ -1,8 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '@repvgg/core/compute/backend';
+import type { DeployModel } from '@repvgg/core/graph/deploy-model';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { computeGradients, computeReplicaGradients } from '../step/compute-gradients';
 import { uploadParams } from '../step/upload-params';
+import { evaluationModel } from '../trainer/evaluation-model';
 import { evaluateBatch } from '../trainer/validate';
 import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
 
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
     // the main thread already announced the backend; one line per lane would be noise
     const backend = await initBackend(init.backend, { log: () => undefined });
     const model = TrainModel.fromStateDict(init.arch, init.weights);
-    let evalModel: TrainModel | undefined;
+    let evalModel: DeployModel | undefined;
     const geometry = {
       globalBatch: init.globalBatch,
       labelSmoothing: init.labelSmoothing,
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
         case 'eval-load':
           evalModel?.dispose();
           evalModel = undefined;
-          evalModel = TrainModel.fromStateDict(init.arch, req.weights);
+          evalModel = evaluationModel(init.arch, req.weights);
           reply({ type: 'done', id: req.id });
           return;
         case 'evaluate':

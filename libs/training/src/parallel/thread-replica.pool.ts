@@ -146,8 +146,8 @@ export class ThreadReplicaPool implements ReplicaPool {
   }
 
   /**
-   * `validate` of the model `weights` (an official training state dict: the running statistics are
-   * the ones evaluated with) over the batches, computed on the lanes: the same metrics, bit for bit,
+   * `validate` of `evaluationModel(weights)` (an official training state dict, fused with its
+   * running statistics) over the batches, computed on the lanes: the same metrics, bit for bit,
    * while the event loop stays free.
    */
   validate(weights: StateDict, batches: AsyncIterable<ReplicaBatch>): Promise<ValidationMetrics> {

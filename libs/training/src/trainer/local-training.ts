@@ -7,26 +7,21 @@ import {
   type StateDict,
 } from '@repvgg/core';
 import { initBackend, type BackendInfo } from '@repvgg/core/compute/backend';
+import type { Preprocessing } from '@repvgg/core/export/bundle-report';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { loadLatestCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.store';
-import { BatchLoader } from '../data/batch-loader';
 import type { DatasetSource } from '../data/dataset-source';
 import { InvalidBatchLayoutError } from '../data/dataset.error';
-import { DecodeFailures } from '../data/decode-failures';
-import { openDataset, type DatasetLocation } from '../data/open-dataset';
-import { DEFAULT_CROP_FRACTION } from '../data/transforms/center-crop';
-import { IMAGENET_STATS } from '../data/transforms/normalization';
-import { perChannel } from '../data/transforms/normalize';
-import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
-import { bnSpatialSizes } from '../step/bn-sample-counts';
+import type { DecodeFailures } from '../data/decode-failures';
+import type { DatasetLocation } from '../data/open-dataset';
+import { jobTraining, openJobData, startComputeLanes, type JobRecipe } from '../setup/job-setup';
 import { TrainState } from '../step/train-state';
-import { datasetTransforms } from './dataset-transforms';
 import type { EpochMetrics } from './epoch-metrics';
+import { evaluationModel } from './evaluation-model';
 import { loadFineTuneWeights } from './fine-tune';
-import { LoaderBatchSource, SplitValSource } from './loader-batch-source';
+import { LoaderBatchSource } from './loader-batch-source';
 import { LocalReplicaPool } from './local-replica.pool';
 import type { ReplicaPool } from './replica-pool';
-import { cosineSchedule } from '../schedule/cosine.schedule';
 import { runTraining, type TrainerHooks } from './trainer';
 import { TrainingSetupError } from './training-setup.error';
 
@@ -62,15 +57,6 @@ export interface LocalTrainOptions {
   readonly hooks?: TrainerHooks;
 }
 
-export interface Preprocessing {
-  readonly inputSize: number;
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-  readonly resize: 'none' | 'shorter-side';
-  readonly cropFraction: number;
-  readonly classNames: readonly string[];
-}
-
 export interface LocalTrainResult {
   readonly arch: Architecture;
   /** Final official training state dict (running statistics included). */
@@ -79,6 +65,7 @@ export interface LocalTrainResult {
   readonly completed: boolean;
   readonly source: DatasetSource;
   readonly backend: BackendInfo;
+  /** The evaluation transform validation used, as the deploy bundle records it. */
   readonly preprocessing: Preprocessing;
   readonly decodeFailures: DecodeFailures;
 }
@@ -121,7 +108,12 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
   ) {
     throw new InvalidBatchLayoutError(opts.globalBatch, opts.replicas);
   }
-  const source = await openDataset(opts.dataset);
+  const recipe: JobRecipe = {
+    ...opts,
+    arch: (numClasses) => expandArch({ ...opts.arch, numClasses }),
+  };
+  const data = await openJobData(recipe);
+  const { source, arch } = data;
   if (source.train.size < opts.globalBatch) {
     throw new TrainingSetupError(
       `the train split has ${source.train.size} images, fewer than one batch of ${opts.globalBatch}`,
@@ -129,9 +121,6 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
     );
   }
   const backend = await initBackend(opts.backend);
-  const arch = expandArch({ ...opts.arch, numClasses: source.numClasses });
-  const stats = source.stats ?? IMAGENET_STATS;
-  const tf = datasetTransforms(source, opts, stats);
   const { weights, checkpoint } = await startingPoint(arch, opts);
 
   const model = TrainModel.fromStateDict(arch, weights);
@@ -148,50 +137,30 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
     );
     state.step = checkpoint.meta.cursor.globalStep;
   }
-  const geometry = {
-    globalBatch: opts.globalBatch,
-    labelSmoothing: opts.labelSmoothing,
-    bnSpatial: bnSpatialSizes(arch, opts.imageSize, opts.imageSize),
-  };
-  const failures = new DecodeFailures();
-  const loader = new BatchLoader({
-    split: source.train,
-    transform: tf.train,
-    seed: opts.seed,
-    globalBatch: opts.globalBatch,
-    replicas: opts.replicas,
-    prefetch: 2 * opts.replicas,
-    failures,
-  });
-  const train = new LoaderBatchSource(loader, tf.train, opts.replicas);
-  const val =
-    source.val === undefined
-      ? undefined
-      : new SplitValSource(source.val, tf.val, Math.max(opts.globalBatch, 100), failures);
+  const training = jobTraining(data, recipe, 2 * opts.replicas);
+  const train = new LoaderBatchSource(training.loader, data.train, opts.replicas);
   const pool: ReplicaPool =
     opts.threads > 0
-      ? await ThreadReplicaPool.start(opts.threads, {
-          arch,
-          weights,
-          ...geometry,
+      ? await startComputeLanes(data, training, {
+          threads: opts.threads,
           backend: backend.name,
+          weights,
         })
-      : new LocalReplicaPool(model, geometry);
-  const steps = train.stepsPerEpoch;
+      : new LocalReplicaPool(model, training.geometry);
   try {
     const outcome = await runTraining(
       {
         state,
         model,
         pool,
-        evalModel: (sd) => TrainModel.fromStateDict(arch, sd),
+        evalModel: (sd) => evaluationModel(arch, sd),
         train,
-        val,
+        val: training.val,
       },
       {
         epochs: opts.epochs,
         globalBatch: opts.globalBatch,
-        schedule: cosineSchedule(opts.lr, opts.epochs, steps, opts.warmupEpochs),
+        schedule: training.schedule,
         clipGradNorm: opts.clipGradNorm,
         checkpointDir: opts.checkpointDir,
         checkpointEverySteps: opts.checkpointEverySteps,
@@ -221,15 +190,8 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
       completed: outcome.completed,
       source,
       backend,
-      preprocessing: {
-        inputSize: opts.imageSize,
-        mean: perChannel(stats.mean, 3),
-        std: perChannel(stats.std, 3),
-        resize: source.kind === 'idx' ? 'none' : 'shorter-side',
-        cropFraction: source.kind === 'idx' ? 1 : DEFAULT_CROP_FRACTION,
-        classNames: source.classNames,
-      },
-      decodeFailures: failures,
+      preprocessing: data.preprocessing,
+      decodeFailures: training.failures,
     };
   } finally {
     await pool.close();
