@@ -36,9 +36,14 @@ interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+/** fetch's own message is always "fetch failed": the cause says why (ECONNREFUSED, ENOTFOUND, …). */
 function causeOf(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const cause =
+    err instanceof Error
+      ? (err.cause as { code?: unknown; message?: unknown } | undefined)
+      : undefined;
   if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string' && cause.message !== '') return cause.message;
   return err instanceof Error ? err.message : String(err);
 }
 
