@@ -66,7 +66,10 @@ export function registerConvert(program: Command): void {
         'fuse a training checkpoint and write the deploy bundle: model.safetensors, model.onnx, tfjs model.json + shards, report.json',
       ),
   )
-    .requiredOption('--in <file>', 'training checkpoint (.safetensors, official PyTorch keys)')
+    .requiredOption(
+      '--in <file>',
+      'training checkpoint (.safetensors or PyTorch .pth, official keys)',
+    )
     .requiredOption('--out <dir>', 'bundle directory to create')
     .option('--overwrite', 'replace a non-empty --out directory')
     .addOption(

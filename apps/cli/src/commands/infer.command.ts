@@ -30,7 +30,7 @@ export function registerInfer(program: Command): void {
   )
     .requiredOption(
       '--model <path>',
-      'training (or deploy) .safetensors checkpoint, or a bundle directory from `repvgg convert`',
+      'training (or deploy) checkpoint (.safetensors or PyTorch .pth), or a bundle directory from `repvgg convert`',
     )
     .requiredOption('--input <file>', '.npy array [N, 3, H, W], float32 or float64')
     .requiredOption('--output <file>', '.npy file for the float32 logits [N, classes]')

@@ -8,6 +8,7 @@ import {
   BundleReportError,
 } from '@repvgg/core/export/bundle.error';
 import { NpyFormatError } from '@repvgg/core/weights/npy.error';
+import { PthFormatError } from '@repvgg/core/weights/pth.error';
 import { SafetensorsFormatError } from '@repvgg/core/weights/safetensors.error';
 import {
   StateDictMismatchError,
@@ -60,7 +61,11 @@ const USAGE_ERROR_KINDS: readonly Kind[] = [
   kind(InvalidArchSpecError, withRemedy(ARCH_JSON_HINT)),
   kind(StateDictMismatchError, asIs),
   kind(UnknownStateDictKindError, asIs),
-  kind(SafetensorsFormatError, withRemedy('pass a .safetensors checkpoint (official RepVGG keys)')),
+  kind(
+    SafetensorsFormatError,
+    withRemedy('pass a .safetensors or PyTorch .pth checkpoint (official RepVGG keys)'),
+  ),
+  kind(PthFormatError, asIs),
   kind(NpyFormatError, withRemedy('save the array with numpy.save as float32, C order')),
   kind(UnknownBackendError, withRemedy('use tensorflow, wasm or cpu')),
   kind(

@@ -2,8 +2,8 @@ import { expandArch, type Architecture } from '@repvgg/core/arch/arch-spec';
 import type { ModelKind } from '@repvgg/core/arch/cost';
 import { parseArchSpecJson } from '@repvgg/core/arch/resolve-arch';
 import type { StateDict } from '@repvgg/core/tensor/host-tensor';
-import { readSafetensors } from '@repvgg/core/weights/safetensors.file';
 import { detectStateDictKind, validateStateDict } from '@repvgg/core/weights/state-dict-layout';
+import { readWeightsFile } from '@repvgg/core/weights/weights.file';
 import { basename, extname } from 'node:path';
 import { MissingArchError } from '../errors/usage.error';
 import { archFromOptions, hasArch, type ArchOptions } from '../options/arch.options';
@@ -21,13 +21,14 @@ export interface Checkpoint {
 }
 
 /**
- * Reads a .safetensors checkpoint (training or deploy weights). The architecture comes from the
- * flags, else from the checkpoint's own metadata (written by `repvgg init`); official PyTorch
- * checkpoints carry none, so they need --arch.
+ * Reads a checkpoint (training or deploy weights): .safetensors, or a PyTorch .pth such as the
+ * official released files, told apart by content. The architecture comes from the flags, else from
+ * the checkpoint's own metadata (written by `repvgg init`); official PyTorch checkpoints carry
+ * none, so they need --arch.
  */
 export async function readCheckpoint(path: string, opts: ArchOptions): Promise<Checkpoint> {
   requireFile('checkpoint', path);
-  const { tensors, metadata } = await readSafetensors(path);
+  const { tensors, metadata } = await readWeightsFile(path);
   const kind = detectStateDictKind(tensors);
   const arch = checkpointArch(path, metadata, opts);
   return { path, arch, kind, stateDict: validateStateDict(arch, tensors, kind) };

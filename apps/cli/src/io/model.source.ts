@@ -19,7 +19,7 @@ export interface ModelSource {
 }
 
 /**
- * A model given as a .safetensors checkpoint or a deploy bundle directory. A bundle names its own
+ * A model given as a checkpoint file (.safetensors or PyTorch .pth) or a deploy bundle directory. A bundle names its own
  * architecture; flags, when given, must agree with its weights.
  */
 export async function openModel(path: string, opts: ArchOptions): Promise<ModelSource> {

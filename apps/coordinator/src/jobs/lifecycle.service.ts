@@ -62,7 +62,7 @@ export class LifecycleService {
     try {
       const initial = record.spec.initialCheckpoint;
       if (initial !== undefined) {
-        await this.artifacts.storeDir(initial).catch(() => {
+        await this.artifacts.storeEntry(initial).catch(() => {
           throw new InitialCheckpointMissingError(initial);
         });
       }

@@ -55,10 +55,14 @@ export class ArtifactRepository {
     return this.describe(real, name);
   }
 
-  /** A folder anywhere in the store (a job's initialCheckpoint), refusing names that escape it. */
-  async storeDir(name: string): Promise<string> {
+  /**
+   * A folder or file anywhere in the store (a job's initialCheckpoint: a checkpoint folder or a
+   * weights file), refusing names that escape it.
+   */
+  async storeEntry(name: string): Promise<string> {
     if (!isValidArtifactName(name)) throw new InvalidArtifactNameError(name);
-    const real = await this.store.locate('', name, 'dir');
+    const real =
+      (await this.store.locate('', name, 'dir')) ?? (await this.store.locate('', name, 'file'));
     if (real === undefined) throw new ArtifactNotFoundError(name);
     return real;
   }
