@@ -74,12 +74,13 @@ function twoMemberFastSum(
  * The same steps in one process with libs/training: every replica of every step computed here,
  * summed as the workers sum them — exactly through a one-member deterministic ring, or, for a
  * fast-mode job, as two members holding the replica groups `fastGroups` do — and applied with the
- * same schedule.
+ * same schedule, from the seeded initialization or from `start` (a fine-tuning job's weights).
  */
 export async function singleProcessWeights(
   dataDir: string,
   spec: TinySpec,
   fastGroups?: readonly number[][],
+  start?: StateDict,
 ): Promise<StateDict> {
   if ((spec.mode === 'fast') !== (fastGroups !== undefined)) {
     throw new Error('a fast-mode reference needs the replica groups, and only it does');
@@ -87,7 +88,7 @@ export async function singleProcessWeights(
   await initBackend('cpu', { log: () => undefined });
   const source = await openDataset({ data: dataDir });
   const arch = expandArch(tinyArch(spec, source.numClasses));
-  const weights = initStateDict(arch, spec.seed);
+  const weights = start ?? initStateDict(arch, spec.seed);
   const model = TrainModel.fromStateDict(arch, weights);
   const state = TrainState.create(model, weights, {
     momentum: 0.9,

@@ -1,8 +1,9 @@
-import { initStateDict, type Architecture, type StateDict } from '@repvgg/core';
+import { initStateDict, readWeightsFile, type Architecture, type StateDict } from '@repvgg/core';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { jobSpecSchema, type JobSpec } from '@repvgg/contracts';
 import {
   BatchLoader,
+  fineTuneWeights,
   loadCheckpoint,
   SplitValSource,
   ThreadReplicaPool,
@@ -12,6 +13,7 @@ import {
   type LrSchedule,
   type SgdConfig,
 } from '@repvgg/training';
+import { stat } from 'node:fs/promises';
 import { jobTraining, openJobData, startComputeLanes } from '@repvgg/training/setup/job-setup';
 import { recipeFromJobSpec } from '@repvgg/training/setup/job-recipe';
 import type { ArtifactStore } from '@repvgg/training/store/artifact.store';
@@ -136,9 +138,20 @@ export class JobContext {
   /**
    * Makes `state` the one at optimizer step `expected`: kept when it already is, else read from
    * `checkpoint` (a store path; its cursor must match), else the seeded initialization at step 0.
+   * The job's `initialCheckpoint` is no state to resume but a source of starting weights
+   * (fine-tuning), whatever its cursor.
    */
   async ensureState(expected: number, checkpoint: string): Promise<TrainState> {
     if (this.state?.step === expected) return this.state;
+    if (checkpoint !== '' && checkpoint === this.spec.initialCheckpoint) {
+      if (expected !== 0) {
+        throw new StateUnavailableError(
+          expected,
+          `the job's initialCheckpoint ${checkpoint} starts it at step 0 only`,
+        );
+      }
+      return this.restart(await this.initialWeights(checkpoint), 0, new Map());
+    }
     if (checkpoint !== '') {
       const ckpt = await loadCheckpoint(this.store.path(checkpoint));
       if (ckpt.meta.cursor.globalStep !== expected) {
@@ -154,6 +167,19 @@ export class JobContext {
     }
     if (expected === 0) return this.restart(initStateDict(this.arch, this.spec.seed), 0, new Map());
     throw new StateUnavailableError(expected, 'no checkpoint was given');
+  }
+
+  /**
+   * Weights only, from any cursor: a checkpoint folder (e.g. a finished job's final-checkpoint) or
+   * a weights file (.safetensors, PyTorch .pth). The head is kept when it fits this job's classes
+   * and otherwise re-initialized from the seed, as `repvgg train --init-from` re-initializes it.
+   */
+  private async initialWeights(storePath: string): Promise<StateDict> {
+    const path = this.store.path(storePath);
+    const tensors = (await stat(path)).isDirectory()
+      ? (await loadCheckpoint(path)).weights
+      : (await readWeightsFile(path)).tensors;
+    return fineTuneWeights(tensors, this.arch, this.spec.seed, { keepMatchingHead: true });
   }
 
   async dispose(): Promise<void> {

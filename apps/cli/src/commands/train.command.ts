@@ -141,7 +141,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the latest checkpoint in --out/checkpoints')
     .option(
       '--init-from <file>',
-      'fine-tune from an official training checkpoint (.safetensors); the head is re-initialized',
+      'fine-tune from an official training checkpoint (.safetensors or PyTorch .pth, e.g. RepVGG-A0-train.pth); the head is re-initialized',
     )
     .addOption(
       new Option('--checkpoint-every <steps>', 'also checkpoint every N steps').argParser(
