@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** A training or validation sample a worker could not read or decode. */
 export const decodeFailureSampleSchema = z.object({
-  /** The image's path (image folders) or the sample's name (IDX files). */
+  /** The sample as its data source names it: an image folder's file path relative to the dataset. */
   sample: z.string(),
   reason: z.string(),
 });
