@@ -23,12 +23,12 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** The spec's initialCheckpoint names no checkpoint folder in the artifact store. */
+/** The spec's initialCheckpoint names no checkpoint folder or weights file in the artifact store. */
 export class InitialCheckpointMissingError extends Error {
   override readonly name = 'InitialCheckpointMissingError';
   constructor(initial: string) {
     super(
-      `initialCheckpoint ${initial} is not a checkpoint folder in the artifact store: list artifacts to find one`,
+      `initialCheckpoint ${initial} is not a checkpoint folder or weights file in the artifact store: list artifacts to find one`,
     );
   }
 }

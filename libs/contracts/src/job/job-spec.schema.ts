@@ -93,12 +93,16 @@ export const jobSpecSchema = z
     /** Checkpoint every N shards (and always at each epoch end). */
     checkpointEvery: z.number().int().min(1).default(10),
     priority: z.number().int().min(-100).max(100).default(0),
-    /** Checkpoint folder to start from, relative to the coordinator's REPVGG_ARTIFACTS. */
+    /**
+     * Starting weights (fine-tuning: weights only, from step 0), relative to the artifact store: a
+     * checkpoint folder at any cursor (e.g. a finished job's final-checkpoint) or a weights file
+     * (.safetensors, PyTorch .pth).
+     */
     initialCheckpoint: z
       .string()
       .regex(
         /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
-        'must be a folder under the artifact store, e.g. jobs/<id>/final-checkpoint',
+        'must be a checkpoint folder or weights file under the artifact store, e.g. jobs/<id>/final-checkpoint',
       )
       .optional(),
   })
