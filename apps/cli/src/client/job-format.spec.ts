@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobRecordSchema, jobSpecSchema, type JobRecord } from '@repvgg/contracts';
 import {
+  formatDecodeLine,
   formatDuration,
   formatEpochLine,
   formatGenerationLine,
@@ -112,8 +113,11 @@ describe('job formatting', () => {
     expect(progressBar(-1, 4)).toBe('[----]');
   });
 
-  it('prints epochs, generations and states as single lines', () => {
-    const r = job().epochResults[1]!;
+  it('prints epochs, generations, states and decode failures as single lines', () => {
+    expect(formatDecodeLine('w1', 2, 5, [{ sample: 'train/cat/1.jpg', reason: 'truncated' }])).toBe(
+      'decode failures: 2 more on w1 (5 in the job), e.g. train/cat/1.jpg: truncated',
+    );
+    const r = job().epochResults[1];
     expect(formatEpochLine(r, 10)).toBe(
       'epoch 2/10: val top-1 85.12%  top-5 99.50%  loss 0.4000  910 img/s',
     );

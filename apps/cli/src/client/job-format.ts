@@ -158,3 +158,17 @@ export const formatGenerationLine = (generation: number, workers: number, reason
 
 export const formatStateLine = (t: StateTransition): string =>
   `state ${t.from === null ? '' : `${t.from} → `}${t.to}: ${t.reason}`;
+
+/** A worker's report of samples it could not decode, with the first as an example. */
+export function formatDecodeLine(
+  workerId: string,
+  count: number,
+  total: number,
+  samples: readonly { sample: string; reason: string }[],
+): string {
+  const first = samples.at(0);
+  return (
+    `decode failures: ${count} more on ${workerId} (${total} in the job)` +
+    (first === undefined ? '' : `, e.g. ${first.sample}: ${first.reason}`)
+  );
+}

@@ -10,6 +10,7 @@ import { EXIT_FAILURE, ExitCodeError } from '../errors/exit-code.error';
 import { CoordinatorFailedError } from './client.errors';
 import type { CoordinatorClient } from './coordinator.client';
 import {
+  formatDecodeLine,
   formatEpochLine,
   formatGenerationLine,
   formatStateLine,
@@ -119,18 +120,24 @@ export async function watchJob(
     const left = Math.max(0, position.totalSteps - done);
     render.progress(formatStepLine(m, { ...position, etaSeconds: left * mean }));
   };
-  // if-chains, not a switch: event types newer than this renderer change nothing it shows.
   const handle = async (event: JobEvent): Promise<boolean> => {
-    if (event.type === 'state') {
-      render.line(formatStateLine(event.transition));
-      return TERMINAL_STATES.has(event.transition.to);
+    switch (event.type) {
+      case 'state':
+        render.line(formatStateLine(event.transition));
+        return TERMINAL_STATES.has(event.transition.to);
+      case 'step':
+        await onStep(event.metrics);
+        return false;
+      case 'epoch':
+        render.line(formatEpochLine(event.result, position.epochs));
+        return false;
+      case 'generation':
+        render.line(formatGenerationLine(event.generation, event.workers.length, event.reason));
+        return false;
+      case 'decode':
+        render.line(formatDecodeLine(event.workerId, event.count, event.total, event.samples));
+        return false;
     }
-    if (event.type === 'step') await onStep(event.metrics);
-    else if (event.type === 'epoch') render.line(formatEpochLine(event.result, position.epochs));
-    else if (event.type === 'generation') {
-      render.line(formatGenerationLine(event.generation, event.workers.length, event.reason));
-    }
-    return false;
   };
   try {
     const events = readEventStream({
