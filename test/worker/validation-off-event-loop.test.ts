@@ -28,14 +28,18 @@ describe("the worker's epoch validation", () => {
       // as the worker ran it before: the forward passes on the main thread, between the batches' reads
       const sync = await withLag(() => onMainThread(arch, weights, batches));
       const threaded = await withLag(() => pool.validate(weights, loaded(batches)));
-      const batchMs = sync.maxLagMs;
-      expect(batchMs).toBeGreaterThan(1000);
-      // Relative to a batch, measured under the same load (as step-off-event-loop.test.ts does).
-      expect(threaded.maxLagMs).toBeLessThan(batchMs / 10);
+      // On the main thread each batch's forward holds the loop for over a second, and the loop is
+      // busy throughout; on a lane it stays idle and the worst timer lateness is a small share of the
+      // same run's wall time (see step-off-event-loop.test.ts for the numbers and why).
+      expect(sync.maxLagMs).toBeGreaterThan(1000);
+      expect(sync.utilization).toBeGreaterThan(0.9);
+      expect(threaded.utilization).toBeLessThan(0.2);
+      expect(threaded.maxLagMs).toBeLessThan(threaded.ms / 5);
       expect(counted(threaded.value)).toEqual(counted(sync.value));
       console.log(
         `validation of ${sync.value.images} images: timer lag ${sync.maxLagMs.toFixed(0)} ms with ` +
-          `the forward on the main thread, ${threaded.maxLagMs.toFixed(0)} ms on a lane`,
+          `the forward on the main thread, ${threaded.maxLagMs.toFixed(0)} ms on a lane; loop use ` +
+          `${sync.utilization.toFixed(2)} against ${threaded.utilization.toFixed(2)}`,
       );
     } finally {
       await pool.close();
