@@ -42,9 +42,23 @@ export class IdleWorker {
     this.watch = this.client.watch({ workerId: this.id });
     this.watch.on('data', (a: Assignment__Output) => {
       this.assignment = a;
+      this.onAssignment(a);
     });
     this.watch.on('error', () => undefined);
     return this;
+  }
+
+  /** What a subclass does with each assignment (this worker ignores them). */
+  protected onAssignment(_a: Assignment__Output): void {
+    // idle: a job it joins stays running without a step
+  }
+
+  /** ReportFailure as this worker for `a`'s generation, blaming no peer. */
+  protected reportFailure(a: Assignment__Output, message: string): void {
+    this.client.reportFailure(
+      { workerId: this.id, jobId: a.jobId, generation: a.generation, failedWorkerId: '', message },
+      () => undefined,
+    );
   }
 
   /** ReportLogs as this worker; resolves with whether the coordinator accepted the batch. */

@@ -44,6 +44,7 @@ describe('OpenAPI', () => {
       '/v1/jobs/{id}/events',
       '/v1/jobs/{id}/logs',
       '/v1/jobs/{id}/metrics',
+      '/v1/jobs/{id}/resume',
       '/v1/workers',
     ]);
     for (const [path, ops] of Object.entries(served.paths)) {

@@ -12,6 +12,7 @@ import { MetricsController } from './http/metrics.controller';
 import { WorkersController } from './http/workers.controller';
 import { JobDecodeFailuresService } from './jobs/job-decode-failures.service';
 import { JobEventsService } from './jobs/job-events.service';
+import { JobOperationsService } from './jobs/job-operations.service';
 import { JobLogsService } from './jobs/job-logs.service';
 import { JobService } from './jobs/job.service';
 import { LifecycleService } from './jobs/lifecycle.service';
@@ -84,6 +85,7 @@ export class AppModule {
         },
         JobEventsService,
         JobService,
+        JobOperationsService,
         TrainingService,
         LifecycleService,
         MetricsService,

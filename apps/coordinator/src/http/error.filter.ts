@@ -11,7 +11,7 @@ import {
   ArtifactNotFoundError,
   InvalidArtifactNameError,
 } from '../repositories/artifact-name.error';
-import { InvalidRequestError, JobFinishedError, JobNotFoundError } from '../jobs/job.errors';
+import { InvalidRequestError, JobConflictError, JobNotFoundError } from '../jobs/job.errors';
 
 interface ErrorBody {
   statusCode: number;
@@ -30,7 +30,7 @@ function toBody(err: unknown): ErrorBody {
   if (err instanceof JobNotFoundError || err instanceof ArtifactNotFoundError) {
     return { statusCode: 404, error: 'Not Found', message: err.message };
   }
-  if (err instanceof JobFinishedError) {
+  if (err instanceof JobConflictError) {
     return { statusCode: 409, error: 'Conflict', message: err.message };
   }
   if (err instanceof HttpException) {

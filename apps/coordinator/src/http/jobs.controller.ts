@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -39,6 +40,7 @@ import {
   type JobView,
 } from '@repvgg/contracts';
 import { JobEventsService } from '../jobs/job-events.service';
+import { JobOperationsService } from '../jobs/job-operations.service';
 import { JobService, type JobMetricsView } from '../jobs/job.service';
 import { streamIdOf } from '../common/stream-id';
 import { openApiSchema } from '../openapi/json-schema';
@@ -69,6 +71,7 @@ export class JobsController {
   constructor(
     private readonly jobs: JobService,
     private readonly events: JobEventsService,
+    private readonly operations: JobOperationsService,
   ) {}
 
   @Post()
@@ -123,6 +126,40 @@ export class JobsController {
   @ApiResponse({ status: 409, description: 'The job already finished', schema: ERROR })
   cancel(@Param('id', id) jobId: string): Promise<JobRecord> {
     return this.jobs.cancel(jobId);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Resume a failed or cancelled job from its latest checkpoint',
+    description:
+      'The job goes back to queued with its progress at the checkpoint (the start when it has none) and runs again; in deterministic mode it ends with the weights of a run that never stopped.',
+  })
+  @ApiResponse({ status: 200, schema: openApiSchema(jobRecordSchema) })
+  @ApiResponse({ status: 400, description: 'The id is not a UUID', schema: ERROR })
+  @ApiResponse({ status: 404, schema: ERROR })
+  @ApiResponse({
+    status: 409,
+    description: 'The job is not failed or cancelled, or its checkpoint is gone',
+    schema: ERROR,
+  })
+  resume(@Param('id', id) jobId: string): Promise<JobRecord> {
+    return this.operations.resume(jobId);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a finished job',
+    description:
+      'Removes its record, transitions, events, metrics (also from /metrics), queue leftovers and artifacts.',
+  })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiResponse({ status: 400, description: 'The id is not a UUID', schema: ERROR })
+  @ApiResponse({ status: 404, schema: ERROR })
+  @ApiResponse({ status: 409, description: 'The job has not finished', schema: ERROR })
+  delete(@Param('id', id) jobId: string): Promise<void> {
+    return this.operations.delete(jobId);
   }
 
   @Get(':id/metrics')

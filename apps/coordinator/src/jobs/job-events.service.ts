@@ -41,11 +41,12 @@ export class JobEventsService implements OnModuleDestroy {
       const buffered: StoredEvent[] = [];
       let last = lastEventId ?? '0-0';
       let replaying = true;
-      const emit = (e: StoredEvent): void => {
+      /** `final`: no later state event is known (a resumed job's history has earlier ends). */
+      const emit = (e: StoredEvent, final = true): void => {
         if (!streamIdAfter(e.id, last)) return;
         last = e.id;
         subscriber.next(e);
-        if (isEnd(e.event)) subscriber.complete();
+        if (final && isEnd(e.event)) subscriber.complete();
       };
       const sub = this.live.subscribe({
         next: (e) => {
@@ -59,7 +60,11 @@ export class JobEventsService implements OnModuleDestroy {
       });
       this.store.readEvents(jobId, lastEventId).then(
         (history) => {
-          for (const e of [...history, ...buffered]) emit(e);
+          const replay = [...history, ...buffered];
+          const lastState = replay.findLastIndex((e) => e.event.type === 'state');
+          replay.forEach((e, i) => {
+            emit(e, i >= lastState);
+          });
           replaying = false;
         },
         (err: unknown) => {

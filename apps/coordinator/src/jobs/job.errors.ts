@@ -5,10 +5,44 @@ export class JobNotFoundError extends Error {
   }
 }
 
-export class JobFinishedError extends Error {
+/** The job's state does not allow the request (HTTP 409). */
+export abstract class JobConflictError extends Error {}
+
+export class JobFinishedError extends JobConflictError {
   override readonly name = 'JobFinishedError';
   constructor(id: string, state: string) {
     super(`job ${id} is already ${state}: only a queued or running job can be cancelled`);
+  }
+}
+
+export class JobNotResumableError extends JobConflictError {
+  override readonly name = 'JobNotResumableError';
+  constructor(id: string, state: string) {
+    super(`job ${id} is ${state}: only a failed or cancelled job can be resumed`);
+  }
+}
+
+export class JobNotFinishedError extends JobConflictError {
+  override readonly name = 'JobNotFinishedError';
+  constructor(id: string, state: string) {
+    super(`job ${id} is ${state}: cancel it first, only a finished job can be deleted`);
+  }
+}
+
+/** The stopped job's last shards are still being released; a moment later the request works. */
+export class JobStoppingError extends JobConflictError {
+  override readonly name = 'JobStoppingError';
+  constructor(id: string) {
+    super(`job ${id} is still releasing its queued shards: try again in a few seconds`);
+  }
+}
+
+export class ResumeCheckpointMissingError extends JobConflictError {
+  override readonly name = 'ResumeCheckpointMissingError';
+  constructor(id: string, checkpoint: string) {
+    super(
+      `job ${id} cannot be resumed: its latest checkpoint ${checkpoint} is not in the artifact store; submit it again`,
+    );
   }
 }
 

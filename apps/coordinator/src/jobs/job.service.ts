@@ -130,15 +130,21 @@ export class JobService {
 
   /**
    * Moves a job to `to` if the lifecycle allows it from its current state (persisted with reason and
-   * time, published, announced); returns null, changing nothing, when it does not.
+   * time, published, announced); returns null, changing nothing, when it does not. `change` edits
+   * the record in the same write (a resume rewinds its progress).
    */
-  async transition(id: string, to: JobState, reason: string): Promise<JobRecord | null> {
+  async transition(
+    id: string,
+    to: JobState,
+    reason: string,
+    change: (r: JobRecord) => JobRecord = (r) => r,
+  ): Promise<JobRecord | null> {
     const at = new Date().toISOString();
     const seen: { from?: JobState } = {};
     const updated = await this.store.update(id, (r) => {
       if (!canTransition(r.state, to)) return null;
       seen.from = r.state;
-      return { ...r, state: to, reason, updatedAt: at };
+      return { ...change(r), state: to, reason, updatedAt: at };
     });
     if (updated === null || seen.from === undefined) return null;
     const transition: StateTransition = { from: seen.from, to, reason, at };
@@ -146,6 +152,11 @@ export class JobService {
     await this.events.publish(id, { type: 'state', jobId: id, transition });
     this.transitions$.next({ record: updated, transition });
     return updated;
+  }
+
+  /** Removes the job's record, transitions, events and step metrics from the store. */
+  delete(id: string): Promise<void> {
+    return this.store.deleteJob(id);
   }
 
   recordStep(id: string, metrics: StepMetrics): Promise<void> {

@@ -99,6 +99,21 @@ export class MetricsService {
     this.allreduce.observe(m.allreduceSeconds);
   }
 
+  /** Drops every series of a deleted job. */
+  removeJob(jobId: string): void {
+    const job = { job: jobId };
+    for (const metric of [
+      this.stepsPerSecond,
+      this.imagesPerSecond,
+      this.steps,
+      this.images,
+      this.workersPerJob,
+      this.decodeFailures,
+    ]) {
+      metric.remove(job);
+    }
+  }
+
   setWorkers(jobId: string, count: number): void {
     this.workersPerJob.set({ job: jobId }, count);
   }

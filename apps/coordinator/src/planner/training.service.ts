@@ -63,6 +63,13 @@ export class TrainingService implements RendezvousHandler {
 
   /** A job entering (or, after a restart, still in) running: plan its current epoch and admit it. */
   async begin(record: JobRecord): Promise<void> {
+    if (record.progress.epoch >= record.spec.epochs) {
+      // resumed after its last epoch (its finalizer had failed): only the finalizer is left
+      if ((await this.jobs.transition(record.id, 'finalizing', 'every epoch done')) !== null) {
+        await this.finalize(record.id);
+      }
+      return;
+    }
     // Store-relative: each worker resolves them against its own mount of the store.
     const artifactDir = jobPath(record.id);
     const initial = record.spec.initialCheckpoint;
@@ -82,6 +89,10 @@ export class TrainingService implements RendezvousHandler {
       artifactDir,
       generation: record.generation,
       checkpoint,
+      failureBudget: {
+        maxFailures: record.spec.failureBudget.maxFailures,
+        noProgressMs: record.spec.failureBudget.noProgressSeconds * 1000,
+      },
     });
     await this.plan(record, record.progress.epoch);
   }
@@ -145,6 +156,11 @@ export class TrainingService implements RendezvousHandler {
     const wait = this.epochWaits.get(jobId);
     wait?.resolve(report);
     return Promise.resolve();
+  }
+
+  async onGiveUp(jobId: string, reason: string): Promise<void> {
+    this.logger.warn(`job ${jobId} failed: ${reason}`);
+    await this.jobs.transition(jobId, 'failed', reason);
   }
 
   async onGeneration(jobId: string, g: Generation | null, reason: string): Promise<void> {

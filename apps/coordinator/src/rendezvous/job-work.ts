@@ -1,3 +1,5 @@
+import type { FailureBudgetLimits } from './failure-budget';
+
 /** What a job's generation works on now; null between works. */
 export type JobWork =
   | {
@@ -24,6 +26,7 @@ export interface RendezvousJob {
   readonly artifactDir: string;
   /** The last generation number used (persisted on the job, so numbers grow across restarts). */
   generation: number;
+  readonly failureBudget: FailureBudgetLimits;
   /** Store-relative checkpoint folder to start from when no member holds the state; empty: none. */
   checkpoint: string;
 }

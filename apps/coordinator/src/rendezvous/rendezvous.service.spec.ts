@@ -15,6 +15,7 @@ const job = (id: string, extra: Partial<RendezvousJob> = {}): RendezvousJob => (
   artifactDir: '/a',
   generation: 0,
   checkpoint: '',
+  failureBudget: { maxFailures: 3, noProgressMs: 10_000 },
   ...extra,
 });
 
@@ -31,11 +32,13 @@ const SHARD = {
 let r: RendezvousService;
 let generations: { jobId: string; g: Generation | null; reason: string }[];
 let steps: StepReport__Output[];
+let gaveUp: { jobId: string; reason: string }[];
 let time: number;
 
 beforeEach(() => {
   generations = [];
   steps = [];
+  gaveUp = [];
   time = 1_000;
   r = new RendezvousService(
     { heartbeatMs: 10, heartbeatTimeoutMs: 100, clock: () => time },
@@ -51,6 +54,10 @@ beforeEach(() => {
     onEpoch: () => Promise.resolve(),
     onGeneration: (jobId, g, reason) => {
       generations.push({ jobId, g, reason });
+      return Promise.resolve();
+    },
+    onGiveUp: (jobId, reason) => {
+      gaveUp.push({ jobId, reason });
       return Promise.resolve();
     },
   });
@@ -189,5 +196,55 @@ describe('RendezvousService', () => {
     expect(r.generationOf('high')?.members.map((m) => m.workerId)).toEqual([a.id]);
     r.removeJob('high');
     expect(r.generationOf('low')?.members.map((m) => m.workerId)).toEqual([a.id]);
+  });
+  it('gives a job up when its generations keep failing without a committed step', async () => {
+    const a = join('a');
+    r.addJob(job('j'));
+    r.setWork('j', SHARD);
+    const fail = (generation: number, message: string): boolean =>
+      r.reportFailure({ workerId: a.id, jobId: 'j', generation, failedWorkerId: '', message });
+    expect(fail(1, 'cannot decode x.png')).toBe(true);
+    await r.reportStep(step(a.id, 2, 0)); // a committed step forgives
+    expect(fail(2, 'cannot decode x.png')).toBe(true);
+    expect(fail(3, 'cannot decode x.png')).toBe(true);
+    expect(gaveUp).toEqual([]);
+    expect(fail(4, 'cannot decode x.png')).toBe(true);
+    expect(gaveUp).toEqual([
+      {
+        jobId: 'j',
+        reason:
+          'cannot decode x.png (3 generations in a row failed without committing a step: failureBudget.maxFailures)',
+      },
+    ]);
+    // no generation after the verdict, and no second verdict
+    expect(r.generationOf('j')?.number).toBe(4);
+    join('b');
+    expect(r.generationOf('j')?.number).toBe(4);
+    r.sweep((time += 60_000));
+    expect(gaveUp).toHaveLength(1);
+  });
+
+  it('gives a job up that holds workers on a shard without committing a step', async () => {
+    const a = join('a');
+    r.addJob(job('j'));
+    r.sweep(time);
+    time += 20_000; // no shard yet: the clock does not run
+    r.heartbeat({ workerId: a.id, jobId: 'j', generation: 1, completedSteps: 0 });
+    r.setWork('j', SHARD);
+    r.sweep(time);
+    time += 9_000;
+    r.heartbeat({ workerId: a.id, jobId: 'j', generation: 1, completedSteps: 0 });
+    await r.reportStep(step(a.id, 1, 0));
+    r.sweep(time);
+    time += 9_000;
+    r.heartbeat({ workerId: a.id, jobId: 'j', generation: 1, completedSteps: 1 });
+    r.sweep(time);
+    expect(gaveUp).toEqual([]);
+    time += 2_000;
+    r.heartbeat({ workerId: a.id, jobId: 'j', generation: 1, completedSteps: 1 });
+    r.sweep(time);
+    expect(gaveUp.map((g) => g.reason)).toEqual([
+      'no step committed for 10 s while workers trained (failureBudget.noProgressSeconds)',
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import type {
 } from '@repvgg/contracts';
 import { allocateWorkers } from './allocation';
 import { IDLE_ASSIGNMENT, buildAssignment } from './assignment';
+import { FailureBudget } from './failure-budget';
 import { formGeneration, type Generation } from './generation';
 import type { JobWork, RendezvousJob } from './job-work';
 import type { WorkerEntry } from './worker-entry';
@@ -21,6 +22,8 @@ export interface RendezvousHandler {
   onStep(jobId: string, report: StepReport__Output): Promise<void>;
   onEpoch(jobId: string, report: EpochReport__Output): Promise<void>;
   onGeneration(jobId: string, generation: Generation | null, reason: string): Promise<void>;
+  /** The job spent its failure budget; `reason` (one line) names the error. */
+  onGiveUp(jobId: string, reason: string): Promise<void>;
 }
 
 /** Where the log lines and decode failures workers report go. */
@@ -42,6 +45,9 @@ interface JobEntry {
   work: JobWork | null;
   /** A join or drain waiting for the next step boundary. */
   pending: string | null;
+  readonly budget: FailureBudget;
+  /** The budget is spent and the job is being failed: no more generations. */
+  gaveUp: boolean;
 }
 
 /**
@@ -146,10 +152,24 @@ export class RendezvousService {
     const gen = entry?.generation;
     if (gen?.number !== req.generation) return false;
     if (!gen.members.some((m) => m.workerId === req.workerId)) return false;
+    const verdict = entry?.budget.failed(req.message) ?? null;
+    if (entry !== undefined && verdict !== null) {
+      this.giveUp(entry, verdict);
+      return true;
+    }
     const failed = gen.members.some((m) => m.workerId === req.failedWorkerId)
       ? [req.failedWorkerId]
       : [];
-    this.remove(failed, `peer failure reported: ${req.message}`, new Set([req.jobId]));
+    const reason = `peer failure reported: ${req.message}`;
+    this.remove(failed, reason, new Set([req.jobId]));
+    // No peer to blame (the reporter's own error): the same members try again in a new generation.
+    if (entry !== undefined && entry.generation === gen) {
+      this.nextGeneration(
+        entry,
+        gen.members.map((m) => m.workerId),
+        reason,
+      );
+    }
     return true;
   }
 
@@ -168,6 +188,7 @@ export class RendezvousService {
       const w = this.workers.get(m.workerId);
       if (w !== undefined) w.completedSteps = Math.max(w.completedSteps, completed);
     }
+    entry.budget.progressed(this.now());
     await this.events.onStep(req.jobId, req);
     if (entry.pending !== null && this.jobs.get(req.jobId) === entry) {
       this.reconcile(entry.pending, new Set([req.jobId]));
@@ -189,13 +210,21 @@ export class RendezvousService {
   async reportEpoch(req: EpochReport__Output): Promise<boolean> {
     const entry = this.jobs.get(req.jobId);
     if (!this.isLeader(entry, req.workerId, req.generation)) return false;
+    entry?.budget.progressed(this.now());
     await this.events.onEpoch(req.jobId, req);
     return true;
   }
 
   addJob(job: RendezvousJob): void {
     if (this.jobs.has(job.id)) return;
-    this.jobs.set(job.id, { job, generation: null, work: null, pending: null });
+    this.jobs.set(job.id, {
+      job,
+      generation: null,
+      work: null,
+      pending: null,
+      budget: new FailureBudget(job.failureBudget),
+      gaveUp: false,
+    });
     this.reconcile('job started', new Set());
   }
 
@@ -246,12 +275,27 @@ export class RendezvousService {
     });
   }
 
-  /** Drops workers silent for longer than the heartbeat timeout. */
+  /**
+   * Drops workers silent for longer than the heartbeat timeout; gives up jobs that trained without
+   * progress for longer than their budget allows.
+   */
   sweep(now: number): void {
     const dead = [...this.workers.values()]
       .filter((w) => now - w.lastHeartbeat > this.opts.heartbeatTimeoutMs)
       .map((w) => w.id);
     if (dead.length > 0) this.remove(dead, 'missed heartbeat');
+    for (const entry of this.jobs.values()) {
+      const training = entry.generation !== null && entry.work?.kind === 'shard';
+      const verdict = entry.budget.check(now, training);
+      if (verdict !== null) this.giveUp(entry, verdict);
+    }
+  }
+
+  /** Once per job: it is failed with `reason` and removed (its workers go idle then). */
+  private giveUp(entry: JobEntry, reason: string): void {
+    if (entry.gaveUp) return;
+    entry.gaveUp = true;
+    this.events.onGiveUp(entry.job.id, reason).catch(this.onError);
   }
 
   private now(): number {
@@ -294,6 +338,7 @@ export class RendezvousService {
           const holder = this.workers.get(id)?.jobId ?? null;
           return holder === null || holder === entry.job.id || !this.isBusy(holder);
         });
+        if (entry.gaveUp) continue;
         const have = entry.generation?.members.map((m) => m.workerId) ?? [];
         const lost = have.some((id) => !this.workers.has(id));
         if (!lost && sameMembers(want, have)) continue;

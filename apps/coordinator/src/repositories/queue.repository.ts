@@ -90,6 +90,21 @@ export class QueueRepository {
     }
   }
 
+  /**
+   * Removes the epoch's flow and waits up to `waitMs` until it is gone: a shard that was active
+   * when its job stopped completes on its own within moments, then its parent runs and goes.
+   * False when the flow is still there.
+   */
+  async dropEpochFlow(jobId: string, epoch: number, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      await this.removeEpochFlow(jobId, epoch);
+      if ((await this.epochQueue.getJob(epochFlowId(jobId, epoch))) === undefined) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_LATER_MS));
+    }
+  }
+
   /** Shards not yet done: what KEDA scales workers on. */
   backlog(): Promise<number> {
     return this.shardQueue.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized');

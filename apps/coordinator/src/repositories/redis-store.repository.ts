@@ -195,6 +195,23 @@ export class RedisStoreRepository {
     });
   }
 
+  /** Removes the job's record, its place in every index, its transitions, events and steps. */
+  async deleteJob(id: string): Promise<void> {
+    await this.writes.run(id, async () => {
+      const multi = this.redis
+        .multi()
+        .del(
+          this.key('job', id),
+          this.key('job', id, 'transitions'),
+          this.key('job', id, 'events'),
+          this.key('job', id, 'steps'),
+        )
+        .zrem(this.key('jobs'), id);
+      for (const state of JOB_STATES) multi.zrem(this.stateKey(state), id);
+      await multi.exec();
+    });
+  }
+
   async appendTransition(id: string, transition: StateTransition): Promise<void> {
     await this.redis.rpush(this.key('job', id, 'transitions'), JSON.stringify(transition));
   }

@@ -66,6 +66,31 @@ export const workersRangeSchema = z
   .strict();
 
 /**
+ * When a job gives up: generations that fail without committing a step (e.g. a worker-side error
+ * that repeats in every generation) would otherwise be re-formed forever.
+ */
+export const failureBudgetSchema = z
+  .object({
+    /**
+     * Generations in a row that may end in a failure report without a committed step in between;
+     * the job fails at this many, with the failures' error as its reason.
+     */
+    maxFailures: z.number().int().min(1).max(1000).default(5),
+    /**
+     * Seconds a job may hold workers on a shard without committing a step before it fails
+     * (validation and finalizing do not count).
+     */
+    noProgressSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(1800),
+  })
+  .strict();
+export type FailureBudget = z.infer<typeof failureBudgetSchema>;
+
+/**
  * A training job. Defaults are the paper's recipe for light and middle models: 120 epochs, global
  * batch 256 over 8 replicas, SGD lr 0.1 momentum 0.9, weight decay 1e-4, cosine per iteration.
  */
@@ -93,6 +118,7 @@ export const jobSpecSchema = z
     /** Checkpoint every N shards (and always at each epoch end). */
     checkpointEvery: z.number().int().min(1).default(10),
     priority: z.number().int().min(-100).max(100).default(0),
+    failureBudget: failureBudgetSchema.prefault({}),
     /**
      * Starting weights (fine-tuning: weights only, from step 0), relative to the artifact store: a
      * checkpoint folder at any cursor (e.g. a finished job's final-checkpoint) or a weights file

@@ -20,11 +20,18 @@ const NEXT: Readonly<Record<JobState, readonly JobState[]>> = {
   running: ['finalizing', 'failed', 'cancelled'],
   finalizing: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],
-  failed: [],
-  cancelled: [],
+  // resume: back to the start of the lifecycle, continuing from the latest checkpoint
+  failed: ['queued'],
+  cancelled: ['queued'],
 };
 
-/** The lifecycle only moves forward: queued → preparing → running → finalizing → a terminal state. */
+/** Terminal states a job can be resumed from (`POST /v1/jobs/:id/resume`). */
+export const RESUMABLE_STATES: ReadonlySet<JobState> = new Set(['failed', 'cancelled']);
+
+/**
+ * The lifecycle moves forward (queued → preparing → running → finalizing → a terminal state), except
+ * that a failed or cancelled job may be resumed: back to queued.
+ */
 export function canTransition(from: JobState, to: JobState): boolean {
   return NEXT[from].includes(to);
 }

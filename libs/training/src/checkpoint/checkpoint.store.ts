@@ -68,6 +68,14 @@ export async function loadLatestCheckpoint(root: string): Promise<Checkpoint | u
 }
 
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  const meta = await readCheckpointMeta(dir);
+  const weights = (await readSafetensors(join(dir, MODEL))).tensors;
+  const momentum = (await readSafetensors(join(dir, OPTIMIZER))).tensors;
+  return { weights, momentum, meta };
+}
+
+/** A checkpoint's `state.json` (its cursor, schedule, history …) without reading its tensors. */
+export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta> {
   let parsed: { format?: unknown };
   try {
     parsed = JSON.parse(await readFile(join(dir, STATE), 'utf8')) as { format?: unknown };
@@ -83,8 +91,5 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       `format is ${JSON.stringify(parsed.format)}, expected ${CHECKPOINT_FORMAT}; point at a checkpoint this version wrote, or train afresh into a new directory`,
     );
   }
-  const meta = parsed as CheckpointMeta;
-  const weights = (await readSafetensors(join(dir, MODEL))).tensors;
-  const momentum = (await readSafetensors(join(dir, OPTIMIZER))).tensors;
-  return { weights, momentum, meta };
+  return parsed as CheckpointMeta;
 }
