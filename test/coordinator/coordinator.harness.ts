@@ -93,7 +93,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   return h;
 }
 
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
   let cursor = '0';
   do {

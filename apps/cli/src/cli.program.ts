@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { registerCluster } from './commands/cluster.command';
 import { registerConvert } from './commands/convert.command';
 import { registerCoordinator } from './commands/coordinator.command';
 import { registerInfer } from './commands/infer.command';
@@ -38,6 +39,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerCancel,
   registerResume,
   registerDelete,
+  registerCluster,
 ];
 
 function commandPath(cmd: Command): string {

@@ -21,6 +21,13 @@ import { RendezvousCallError } from './worker.error';
 
 /** Bounds every unary call, so a coordinator that hangs surfaces as an error instead of a stall. */
 const CALL_DEADLINE_MS = 10_000;
+/** gRPC codes that mean no coordinator answered, as opposed to one that refused the call. */
+const UNREACHABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+/**
+ * grpc-js backs off reconnecting up to 120 s and fails calls at once meanwhile; the worker's own
+ * backoff (10 s cap) would then keep failing long after a restarted coordinator is back.
+ */
+const CHANNEL_OPTIONS = { 'grpc.max_reconnect_backoff_ms': 10_000 };
 
 type Unary<Req, Res> = (
   req: Req,
@@ -38,6 +45,7 @@ export class RendezvousClient {
     this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
       coordinator,
       grpc.credentials.createInsecure(),
+      CHANNEL_OPTIONS,
     );
   }
 
@@ -122,8 +130,10 @@ export class RendezvousClient {
   private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       fn(req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
-        if (err !== null) reject(new RendezvousCallError(method, err.details || err.message));
-        else if (res === undefined) reject(new RendezvousCallError(method, 'empty reply'));
+        if (err !== null) {
+          const detail = err.details || err.message;
+          reject(new RendezvousCallError(method, detail, UNREACHABLE.has(err.code)));
+        } else if (res === undefined) reject(new RendezvousCallError(method, 'empty reply'));
         else resolve(res);
       });
     });

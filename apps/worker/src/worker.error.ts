@@ -20,7 +20,12 @@ export class StateTransferError extends Error {
 
 /** The rendezvous refused a call or could not be reached. */
 export class RendezvousCallError extends Error {
-  constructor(method: string, detail: string) {
+  /** `unreachable`: no coordinator answered (down, restarting): worth retrying, unlike a refusal. */
+  constructor(
+    method: string,
+    detail: string,
+    readonly unreachable = false,
+  ) {
     super(
       `rendezvous ${method} failed (${detail}): check --coordinator and that the coordinator is up`,
     );

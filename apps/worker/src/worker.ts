@@ -15,6 +15,7 @@ import { jobLogger, type JobLog } from './job-log';
 import { JobLogShipper } from './job-log.shipper';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
+import { registerWhenReachable } from './coordinator.wait';
 import { agreeOnState } from './state-agreement';
 import { ThreadCountError } from './worker.error';
 
@@ -34,14 +35,14 @@ export interface WorkerOptions {
   /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
   readonly threads?: number;
   readonly capabilities?: readonly string[];
-  readonly log?: (line: string) => void;
-}
-
   /**
    * This machine's mount of the coordinator's artifact store (REPVGG_ARTIFACTS there): assignments
    * name checkpoints relative to it.
    */
   readonly artifacts: string;
+  readonly log?: (line: string) => void;
+}
+
 export interface RunningWorker {
   /** The id the rendezvous gave this worker (changes when it has to register again). */
   readonly id: string;
@@ -73,6 +74,8 @@ class Worker implements RunningWorker {
   private draining = false;
   private closed = false;
   private rejoining = false;
+  /** Aborts a rejoin that waits for the coordinator when the worker stops. */
+  private readonly stopping = new AbortController();
   private ctx: JobContext | undefined;
   private generation: Generation | undefined;
   private readonly shipper = new JobLogShipper({
@@ -96,6 +99,8 @@ class Worker implements RunningWorker {
     private readonly capabilities: readonly string[],
     private readonly dataPlane: DataPlane,
     private readonly log: (line: string) => void,
+    private readonly coordinator: string,
+    private readonly store: ArtifactStore,
   ) {
     this.stopped = new Promise((resolve) => {
       this.stop = resolve;
@@ -112,8 +117,6 @@ class Worker implements RunningWorker {
     this.heartbeatMs = reply.heartbeatMs;
     this.log(`registered as ${this.id} (collective ${this.address}, backend ${this.backend})`);
     this.watch?.cancel();
-    private readonly coordinator: string,
-    private readonly store: ArtifactStore,
     const watch = this.client.watch(
       this.id,
       (a) => {
@@ -172,13 +175,18 @@ class Worker implements RunningWorker {
     watch?.cancel();
     setTimeout(() => {
       if (this.closed) return;
-      this.join().then(
+      registerWhenReachable(
+        () => this.join(),
+        this.coordinator,
+        this.log,
+        this.stopping.signal,
+      ).then(
         () => {
           this.rejoining = false;
         },
         (err: unknown) => {
           this.rejoining = false;
-          this.rejoinLater(`register failed (${String(err)})`);
+          if (!this.closed) this.rejoinLater(`register failed (${String(err)})`);
         },
       );
     }, this.heartbeatMs);
@@ -314,6 +322,7 @@ class Worker implements RunningWorker {
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopping.abort(new Error('worker stopped'));
     clearInterval(this.heartbeat);
     this.watch?.cancel();
     await this.leaveGeneration().catch(() => undefined);
@@ -350,9 +359,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     opts.capabilities ?? [],
     dataPlane,
     log,
+    opts.coordinator,
+    new ArtifactStore(opts.artifacts),
   );
   try {
-    await worker.join();
+    await registerWhenReachable(() => worker.join(), opts.coordinator, log);
   } catch (err) {
     await server.shutdown();
     client.close();
@@ -360,5 +371,3 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }
   return worker;
 }
-    opts.coordinator,
-    new ArtifactStore(opts.artifacts),

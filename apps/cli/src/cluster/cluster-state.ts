@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors/usage.error';
@@ -14,7 +14,16 @@ export const clusterProcessSchema = z.object({
   role: z.enum(['supervisor', 'redis', 'coordinator', 'worker']),
   name: z.string(),
   pid: z.number().int().min(1),
+  /** Its log file, or `-` for the supervisor of a foreground cluster (it writes to the terminal). */
   log: z.string(),
+  /** Set by the supervisor when the process ended while the cluster was up. */
+  exited: z
+    .object({
+      code: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      at: z.iso.datetime(),
+    })
+    .optional(),
 });
 export type ClusterProcess = z.infer<typeof clusterProcessSchema>;
 
@@ -30,6 +39,8 @@ export const clusterStateSchema = z.object({
     url: z.string(),
     /** True when the cluster started its own redis-server (AOF in the cluster directory). */
     managed: z.boolean(),
+    /** REPVGG_REDIS_PREFIX of the coordinator: clusters sharing one Redis do not collide. */
+    prefix: z.string(),
   }),
   dataRoots: z.array(z.string()),
   artifacts: z.string(),
@@ -62,4 +73,16 @@ export function readClusterState(dir: string): ClusterState | undefined {
     );
   }
   return state.data;
+}
+
+/** Writes the state atomically (a reader never sees half a file). */
+export function writeClusterState(dir: string, state: ClusterState): void {
+  const file = join(dir, CLUSTER_STATE_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(clusterStateSchema.parse(state), null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+export function removeClusterState(dir: string): void {
+  rmSync(join(dir, CLUSTER_STATE_FILE), { force: true });
 }

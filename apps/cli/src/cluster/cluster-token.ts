@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors/usage.error';
+import { CLUSTER_TOKEN_FILE } from './cluster-state';
+
+/** 32 random bytes: 64 hex characters, far above the coordinator's 16-character minimum. */
+const TOKEN_BYTES = 32;
+
+export interface ClusterToken {
+  readonly file: string;
+  /** True when this call generated it (the first `up` in the directory). */
+  readonly created: boolean;
+}
+
+/**
+ * The cluster's API token: generated once and kept, so clients and scripts holding it keep working
+ * across `down` / `up`. Only the owner may read it (mode 0600).
+ */
+export function ensureClusterToken(dir: string): ClusterToken {
+  const file = join(dir, CLUSTER_TOKEN_FILE);
+  if (existsSync(file)) {
+    if (readFileSync(file, 'utf8').trim().length < 16) {
+      throw new UsageError(
+        `the token file ${file} holds no token of at least 16 characters`,
+        'delete it and run `repvgg cluster up` again to generate one',
+      );
+    }
+    // A copy or an editor may have widened the mode; the token grants full API access.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { file, created: false };
+  }
+  writeFileSync(file, `${randomBytes(TOKEN_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return { file, created: true };
+}
