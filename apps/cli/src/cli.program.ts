@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerCluster } from './commands/cluster.command';
 import { registerConvert } from './commands/convert.command';
+import { registerEvaluate } from './commands/evaluate.command';
 import { registerCoordinator } from './commands/coordinator.command';
 import { registerInfer } from './commands/infer.command';
 import { registerInfo } from './commands/info.command';
@@ -28,6 +29,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInfer,
   registerPredict,
   registerTrain,
+  registerEvaluate,
   registerCoordinator,
   registerWorker,
   registerSubmit,
