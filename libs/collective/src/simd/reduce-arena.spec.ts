@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReduceArena } from './reduce-arena';
+
+/** The WebAssembly constructors these tests replace (this project's TypeScript libs do not declare them). */
+interface WasmGlobals {
+  Memory: new (descriptor: { initial: number }) => object;
+  Module: new (bytes: Uint8Array) => object;
+  CompileError: new (message: string) => Error;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmGlobals }).WebAssembly;
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1e-40, 0.1];
 
@@ -82,6 +90,47 @@ describe('ReduceArena', () => {
 
   it('declines sizes wasm32 cannot address instead of throwing', () => {
     expect(ReduceArena.create('f64', 2 ** 29, 2 ** 28)).toBeUndefined();
+  });
+
+  it('throws when the runtime refuses the memory instead of falling back unseen', () => {
+    const refused = new RangeError('WebAssembly.Memory(): could not allocate memory');
+    const memory = vi.spyOn(wasm, 'Memory').mockImplementation(function refuse() {
+      throw refused;
+    });
+    try {
+      expect(() => ReduceArena.create('f32', 64, 64)).toThrow(refused);
+    } finally {
+      memory.mockRestore();
+    }
+  });
+
+  describe('compiling the SIMD module', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+      vi.resetModules();
+    });
+
+    /** A fresh copy of the module (its compiled SIMD module is cached per copy). */
+    const freshArena = async (): Promise<typeof ReduceArena> => {
+      vi.resetModules();
+      return (await import('./reduce-arena')).ReduceArena;
+    };
+
+    it('falls back (undefined) only where the runtime has no WebAssembly SIMD', async () => {
+      vi.spyOn(wasm, 'Module').mockImplementation(function noSimd() {
+        throw new wasm.CompileError('invalid opcode 0xfd');
+      });
+      expect((await freshArena()).create('f32', 64, 64)).toBeUndefined();
+    });
+
+    it('throws any other compile failure', async () => {
+      const broken = new Error('out of memory while compiling');
+      vi.spyOn(wasm, 'Module').mockImplementation(function fail() {
+        throw broken;
+      });
+      const Fresh = await freshArena();
+      expect(() => Fresh.create('f32', 64, 64)).toThrow(broken);
+    });
   });
 
   it('embeds the assembly of simd-add.wat (scripts/assemble-wasm.js --check)', () => {

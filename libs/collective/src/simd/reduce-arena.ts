@@ -17,6 +17,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Memory: new (descriptor: { initial: number }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: object };
+  CompileError: new () => Error;
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -28,14 +29,22 @@ const MAX_ARENA_BYTES = 2 ** 32 - PAGE_BYTES;
 
 let compiled: object | null | undefined;
 
-/** The SIMD module, compiled once; `undefined` where this runtime has no WebAssembly SIMD. */
+/**
+ * The SIMD module, compiled once; `undefined` where this runtime has no WebAssembly or refuses the
+ * module's SIMD instructions (a `CompileError`). Any other failure is a bug or an exhausted machine
+ * and is thrown: falling back would hide it behind a slower all-reduce.
+ */
 function simdModule(): object | undefined {
   if (compiled === undefined) {
-    try {
-      if (wasm === undefined) throw new Error('no WebAssembly');
-      compiled = new wasm.Module(Buffer.from(SIMD_ADD_WASM_BASE64, 'base64'));
-    } catch {
+    if (wasm === undefined) {
       compiled = null;
+    } else {
+      try {
+        compiled = new wasm.Module(Buffer.from(SIMD_ADD_WASM_BASE64, 'base64'));
+      } catch (err) {
+        if (!(err instanceof wasm.CompileError)) throw err;
+        compiled = null;
+      }
     }
   }
   return compiled ?? undefined;
@@ -79,9 +88,9 @@ export class ReduceArena<K extends ArenaElement = ArenaElement> {
   }
 
   /**
-   * An arena for `elements` values and `stagingElements` of staging, or `undefined` where it cannot
-   * be had (no WebAssembly SIMD, more than 4 GiB, or the memory was refused): callers then reduce with
-   * plain typed arrays.
+   * An arena for `elements` values and `stagingElements` of staging, or `undefined` where WebAssembly
+   * cannot have one (no WebAssembly SIMD, more than wasm32's 4 GiB): callers then reduce with plain
+   * typed arrays. A memory the runtime refuses (out of memory) is thrown, not hidden.
    */
   static create<K extends ArenaElement>(
     element: K,
@@ -92,16 +101,10 @@ export class ReduceArena<K extends ArenaElement = ArenaElement> {
     const bytes = element === 'f32' ? 4 : 8;
     const total = alignUp(elements * bytes, 64) + stagingElements * bytes;
     if (wasm === undefined || module === undefined || total > MAX_ARENA_BYTES) return undefined;
-    try {
-      const memory = new wasm.Memory({
-        initial: Math.max(1, Math.ceil(total / PAGE_BYTES)),
-      });
-      const instance = new wasm.Instance(module, { env: { memory } });
-      const simd = instance.exports as unknown as SimdAdd;
-      return new ReduceArena(element, memory, simd, elements, stagingElements);
-    } catch {
-      return undefined;
-    }
+    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(total / PAGE_BYTES)) });
+    const instance = new wasm.Instance(module, { env: { memory } });
+    const simd = instance.exports as unknown as SimdAdd;
+    return new ReduceArena(element, memory, simd, elements, stagingElements);
   }
 
   /** Whether `view` lies in this arena's buffer (not its staging area). */
