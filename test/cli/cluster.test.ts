@@ -116,6 +116,16 @@ describe('repvgg cluster: a local cluster of real processes', () => {
       expect.stringMatching(/already running in .*cluster down/),
     ]);
 
+    // A process that dies while the cluster is up: the supervisor says so and status shows it.
+    const worker = state.processes.find((p) => p.role === 'worker');
+    process.kill(worker?.pid ?? 0, 'SIGKILL');
+    await up.waitFor(/worker-1 \(pid \d+\) exited unexpectedly \(SIGKILL\)/, 15_000);
+    const status = runCli(['cluster', 'status', '--dir', dir, '--json']);
+    const dead = statusSchema
+      .parse(JSON.parse(status.stdout))
+      .processes.find((p) => p.role === 'worker');
+    expect(dead).toMatchObject({ alive: false, exited: { signal: 'SIGKILL' } });
+
     up.child.kill('SIGINT');
     const exit = await up.exited;
     expect(exit.code, up.output()).toBe(0);

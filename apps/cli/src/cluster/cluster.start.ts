@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { ChildProcesses, lastLogLine, repvggCommand } from './child-processes';
 import {
+  readClusterState,
   removeClusterState,
   writeClusterState,
   type ClusterProcess,
@@ -12,6 +13,7 @@ import {
 } from './cluster-state';
 import { ensureClusterToken } from './cluster-token';
 import { waitUntilReady } from './coordinator.ready';
+import { isAlive, markerOf } from './pids';
 import { choosePort, PREFERRED_HTTP_PORT } from './ports';
 import { provisionRedis } from './redis.provision';
 import { acquireLock, releaseLock } from './supervisor-lock';
@@ -74,6 +76,25 @@ function dataRootsOf(asked: readonly string[] | undefined): string[] {
   return [...new Set(roots.filter((r) => existsSync(r)))];
 }
 
+/**
+ * A supervisor that was killed (SIGKILL, a crash) leaves its state and maybe live children behind;
+ * a second private redis-server on the same append-only file would corrupt it.
+ */
+function refuseLeftovers(dir: string): void {
+  const stale = readClusterState(dir);
+  if (stale === undefined) return;
+  const alive = stale.processes.filter(
+    (p) => p.role !== 'supervisor' && isAlive(p.pid, markerOf(p.role)),
+  );
+  if (alive.length > 0) {
+    throw new UsageError(
+      `processes of an earlier cluster in ${dir} still run (${alive.map((p) => `${p.name} pid ${p.pid}`).join(', ')})`,
+      `stop them with \`repvgg cluster down --dir ${dir}\``,
+    );
+  }
+  removeClusterState(dir);
+}
+
 /** Stable per directory, so a later `up` finds the same jobs in a shared Redis. */
 const redisPrefixOf = (dir: string): string =>
   `repvgg-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
@@ -94,6 +115,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const artifacts = join(dir, 'artifacts');
   mkdirSync(artifacts, { recursive: true });
   acquireLock(dir);
+  try {
+    refuseLeftovers(dir);
+  } catch (err) {
+    releaseLock(dir);
+    throw err;
+  }
 
   let state: ClusterState | undefined;
   const children = new ChildProcesses((p) => {

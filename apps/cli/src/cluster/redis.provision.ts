@@ -69,8 +69,9 @@ export function pingRedis(url: string, timeoutMs = PING_TIMEOUT_MS): Promise<boo
     });
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('+PONG\r\n')) done(true);
-      else if (reply.startsWith('-')) done(false);
+      // An error first (WRONGPASS, NOAUTH): the coordinator could not use this Redis either.
+      if (reply.startsWith('-')) done(false);
+      else if (reply.includes('+PONG\r\n')) done(true);
     });
     socket.once('error', () => {
       done(false);
