@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jobRecordSchema, jobViewSchema } from '@repvgg/contracts';
 import { TOKEN, until } from '../coordinator/coordinator.harness';
 import { exited, workerTestbed } from '../worker/worker-processes';
+import { CoordinatorClient } from '../../apps/cli/src/client/coordinator.client';
 import { ensureBuilt, ROOT } from './cli-harness';
 import { lines, repvgg } from './in-process-cli';
 
@@ -236,6 +237,12 @@ describe('repvgg client commands against a real coordinator', () => {
       'the watcher seeing the job run',
       60_000,
     );
+
+    // Two jobs now: listing them one per page follows nextCursor.
+    const client = new CoordinatorClient({ url: bed.h.url(), token: TOKEN, tokenSource: 'test' });
+    const paged = await client.jobs({ pageSize: 1 });
+    expect(paged.map((j) => j.spec.name)).toEqual(['cli-tiny', 'long']);
+    expect((await client.jobs({ limit: 1 })).map((j) => j.spec.name)).toEqual(['cli-tiny']);
 
     expectOneLine(
       await cli(['delete', id]),

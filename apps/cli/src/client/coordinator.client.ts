@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   apiErrorSchema,
   artifactInfoSchema,
+  JOB_PAGE_LIMIT_MAX,
   jobPageSchema,
   jobRecordSchema,
   jobViewSchema,
@@ -132,14 +133,17 @@ export class CoordinatorClient {
   }
 
   /** Jobs oldest first, following nextCursor until `limit` (default: all). */
-  async jobs(query: { state?: JobState; limit?: number } = {}): Promise<JobRecord[]> {
+  async jobs(
+    query: { state?: JobState; limit?: number; pageSize?: number } = {},
+  ): Promise<JobRecord[]> {
+    const pageSize = query.pageSize ?? JOB_PAGE_LIMIT_MAX;
     const out: JobRecord[] = [];
     let cursor: string | undefined;
     do {
-      const left = query.limit === undefined ? undefined : query.limit - out.length;
+      const left = query.limit === undefined ? pageSize : query.limit - out.length;
       const page = await this.jobPage({
         state: query.state,
-        limit: left === undefined ? undefined : Math.min(left, 500),
+        limit: Math.min(left, pageSize),
         cursor,
       });
       out.push(...page.jobs);

@@ -18,13 +18,9 @@ import {
   type StepPosition,
 } from './job-format';
 import { readEventStream } from './sse.stream';
+import { WatchRenderer, type WatchOutput } from './watch.renderer';
 
-/** Where `watchJob` writes: a terminal gets a progress bar redrawn in place, a file plain lines. */
-export interface WatchOutput {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-}
+export type { WatchOutput } from './watch.renderer';
 
 export interface WatchOptions {
   readonly out: WatchOutput;
@@ -37,46 +33,6 @@ export interface WatchOptions {
 const EVENT_TYPES = new Set<string>(jobEventSchema.options.map((o) => o.shape.type.value));
 /** Steps whose durations estimate the time left. */
 const ETA_WINDOW = 20;
-
-/** Prints permanent lines and, on a terminal, one progress line kept below them. */
-class WatchRenderer {
-  private bar = '';
-  private lastPlainStep = -Infinity;
-
-  constructor(
-    private readonly out: WatchOutput,
-    private readonly everyMs: number,
-  ) {}
-
-  line(text: string): void {
-    this.clearBar();
-    this.out.write(`${text}\n`);
-    if (this.bar !== '') this.out.write(this.bar);
-  }
-
-  progress(text: string): void {
-    if (this.out.isTTY === true) {
-      const width = this.out.columns ?? 120;
-      this.clearBar();
-      this.bar = text.length >= width ? `${text.slice(0, width - 2)}…` : text;
-      this.out.write(this.bar);
-      return;
-    }
-    const now = Date.now();
-    if (now - this.lastPlainStep < this.everyMs) return;
-    this.lastPlainStep = now;
-    this.out.write(`${text}\n`);
-  }
-
-  finish(): void {
-    this.clearBar();
-    this.bar = '';
-  }
-
-  private clearBar(): void {
-    if (this.bar !== '') this.out.write('\r\x1b[2K');
-  }
-}
 
 function parseEvent(url: string, data: string): JobEvent {
   let json: unknown;
