@@ -36,6 +36,7 @@ describe('OpenAPI', () => {
       '/health/live',
       '/health/ready',
       '/metrics',
+      '/v1/autoscale',
       '/v1/jobs',
       '/v1/jobs/{id}',
       '/v1/jobs/{id}/artifacts',

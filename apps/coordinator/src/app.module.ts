@@ -4,6 +4,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator
 import { FinalizerService } from './finalizer/finalizer.service';
 import { ArtifactsController } from './http/artifacts.controller';
 import { AuthGuard } from './http/auth.guard';
+import { AutoscaleController } from './http/autoscale.controller';
 import { ErrorFilter } from './http/error.filter';
 import { HealthController } from './http/health.controller';
 import { JobLogsController } from './http/job-logs.controller';
@@ -17,6 +18,7 @@ import { JobLogsService } from './jobs/job-logs.service';
 import { JobService } from './jobs/job.service';
 import { LifecycleService } from './jobs/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
+import { AutoscaleService } from './planner/autoscale.service';
 import { TrainingService } from './planner/training.service';
 import { RendezvousService } from './rendezvous/rendezvous.service';
 import { ArtifactRepository } from './repositories/artifact.repository';
@@ -38,6 +40,7 @@ export class AppModule {
         WorkersController,
         HealthController,
         MetricsController,
+        AutoscaleController,
       ],
       providers: [
         { provide: COORDINATOR_CONFIG, useValue: config },
@@ -89,6 +92,7 @@ export class AppModule {
         TrainingService,
         LifecycleService,
         MetricsService,
+        AutoscaleService,
         JobDecodeFailuresService,
         JobLogsService,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -11,6 +11,7 @@ export * from './queue/queue.enum';
 export * from './queue/queue-payload.schema';
 export * from './env/coordinator-env.schema';
 export * from './workers/worker-info.schema';
+export * from './autoscale/autoscale.schema';
 export * from './proto/proto-files';
 export * from './retry/backoff';
 export type { ProtoGrpcType as RendezvousProto } from './generated/rendezvous';

@@ -17,6 +17,8 @@ export interface CoordinatorConfig {
   readonly queueLockMs: number;
   /** Log lines kept per job (at least). */
   readonly logLines: number;
+  /** GET /v1/autoscale's cap. */
+  readonly maxWorkers: number;
 }
 
 export const COORDINATOR_CONFIG = Symbol('COORDINATOR_CONFIG');
@@ -67,5 +69,6 @@ export function loadCoordinatorConfig(
     bodyLimit: e.REPVGG_BODY_LIMIT,
     queueLockMs: e.REPVGG_QUEUE_LOCK_MS,
     logLines: e.REPVGG_LOG_LINES,
+    maxWorkers: e.REPVGG_MAX_WORKERS,
   };
 }

@@ -33,6 +33,8 @@ export const coordinatorEnvSchema = z
     REPVGG_QUEUE_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
     /** Log lines kept per job (at least; Redis trims its stream in whole nodes of ~100 lines). */
     REPVGG_LOG_LINES: z.coerce.number().int().min(1).default(10_000),
+    /** The most workers GET /v1/autoscale (and the Kubernetes scaler) ever asks for. */
+    REPVGG_MAX_WORKERS: z.coerce.number().int().min(1).max(10_000).default(64),
   })
   .refine((e) => e.REPVGG_API_TOKENS !== undefined || e.REPVGG_API_TOKEN_FILE !== undefined, {
     error: 'set REPVGG_API_TOKENS or REPVGG_API_TOKEN_FILE',
