@@ -52,6 +52,8 @@ export interface AppliedStep {
   readonly images: number;
   readonly seconds: number;
   readonly allreduceSeconds: number;
+  /** The step's sample digest over every member's replicas (StepReport.samples_digest). */
+  readonly samplesDigest: string;
 }
 
 /** How a worker computes its replicas' packets. */

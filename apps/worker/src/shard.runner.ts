@@ -2,6 +2,7 @@ import type { RingCollective } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import {
   applyGradients,
+  digestSamples,
   flattenPacket,
   learningRate,
   microBatchRequests,
@@ -14,6 +15,7 @@ import type { AppliedStep, JobContext } from './job-context';
 import type { JobLog } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
+import { gatherStepDigest } from './step-digest';
 import { NoReplicasError, StateUnavailableError } from './worker.error';
 
 export interface ShardRun {
@@ -55,14 +57,20 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const started = performance.now();
       const globalStep = s.epoch * s.stepsPerEpoch + step;
       const micro: ReplicaBatch[] = [];
+      const consumed: number[] = [];
       for (let k = 0; k < lanes.length; k++) {
         const next = await batches.next();
         if (next.done === true) throw new RangeError(`the loader ended before step ${step}`);
         const mb = next.value;
         micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] });
+        consumed.push(...mb.indices);
       }
+      // The audit's digest travels while the replicas compute, so it adds no time to the step.
+      const digest = gatherStepDigest(ring, globalStep, a.rank, digestSamples(consumed));
+      digest.catch(() => undefined);
       // on the compute threads: heartbeats, the Watch stream and peers' gRPC keep being served
       const packets = await ctx.replicas.computeEach(state.params, micro);
+      const samplesDigest = await digest;
       const layout = packetLayout(packets[0]);
       const reduceStart = performance.now();
       const summed = await ring.allReduceContributions(
@@ -89,6 +97,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
         images: packet.samples,
         seconds,
         allreduceSeconds: reduceSeconds,
+        samplesDigest,
       };
       const proceed = await commitStep(run, ctx.applied);
       ring.observeStepTime(performance.now() - started);
@@ -124,6 +133,7 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
       seconds: applied.seconds,
       allreduceSeconds: applied.allreduceSeconds,
       checkpoint,
+      samplesDigest: applied.samplesDigest,
     });
   }
   const flag = await ring.broadcast(

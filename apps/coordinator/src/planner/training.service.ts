@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   TERMINAL_STATES,
+  samplesDigestSchema,
   type EpochPayload,
   type EpochReport__Output,
   type JobRecord,
@@ -121,6 +122,9 @@ export class TrainingService implements RendezvousHandler {
       allreduceSeconds: r.allreduceSeconds,
       workers: this.rendezvous.generationOf(jobId)?.members.length ?? 0,
       at,
+      ...(samplesDigestSchema.safeParse(r.samplesDigest).success
+        ? { samplesDigest: r.samplesDigest }
+        : {}),
     };
     const seen = { fresh: false };
     const updated = await this.jobs.update(jobId, (rec) => {

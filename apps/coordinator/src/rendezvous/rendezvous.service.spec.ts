@@ -81,6 +81,7 @@ const step = (workerId: string, generation: number, s: number): StepReport__Outp
   images: 8,
   seconds: 0.1,
   allreduceSeconds: 0.01,
+  samplesDigest: '',
   checkpoint: '',
 });
 

@@ -3,6 +3,9 @@ import { decodeFailuresSchema, noDecodeFailures } from './decode-failures.schema
 import { jobSpecSchema } from './job-spec.schema';
 import { jobStateSchema, stateTransitionSchema } from './job-state';
 
+/** A step's sample digest: count:sum:xor:mix, 8 hex digits each (libs/training sample-digest.ts). */
+export const samplesDigestSchema = z.string().regex(/^[0-9a-f]{8}(:[0-9a-f]{8}){3}$/);
+
 /** The leader's report of one committed optimizer step. */
 export const stepMetricsSchema = z.object({
   epoch: z.number().int().min(0),
@@ -14,6 +17,8 @@ export const stepMetricsSchema = z.object({
   allreduceSeconds: z.number().min(0),
   workers: z.number().int().min(0),
   at: z.iso.datetime(),
+  /** Digest of the sample indices the step consumed over all replicas; absent on older steps. */
+  samplesDigest: samplesDigestSchema.optional(),
 });
 export type StepMetrics = z.infer<typeof stepMetricsSchema>;
 

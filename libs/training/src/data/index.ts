@@ -14,6 +14,7 @@ export * from './manifest';
 export * from './manifest.cache';
 export * from './open-dataset';
 export * from './raw-image';
+export * from './sample-digest';
 export * from './sample-order';
 export * from './transforms/center-crop';
 export * from './transforms/image-transform';

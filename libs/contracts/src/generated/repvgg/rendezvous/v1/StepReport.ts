@@ -17,6 +17,12 @@ export interface StepReport {
    * Checkpoint folder written after this step, relative to artifact_dir; empty: none.
    */
   checkpoint?: string;
+  /**
+   * Order-independent digest of the dataset indices every member's micro-batches of this step
+   * consumed (libs/training sample-digest.ts: "count:sum:xor:mix", 32-bit hex parts); the chaos
+   * audit checks it against the epoch's sample order.
+   */
+  samplesDigest?: string;
 }
 
 export interface StepReport__Output {
@@ -34,4 +40,10 @@ export interface StepReport__Output {
    * Checkpoint folder written after this step, relative to artifact_dir; empty: none.
    */
   checkpoint: string;
+  /**
+   * Order-independent digest of the dataset indices every member's micro-batches of this step
+   * consumed (libs/training sample-digest.ts: "count:sum:xor:mix", 32-bit hex parts); the chaos
+   * audit checks it against the epoch's sample order.
+   */
+  samplesDigest: string;
 }
