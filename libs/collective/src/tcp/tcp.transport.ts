@@ -9,6 +9,7 @@ import {
   PeerTimeoutError,
 } from '../collective.error';
 import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
+import { backoffDelay, type BackoffPolicy } from '@repvgg/contracts/retry/backoff';
 import { splitHostPort } from '../host-port';
 import { addressKey, type ChunkAddress } from '../peer-transport';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, type CollectiveEndpoint } from '../grpc/grpc-server';
@@ -28,9 +29,17 @@ export interface TcpTransportOptions extends GenerationTransportOptions {
    * the port its `Ping` reports (e.g. behind a port mapping).
    */
   dataPeers?: readonly string[];
+  /** Waits between attempts to open a data link (default `DATA_LINK_BACKOFF`, jitter by `random`). */
+  linkRetry?: { readonly policy?: BackoffPolicy; readonly random?: () => number };
 }
 
-const RETRY_MS = 100;
+/**
+ * Between attempts to open a data link to a peer that is not up or not in this generation yet.
+ * A peer that starts its generation a moment later is found within tens of milliseconds; the cap
+ * keeps a late peer found well within a step deadline, while a ring of members does not hammer
+ * one that is gone in lockstep (full jitter).
+ */
+export const DATA_LINK_BACKOFF: BackoffPolicy = { baseMs: 20, capMs: 1_000 };
 /** Port discovery: one Ping may take this long before it is retried. */
 const DISCOVERY_PING_MS = 2_000;
 
@@ -61,11 +70,13 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
   private readonly opening = new AbortController();
 
   private readonly dataPeers: readonly string[] | undefined;
+  private readonly linkRetry: TcpTransportOptions['linkRetry'];
 
   constructor(options: TcpTransportOptions) {
     super(options);
     this.tag = Buffer.from(jobTag(this.job));
     this.dataPeers = options.dataPeers;
+    this.linkRetry = options.linkRetry;
     options.server.attach(this);
     // A sender writes only once its receiver has connected, so every inbound link opens up front.
     for (let r = 0; r < this.worldSize; r++) {
@@ -190,10 +201,13 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
    * or not yet in this generation; a refusal or a broken link ends the generation.
    */
   private async openInbound(from: number): Promise<void> {
-    while (this.isActive()) {
+    const { policy = DATA_LINK_BACKOFF, random } = this.linkRetry ?? {};
+    const retryLater = (attempt: number): Promise<void> =>
+      sleep(backoffDelay(policy, attempt, random));
+    for (let attempt = 0; this.isActive(); attempt++) {
       const address = await this.dataAddress(from);
       if (address === undefined) {
-        await sleep(RETRY_MS);
+        await retryLater(attempt);
         continue;
       }
       if (!this.isActive()) return;
@@ -219,7 +233,7 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
           this.fail(new MessageRefusedError([from], error.details));
           return;
         }
-        await sleep(RETRY_MS);
+        await retryLater(attempt);
       }
     }
   }
