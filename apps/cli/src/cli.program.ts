@@ -18,6 +18,7 @@ import { registerResume } from './commands/resume.command';
 import { registerStatus } from './commands/status.command';
 import { registerSubmit } from './commands/submit.command';
 import { registerWatch } from './commands/watch.command';
+import { registerRun } from './commands/run.command';
 import { CommandLineError } from './errors/command-line.error';
 import { BACKENDS } from './model/backend';
 
@@ -32,6 +33,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerEvaluate,
   registerCoordinator,
   registerWorker,
+  registerRun,
   registerSubmit,
   registerJobs,
   registerStatus,
