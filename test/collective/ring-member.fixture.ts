@@ -9,7 +9,7 @@ import {
   type ReduceMode,
   type TlsPaths,
 } from '@repvgg/collective';
-import { fixtureInput, sha256 } from './fixture-data';
+import { fixtureInput, fixtureValue, sha256 } from './fixture-data';
 
 export type MemberCommand =
   | { type: 'listen'; tls?: TlsPaths }
@@ -26,7 +26,15 @@ export type MemberCommand =
       floorMs: number;
       chunkBytes: number;
     }
-  | { type: 'allreduce'; step: number; length: number; seed: number; samples: number[] }
+  | {
+      type: 'allreduce';
+      step: number;
+      length: number;
+      seed: number;
+      samples: number[];
+    }
+  /** Checks every element of the last `allreduce` result against the float64 sum of `members` inputs. */
+  | { type: 'check'; members: number }
   | { type: 'contributions'; mode: ReduceMode; step: number; length: number; seeds: number[] }
   | { type: 'broadcast'; step: number; root: number; bytes: number }
   | { type: 'exit' };
@@ -34,8 +42,36 @@ export type MemberCommand =
 export type MemberReply =
   | { type: 'listening'; port: number; dataPort: number }
   | { type: 'joined' }
-  | { type: 'done'; sha: string; samples: number[]; ms: number }
+  | { type: 'done'; sha: string; samples: number[]; worst?: WorstElement; ms: number }
   | { type: 'error'; name: string; ranks: number[]; message: string; ms: number };
+
+/** The element furthest from the exact sum, relative to Σ|x| (the scale of float32 summation error). */
+export interface WorstElement {
+  readonly index: number;
+  /** |result − Σx| with Σx in float64. */
+  readonly error: number;
+  /** Σ|x| over the members' inputs. */
+  readonly magnitude: number;
+}
+
+/** Compares every element of `result` with the float64 sum of inputs `seed`, `seed + 1`, …, one per member. */
+function worstElement(result: Float32Array, seed: number, members: number): WorstElement {
+  let worst: WorstElement = { index: -1, error: 0, magnitude: 1 };
+  for (let i = 0; i < result.length; i++) {
+    let exact = 0;
+    let magnitude = 0;
+    for (let r = 0; r < members; r++) {
+      const x = fixtureValue(seed + r, i);
+      exact += x;
+      magnitude += Math.abs(x);
+    }
+    // NaN must win, so the comparison is written to be true for it.
+    const error = Math.abs((result[i] ?? NaN) - exact);
+    if (worst.index < 0 || !(error * worst.magnitude <= worst.error * magnitude))
+      worst = { index: i, error, magnitude };
+  }
+  return worst;
+}
 
 const reply = (m: MemberReply): void => {
   process.send?.(m);
@@ -44,17 +80,27 @@ const reply = (m: MemberReply): void => {
 let server: CollectiveServer | undefined;
 let tls: TlsPaths | undefined;
 let rings: Record<ReduceMode, RingCollective> | undefined;
+let lastReduced: { data: Float32Array; seed: number } | undefined;
 
 async function run(
   mode: ReduceMode,
-  work: (ring: RingCollective) => Promise<{ data: ArrayBufferView; samples: number[] }>,
+  work: (
+    ring: RingCollective,
+  ) => Promise<{ data: ArrayBufferView; samples: number[]; worst?: WorstElement }>,
 ): Promise<void> {
   const ring = rings?.[mode];
   if (ring === undefined) throw new Error('not joined');
   const started = Date.now();
   try {
-    const { data, samples } = await work(ring);
-    reply({ type: 'done', sha: sha256(data), samples, ms: Date.now() - started });
+    const { data, samples, worst } = await work(ring);
+    const ms = Date.now() - started;
+    reply({
+      type: 'done',
+      sha: sha256(data),
+      samples,
+      ...(worst === undefined ? {} : { worst }),
+      ms,
+    });
   } catch (error) {
     reply({
       type: 'error',
@@ -101,7 +147,16 @@ async function handle(c: MemberCommand): Promise<void> {
       await run('fast', async (r) => {
         const data = fixtureInput(c.length, c.seed + r.rank);
         await r.allReduce(c.step, data);
+        lastReduced = { data, seed: c.seed };
         return { data, samples: c.samples.map((i) => data[i] ?? NaN) };
+      });
+      return;
+    case 'check':
+      // Apart from the all-reduce, so that this long loop never holds up a collective peers wait on.
+      await run('fast', () => {
+        if (lastReduced === undefined) throw new Error('check before allreduce');
+        const { data, seed } = lastReduced;
+        return Promise.resolve({ data, samples: [], worst: worstElement(data, seed, c.members) });
       });
       return;
     case 'contributions':
