@@ -50,7 +50,7 @@ describe('a worker started before its coordinator', () => {
       30_000,
     );
     // The gate of one line per 10 s is unit-tested (everyMs); here: it waited, then joined twice.
-    expect(worker.output().match(/registered as /g)).toHaveLength(2);
+    await worker.waitFor(/registered as [\s\S]*registered as /, 10_000);
     worker.child.kill('SIGTERM');
     expect((await worker.exited).code, worker.output()).toBe(0);
   });

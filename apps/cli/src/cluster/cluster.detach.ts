@@ -7,6 +7,7 @@ import { UsageError } from '../errors/usage.error';
 import { repvggCommand } from './child-processes';
 import { clusterStateSchema, type ClusterState } from './cluster-state';
 import type { ClusterOptions } from './cluster.start';
+import { dataRootsOf } from './data-roots';
 import { superviseCluster } from './supervisor.run';
 import { ClusterRunningError, lockHolder } from './supervisor-lock';
 
@@ -49,6 +50,8 @@ export async function startDetachedCluster(
 ): Promise<ClusterState> {
   const holder = lockHolder(opts.dir);
   if (holder !== undefined) throw new ClusterRunningError(opts.dir, holder);
+  // Checked here too, so a bad flag is reported before anything is created.
+  dataRootsOf(opts.dataRoots);
   mkdirSync(join(opts.dir, 'logs'), { recursive: true });
   const log = supervisorLog(opts.dir);
   const fd = openSync(log, 'a');

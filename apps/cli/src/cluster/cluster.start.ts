@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { ChildProcesses, lastLogLine, repvggCommand } from './child-processes';
 import {
@@ -14,13 +14,12 @@ import {
 import { ensureClusterToken } from './cluster-token';
 import { waitUntilReady } from './coordinator.ready';
 import { isAlive, markerOf } from './pids';
+import { dataRootsOf } from './data-roots';
 import { choosePort, PREFERRED_HTTP_PORT } from './ports';
 import { provisionRedis } from './redis.provision';
 import { acquireLock, releaseLock } from './supervisor-lock';
 import { terminateInOrder } from './teardown';
 
-/** Datasets a local cluster's jobs may read unless `--data-root` says otherwise (those that exist). */
-export const DEFAULT_DATA_ROOTS = (): string[] => [process.cwd(), '/usr/share/datasets'];
 const READY_TIMEOUT_MS = 180_000;
 
 export interface ClusterOptions {
@@ -28,7 +27,7 @@ export interface ClusterOptions {
   readonly dir: string;
   /** Default: one per 2 cores, at least 2. */
   readonly workers?: number;
-  /** Default: `DEFAULT_DATA_ROOTS` that exist. */
+  /** Default: the current directory and /usr/share/datasets, those that exist. */
   readonly dataRoots?: readonly string[];
   /** REST port; default 8080 when free, else a free one. */
   readonly port?: number;
@@ -59,22 +58,6 @@ export interface RunningCluster {
 }
 
 export const defaultWorkerCount = (): number => Math.max(2, Math.floor(availableParallelism() / 2));
-
-/** Absolute, existing, and expressible in REPVGG_DATA_ROOTS (':'- or ','-separated). */
-function dataRootsOf(asked: readonly string[] | undefined): string[] {
-  const roots = (asked ?? DEFAULT_DATA_ROOTS()).map((r) => resolve(r));
-  if (asked !== undefined) {
-    const missing = roots.find((r) => !existsSync(r));
-    if (missing !== undefined) {
-      throw new UsageError(`data root ${missing} does not exist`, 'check the --data-root path');
-    }
-  }
-  const bad = roots.find((r) => /[:,]/.test(r));
-  if (bad !== undefined) {
-    throw new UsageError(`data root ${bad} contains ':' or ','`, 'pass a path without them');
-  }
-  return [...new Set(roots.filter((r) => existsSync(r)))];
-}
 
 /**
  * A supervisor that was killed (SIGKILL, a crash) leaves its state and maybe live children behind;
