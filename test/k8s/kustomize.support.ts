@@ -39,13 +39,13 @@ if (missing !== undefined && !inCi)
  * A manifest test. With no usable kubectl it fails under CI (`CI` set) — a green CI must mean the manifests were
  * rendered — and skips with the reason only on a developer's machine.
  */
-export function manifestIt(name: string, body: () => void): void {
+export function manifestIt(name: string, body: () => void | Promise<void>): void {
   it(name, (ctx: TestContext) => {
     if (missing !== undefined) {
       if (inCi) throw new Error(WHY);
       ctx.skip(WHY);
     }
-    body();
+    return body();
   });
 }
 

@@ -1,4 +1,5 @@
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -8,6 +9,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect } from 'vitest';
+import { CRD_VALIDATORS, validateCrd } from './crd-schema.support';
 import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
 
 /** Every kind the manifests may contain, with the model that validates it: an unknown kind fails. */
@@ -19,6 +21,18 @@ const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
   'v1/PersistentVolumeClaim': (o) => new PersistentVolumeClaim(o),
   'v1/Secret': (o) => new Secret(o),
   'v1/Service': (o) => new Service(o),
+  'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o),
+  // KEDA's kinds against the CRD schemas in test/fixtures/keda (see SOURCE.md there)
+  ...Object.fromEntries(
+    [...CRD_VALIDATORS].map(([kind, check]) => [
+      kind,
+      (o: Obj) => ({
+        validate: () => {
+          validateCrd(check, o);
+        },
+      }),
+    ]),
+  ),
 };
 
 const find = (objs: Obj[], kind: string, name: string): Obj => {
@@ -59,6 +73,11 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
         expect(nonRoot, where).toBe(true);
         expect(c.securityContext?.readOnlyRootFilesystem, where).toBe(true);
         expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);
+        expect(c.readinessProbe, `${where}: readiness probe`).toBeDefined();
+        expect(c.livenessProbe, `${where}: liveness probe`).toBeDefined();
+        expect(c.resources?.requests?.cpu, where).toBeDefined();
+        expect(c.resources?.requests?.memory, where).toBeDefined();
+        expect(c.resources?.limits?.memory, where).toBeDefined();
         expect(c.resources?.requests, where).toBeDefined();
         expect(c.resources?.limits, where).toBeDefined();
         expect(c.resources?.requests?.['nvidia.com/gpu'], `${where}: GPUs only in limits`).toBe(
@@ -84,6 +103,14 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
 
     const pod = template(sts).spec!;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
+    // Scalers change the replica count: pods start and stop together, each drained by its preStop hook
+    // (SIGTERM to the worker, PID 1, then wait for it to leave at its step boundary).
+    expect((sts.spec as { podManagementPolicy?: string }).podManagementPolicy).toBe('Parallel');
+    expect(container(sts, 'worker').lifecycle?.preStop?.exec?.command).toEqual([
+      'sh',
+      '-c',
+      'kill -TERM 1; while kill -0 1 2>/dev/null; do sleep 1; done',
+    ]);
     const worker = container(sts, 'worker');
     expect(worker.command).toEqual([
       'node',
@@ -97,6 +124,8 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
       '50052',
       '--data-port',
       '50053',
+      '--artifacts',
+      '/artifacts',
     ]);
     // Both collective planes are declared: gRPC (pings, port discovery) and the raw-TCP data plane.
     expect(worker.ports?.map((p) => [p.name, p.containerPort])).toEqual([
