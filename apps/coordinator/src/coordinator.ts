@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ConfigError } from './config/config.error';
 import { BearerTokens } from './http/bearer-tokens';
+import { serveDashboard } from './http/dashboard.static';
 import { loadCoordinatorConfig, type CoordinatorConfig } from './config/coordinator-config';
 import { LifecycleService } from './jobs/lifecycle.service';
 import { serveOpenApi } from './openapi/openapi.document';
@@ -74,6 +75,7 @@ export async function startCoordinator(
   );
   app.useBodyParser('json', { limit: config.bodyLimit });
   serveOpenApi(app, new BearerTokens(config.apiTokens));
+  serveDashboard(app);
   const logger = new Logger('Coordinator');
   const rendezvous = app.get(RendezvousService);
   const grpc = new RendezvousGrpcServer(rendezvous, (err: unknown) => {
