@@ -1,12 +1,14 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import { TERMINAL_STATES, type JobEvent } from '@repvgg/contracts';
 import { streamIdAfter } from '../common/stream-id';
-import { RedisStoreRepository, type StoredEvent } from '../repositories/redis-store.repository';
+import {
+  RedisStoreRepository,
+  type StoredEvent,
+  type StoredJobEvent,
+} from '../repositories/redis-store.repository';
 
-export interface LiveEvent extends StoredEvent {
-  readonly jobId: string;
-}
+export type LiveEvent = StoredJobEvent;
 
 const isEnd = (e: JobEvent): boolean => e.type === 'state' && TERMINAL_STATES.has(e.transition.to);
 
@@ -14,8 +16,11 @@ const isEnd = (e: JobEvent): boolean => e.type === 'state' && TERMINAL_STATES.ha
 @Injectable()
 export class JobEventsService implements OnModuleDestroy {
   private readonly live = new Subject<LiveEvent>();
+  private readonly stored: Subscription;
 
-  constructor(private readonly store: RedisStoreRepository) {}
+  constructor(private readonly store: RedisStoreRepository) {
+    this.stored = store.stored$.subscribe(this.live);
+  }
 
   /** Every event once it is stored, of every job (the job logs turn them into lines). */
   get published(): Observable<LiveEvent> {
@@ -24,12 +29,16 @@ export class JobEventsService implements OnModuleDestroy {
 
   /** Ends every open stream, so that shutting down does not wait for SSE clients to leave. */
   onModuleDestroy(): void {
+    this.stored.unsubscribe();
     this.live.complete();
   }
 
+  /**
+   * Stores an event that comes without a state change; it reaches live readers through the store's
+   * `stored$`, as `state` events do (written with their transition: `RedisStoreRepository.transition`).
+   */
   async publish(jobId: string, event: JobEvent): Promise<void> {
-    const id = await this.store.appendEvent(jobId, event);
-    this.live.next({ jobId, id, event });
+    await this.store.appendEvent(jobId, event);
   }
 
   /**

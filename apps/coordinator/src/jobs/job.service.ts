@@ -21,7 +21,6 @@ import { RedisStoreRepository } from '../repositories/redis-store.repository';
 import { confineDatasetPath, DatasetPathError } from './dataset-path';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { InvalidRequestError, JobFinishedError, JobNotFoundError } from './job.errors';
-import { JobEventsService } from './job-events.service';
 
 export interface TransitionNotice {
   readonly record: JobRecord;
@@ -44,7 +43,6 @@ export class JobService {
 
   constructor(
     private readonly store: RedisStoreRepository,
-    private readonly events: JobEventsService,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
@@ -78,7 +76,6 @@ export class JobService {
     };
     const transition: StateTransition = { from: null, to: 'queued', reason: 'submitted', at: now };
     await this.store.createJob(record, transition);
-    await this.events.publish(record.id, { type: 'state', jobId: record.id, transition });
     this.transitions$.next({ record, transition });
     return record;
   }
@@ -129,8 +126,9 @@ export class JobService {
   }
 
   /**
-   * Moves a job to `to` if the lifecycle allows it from its current state (persisted with reason and
-   * time, published, announced); returns null, changing nothing, when it does not. `change` edits
+   * Moves a job to `to` if the lifecycle allows it from its current state: the record, the
+   * transition (reason, time) and its event are stored in one atomic write, then published and
+   * announced; returns null, changing nothing, when the lifecycle does not allow it. `change` edits
    * the record in the same write (a resume rewinds its progress).
    */
   async transition(
@@ -140,18 +138,16 @@ export class JobService {
     change: (r: JobRecord) => JobRecord = (r) => r,
   ): Promise<JobRecord | null> {
     const at = new Date().toISOString();
-    const seen: { from?: JobState } = {};
-    const updated = await this.store.update(id, (r) => {
+    const done = await this.store.transition(id, (r) => {
       if (!canTransition(r.state, to)) return null;
-      seen.from = r.state;
-      return { ...change(r), state: to, reason, updatedAt: at };
+      return {
+        record: { ...change(r), state: to, reason, updatedAt: at },
+        transition: { from: r.state, to, reason, at },
+      };
     });
-    if (updated === null || seen.from === undefined) return null;
-    const transition: StateTransition = { from: seen.from, to, reason, at };
-    await this.store.appendTransition(id, transition);
-    await this.events.publish(id, { type: 'state', jobId: id, transition });
-    this.transitions$.next({ record: updated, transition });
-    return updated;
+    if (done === null) return null;
+    this.transitions$.next({ record: done.record, transition: done.transition });
+    return done.record;
   }
 
   /** Removes the job's record, transitions, events and step metrics from the store. */

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
+import { Observable, Subject } from 'rxjs';
 import {
   JOB_STATES,
   jobEventSchema,
@@ -20,6 +21,24 @@ export interface StoredEvent {
   readonly event: JobEvent;
 }
 
+/** An event of a job as stored in its stream. */
+export interface StoredJobEvent extends StoredEvent {
+  readonly jobId: string;
+}
+
+/** A state change as written: the new record, its transition and its stored `state` event. */
+export interface StoredTransition {
+  readonly record: JobRecord;
+  readonly transition: StateTransition;
+  readonly event: StoredEvent;
+}
+
+/** What a transition's `mutate` returns: the record in its new state and how it got there. */
+export interface TransitionChange {
+  readonly record: JobRecord;
+  readonly transition: StateTransition;
+}
+
 export interface StoredJobPage {
   readonly jobs: JobRecord[];
   /** The last listed job's place, when more follow. */
@@ -31,14 +50,24 @@ const STEP_HISTORY_LENGTH = 1_000;
 
 /**
  * The one Redis store: job records, their transition log, event stream and step metrics.
- * Records are JSON documents; every write of one job goes through `update`, serialized in process
- * (the coordinator is a single instance). Sorted sets by creation time index them: `jobs` all of
- * them, `jobs:<state>` those in each state (moved with every state change), so listing a page or a
- * state reads only that page's records.
+ * Records are JSON documents; every write of one job goes through `update` or `transition`,
+ * serialized in process (the coordinator is a single instance). Sorted sets by creation time index
+ * them: `jobs` all of them, `jobs:<state>` those in each state (moved with every state change), so
+ * listing a page or a state reads only that page's records. A state change (`createJob`,
+ * `transition`) writes the record, its index entries, the transition log and the `state` event in
+ * one MULTI/EXEC: a crash or a refused write leaves all of them or none, so an SSE client that can
+ * read a terminal state also gets its terminal event.
  */
 export class RedisStoreRepository {
   private readonly redis: Redis;
   private readonly writes = new KeyedChain();
+  private readonly stored = new Subject<StoredJobEvent>();
+  /**
+   * Every event once stored, of every job. A job's events come in the order of its stream: each is
+   * emitted before the job's next write starts, so a live reader that skips ids it has passed never
+   * skips one it has not seen.
+   */
+  readonly stored$: Observable<StoredJobEvent> = this.stored.asObservable();
 
   constructor(
     url: string,
@@ -80,15 +109,18 @@ export class RedisStoreRepository {
     return this.key('jobs', state);
   }
 
-  async createJob(record: JobRecord, transition: StateTransition): Promise<void> {
-    const at = Date.parse(record.createdAt);
-    await this.redis
-      .multi()
-      .set(this.key('job', record.id), JSON.stringify(record))
-      .zadd(this.key('jobs'), at, record.id)
-      .zadd(this.stateKey(record.state), at, record.id)
-      .rpush(this.key('job', record.id, 'transitions'), JSON.stringify(transition))
-      .exec();
+  /** Stores a new job with its first transition and `state` event, all or nothing. */
+  createJob(record: JobRecord, transition: StateTransition): Promise<StoredEvent> {
+    return this.writes.run(record.id, () => {
+      const at = Date.parse(record.createdAt);
+      const multi = this.redis
+        .multi()
+        .set(this.key('job', record.id), JSON.stringify(record))
+        .zadd(this.key('jobs'), at, record.id)
+        .zadd(this.stateKey(record.state), at, record.id)
+        .rpush(this.key('job', record.id, 'transitions'), JSON.stringify(transition));
+      return this.execWithEvent(multi, record.id, { type: 'state', jobId: record.id, transition });
+    });
   }
 
   /**
@@ -184,15 +216,78 @@ export class RedisStoreRepository {
       if (current === null) return null;
       const updated = mutate(current);
       if (updated === null) return current;
-      const multi = this.redis.multi().set(this.key('job', id), JSON.stringify(updated));
-      if (updated.state !== current.state) {
-        multi
-          .zrem(this.stateKey(current.state), id)
-          .zadd(this.stateKey(updated.state), Date.parse(updated.createdAt), id);
-      }
-      await multi.exec();
+      await execAll(this.recordWrite(current, updated), `job ${id}`);
       return updated;
     });
+  }
+
+  /**
+   * Read-modify-write of one job that changes its state: `mutate` returns the record in its new
+   * state and the transition, or null to change nothing (then this resolves null). The record, its
+   * move between the per-state sets, the transition log entry and the `state` event are one
+   * MULTI/EXEC.
+   */
+  transition(
+    id: string,
+    mutate: (record: JobRecord) => TransitionChange | null,
+  ): Promise<StoredTransition | null> {
+    return this.writes.run(id, async () => {
+      const current = await this.getJob(id);
+      if (current === null) return null;
+      const change = mutate(current);
+      if (change === null) return null;
+      const multi = this.recordWrite(current, change.record).rpush(
+        this.key('job', id, 'transitions'),
+        JSON.stringify(change.transition),
+      );
+      const event = await this.execWithEvent(multi, id, {
+        type: 'state',
+        jobId: id,
+        transition: change.transition,
+      });
+      return { ...change, event };
+    });
+  }
+
+  /** The writes of a record replacing `current`: the document, and its state set when it moves. */
+  private recordWrite(current: JobRecord, updated: JobRecord): ChainableCommander {
+    const id = current.id;
+    const multi = this.redis.multi().set(this.key('job', id), JSON.stringify(updated));
+    if (updated.state !== current.state) {
+      multi
+        .zrem(this.stateKey(current.state), id)
+        .zadd(this.stateKey(updated.state), Date.parse(updated.createdAt), id);
+    }
+    return multi;
+  }
+
+  /**
+   * Runs `multi` with `event` appended to the job's stream as its last command, all or nothing,
+   * then emits the event on `stored$` (callers hold the job's write chain).
+   */
+  private async execWithEvent(
+    multi: ChainableCommander,
+    id: string,
+    event: JobEvent,
+  ): Promise<StoredEvent> {
+    const replies = await execAll(this.addEvent(multi, id, event), `job ${id}`);
+    const streamId = replies.at(-1);
+    if (typeof streamId !== 'string') throw new Error(`Redis refused an event of job ${id}`);
+    const stored = { id: streamId, event };
+    this.stored.next({ jobId: id, ...stored });
+    return stored;
+  }
+
+  private addEvent(multi: ChainableCommander, id: string, event: JobEvent): ChainableCommander {
+    return multi.xadd(
+      this.key('job', id, 'events'),
+      'MAXLEN',
+      '~',
+      EVENT_STREAM_LENGTH,
+      '*',
+      'event',
+      JSON.stringify(event),
+    );
   }
 
   /** Removes the job's record, its place in every index, its transitions, events and steps. */
@@ -208,12 +303,8 @@ export class RedisStoreRepository {
         )
         .zrem(this.key('jobs'), id);
       for (const state of JOB_STATES) multi.zrem(this.stateKey(state), id);
-      await multi.exec();
+      await execAll(multi, `job ${id}`);
     });
-  }
-
-  async appendTransition(id: string, transition: StateTransition): Promise<void> {
-    await this.redis.rpush(this.key('job', id, 'transitions'), JSON.stringify(transition));
   }
 
   async getTransitions(id: string): Promise<StateTransition[]> {
@@ -221,18 +312,9 @@ export class RedisStoreRepository {
     return items.map((t) => stateTransitionSchema.parse(JSON.parse(t)));
   }
 
-  async appendEvent(id: string, event: JobEvent): Promise<string> {
-    const streamId = await this.redis.xadd(
-      this.key('job', id, 'events'),
-      'MAXLEN',
-      '~',
-      EVENT_STREAM_LENGTH,
-      '*',
-      'event',
-      JSON.stringify(event),
-    );
-    if (streamId === null) throw new Error(`Redis refused an event of job ${id}`);
-    return streamId;
+  /** Appends an event that comes with no state change (steps, generations, epochs, decodes). */
+  appendEvent(id: string, event: JobEvent): Promise<StoredEvent> {
+    return this.writes.run(id, () => this.execWithEvent(this.redis.multi(), id, event));
   }
 
   /** Events after `afterId` (exclusive), oldest first. */
@@ -246,11 +328,11 @@ export class RedisStoreRepository {
   }
 
   async pushStepMetrics(id: string, metrics: StepMetrics): Promise<void> {
-    await this.redis
+    const multi = this.redis
       .multi()
       .lpush(this.key('job', id, 'steps'), JSON.stringify(metrics))
-      .ltrim(this.key('job', id, 'steps'), 0, STEP_HISTORY_LENGTH - 1)
-      .exec();
+      .ltrim(this.key('job', id, 'steps'), 0, STEP_HISTORY_LENGTH - 1);
+    await execAll(multi, `job ${id}`);
   }
 
   /** The latest `count` step metrics, oldest first. */
@@ -261,6 +343,21 @@ export class RedisStoreRepository {
 
   async close(): Promise<void> {
     await this.writes.idle();
+    this.stored.complete();
     await this.redis.quit();
   }
+}
+
+/**
+ * EXEC, every reply checked: Redis runs a transaction's queued commands even when one of them fails
+ * at run time (e.g. WRONGTYPE), so a failure is thrown, never ignored. A command refused while
+ * queuing (syntax, ACL) aborts the whole transaction: EXEC rejects and nothing is written.
+ */
+async function execAll(multi: ChainableCommander, what: string): Promise<unknown[]> {
+  const replies = await multi.exec();
+  if (replies === null) throw new Error(`Redis discarded a write of ${what}`);
+  const failed = replies.find(([err]) => err !== null);
+  if (failed?.[0] != null)
+    throw new Error(`Redis refused a write of ${what}: ${failed[0].message}`);
+  return replies.map(([, reply]) => reply);
 }
