@@ -5,7 +5,8 @@ buildProgram()
   .parseAsync(process.argv)
   .then(
     () => {
-      process.exitCode = 0;
+      // A command that ended on purpose with another code (130 after Ctrl-C) keeps it.
+      process.exitCode ??= 0;
     },
     (err: unknown) => {
       process.exitCode = reportCliError(err, (line) => process.stderr.write(line));

@@ -108,6 +108,8 @@ async function run(opts: RunOptions): Promise<void> {
   };
   process.once('SIGINT', onSigint);
   let cluster: RunningCluster | undefined;
+  let client: CoordinatorClient | undefined;
+  let jobId: string | undefined;
   try {
     if (runningCluster(dir)) {
       say(`using the local cluster already up in ${dir} (left running)`);
@@ -120,19 +122,34 @@ async function run(opts: RunOptions): Promise<void> {
         signal: controller.signal,
       });
     }
-    const client = new CoordinatorClient(resolveConnection({ clusterDir: dir }));
+    client = new CoordinatorClient(resolveConnection({ clusterDir: dir }));
     const record = await client.submit(spec);
+    jobId = record.id;
     say(`job ${record.id} submitted (${workers} workers)`);
     const final = await watchJob(client, record.id, {
       out: process.stderr,
       signal: controller.signal,
     });
+    jobId = undefined;
     requireSucceeded(final);
     const { report } = await downloadBundle(client, record.id, out);
     process.stderr.write(formatRunSummary(report, (performance.now() - started) / 1000, out));
     process.stdout.write(`${out}\n`);
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    process.exitCode = 130;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    // An interrupted job is cancelled, so that the next `up` on this directory does not resume it
+    // beside a new one; `repvgg resume` continues it from its latest checkpoint.
+    if (jobId !== undefined && client !== undefined && controller.signal.aborted) {
+      await client.cancel(jobId).then(
+        () => {
+          say(`job ${jobId ?? ''} cancelled; \`repvgg resume ${jobId ?? ''}\` continues it`);
+        },
+        () => undefined,
+      );
+    }
     if (cluster !== undefined) await cluster.stop();
   }
 }
