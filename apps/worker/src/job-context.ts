@@ -6,8 +6,8 @@ import {
   fineTuneWeights,
   loadCheckpoint,
   SplitValSource,
-  ThreadReplicaPool,
   TrainState,
+  type ReplicaLanePool,
   type DatasetSource,
   type EpochMetrics,
   type LrSchedule,
@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import { jobTraining, openJobData, startComputeLanes } from '@repvgg/training/setup/job-setup';
 import { recipeFromJobSpec } from '@repvgg/training/setup/job-recipe';
 import type { ArtifactStore } from '@repvgg/training/store/artifact.store';
+import type { StepSplit } from './step-split';
 import { StateUnavailableError } from './worker.error';
 
 export interface EpochTotals {
@@ -42,7 +43,7 @@ export const emptyTotals = (epoch: number): EpochTotals => ({
  * before `ReportStep`, the next generation commits the step from this record instead of running it
  * again.
  */
-export interface AppliedStep {
+export interface AppliedStep extends StepSplit {
   /** epoch * stepsPerEpoch + step: the state's optimizer step before this one was applied. */
   readonly globalStep: number;
   readonly epoch: number;
@@ -51,22 +52,24 @@ export interface AppliedStep {
   readonly lr: number;
   readonly images: number;
   readonly seconds: number;
-  readonly allreduceSeconds: number;
   /** The step's sample digest over every member's replicas (StepReport.samples_digest). */
   readonly samplesDigest: string;
 }
 
 /** How a worker computes its replicas' packets. */
 export interface ComputeLanes {
-  /** Compute threads (ThreadReplicaPool lanes); one already keeps steps off the event loop. */
+  /**
+   * Compute threads (ThreadReplicaPool lanes); one already keeps steps off the event loop. A
+   * backend with a native addon (tensorflow) gets one child process instead (planLanes).
+   */
   readonly threads: number;
-  /** The backend the threads activate: the worker's own, so packets match a single-process run. */
+  /** The backend the lanes activate: the worker's own, so packets match a single-process run. */
   readonly backend: string;
 }
 
 /**
  * Everything a worker holds for one job (set up by libs/training's job setup, as `repvgg train` and
- * the finalizer are): the dataset and its loader, the compute threads its replicas
+ * the finalizer are): the dataset and its loader, the compute lanes its replicas
  * run on (a step takes longer than a heartbeat interval, so it must not block the event loop), the
  * host model its state syncs to for checkpoints, the schedule, and the training state (absent until
  * this worker received or loaded it).
@@ -90,7 +93,7 @@ export class JobContext {
     /** H, W, C of one transformed training sample. */
     readonly sampleShape: readonly [number, number, number],
     readonly schedule: LrSchedule,
-    readonly replicas: ThreadReplicaPool,
+    readonly replicas: ReplicaLanePool,
     /** This worker's mount of the artifact store: assignments name checkpoints relative to it. */
     readonly store: ArtifactStore,
   ) {}

@@ -30,5 +30,8 @@ export * from './trainer/evaluation-model';
 export * from './setup/job-setup';
 export * from './setup/eval-preprocessing';
 export * from './parallel/thread-replica.pool';
+export { ProcessReplicaPool } from './parallel/process-replica.pool';
+export { ReplicaLanePool, type LaneHost } from './parallel/replica-lane.pool';
+export * from './parallel/lane-plan';
 export * from './presets/train-preset';
 export * from './presets/fashion-mnist.preset';

@@ -129,3 +129,20 @@ export async function initBackend(
   }
   return info;
 }
+
+/**
+ * `initBackend` for a compute lane, which also activates a backend no built-in choice names when a
+ * module it loaded first registered one under that name (ReplicaWorkerInit.preload).
+ */
+export async function initLaneBackend(
+  requested: string | undefined,
+  options: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  const name = requested?.trim() ?? '';
+  const builtIn = name === '' || name === 'auto' || CHOICES.some((c) => c === name);
+  // typed as always found, but null when nothing registered the name
+  const factory: (() => unknown) | null = builtIn ? null : tf.findBackendFactory(name);
+  if (factory === null) return initBackend(requested, options);
+  await activate(name);
+  return { name, package: 'registered by a preloaded module' };
+}

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { type ChildProcess, fork, spawn, type StdioOptions } from 'node:child_process';
 
 /**
  * Run from the source tree (vitest, no build), a worker cannot load a `.ts` entry by itself: this
@@ -9,7 +10,8 @@ import { Worker } from 'node:worker_threads';
  * ended) and maps the `@repvgg/*` path aliases the way tsconfig.json does. Transpiled files are
  * cached by content under node_modules/.cache/repvgg/thread-ts: every thread would otherwise load the
  * compiler and transpile the same few hundred files again (seconds per thread on a loaded machine).
- * The built package (dist/) starts the `.js` entry directly.
+ * The built package (dist/) starts the `.js` entry directly. Child processes (startModuleProcess) run
+ * the same prelude, given the entry in their environment instead of workerData.
  */
 const TS_PRELUDE = `
 const Module = require('node:module');
@@ -17,7 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { workerData } = require('node:worker_threads');
-const { root, entry } = workerData.__source;
+const { root, entry } = workerData?.__source ?? JSON.parse(process.env.REPVGG_TS_SOURCE);
 let ts;
 const tsc = () => (ts ??= require('typescript'));
 const libs = { core: 'libs/repvgg/src', contracts: 'libs/contracts/src', training: 'libs/training/src', collective: 'libs/collective/src' };
@@ -39,7 +41,7 @@ const transpile = (text, filename) =>
   }).outputText;
 Module._extensions['.ts'] = function (module, filename) {
   const text = fs.readFileSync(filename, 'utf8');
-  const key = crypto.createHash('sha256').update(tsVersion + '\0' + filename + '\0' + text).digest('hex');
+  const key = crypto.createHash('sha256').update(tsVersion + '\\0' + filename + '\\0' + text).digest('hex');
   const cached = path.join(cacheDir, key.slice(0, 32) + '.js');
   let code;
   try {
@@ -58,13 +60,34 @@ Module._extensions['.ts'] = function (module, filename) {
 require(entry);
 `;
 
+const sourceRoot = (): string => resolve(__dirname, '..', '..', '..', '..');
+
 /** Starts `<dir>/<name>.js` (built) or `<dir>/<name>.ts` (source tree) as a worker thread. */
 export function startModuleWorker(dir: string, name: string, workerData: unknown): Worker {
   const built = join(dir, `${name}.js`);
   if (existsSync(built)) return new Worker(built, { workerData });
-  const root = resolve(__dirname, '..', '..', '..', '..');
   return new Worker(TS_PRELUDE, {
     eval: true,
-    workerData: { ...(workerData as object), __source: { root, entry: join(dir, `${name}.ts`) } },
+    workerData: {
+      ...(workerData as object),
+      __source: { root: sourceRoot(), entry: join(dir, `${name}.ts`) },
+    },
+  });
+}
+
+/**
+ * Starts `<dir>/<name>.js` (built) or `<dir>/<name>.ts` (source tree) as a child process with an IPC
+ * channel in 'advanced' serialization (Maps and typed arrays cross it as they are). It inherits the
+ * environment (e.g. CUDA_VISIBLE_DEVICES) and stderr.
+ */
+export function startModuleProcess(dir: string, name: string): ChildProcess {
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const built = join(dir, `${name}.js`);
+  if (existsSync(built)) return fork(built, [], { stdio, serialization: 'advanced' });
+  const source = JSON.stringify({ root: sourceRoot(), entry: join(dir, `${name}.ts`) });
+  return spawn(process.execPath, ['-e', TS_PRELUDE], {
+    stdio,
+    serialization: 'advanced',
+    env: { ...process.env, REPVGG_TS_SOURCE: source },
   });
 }

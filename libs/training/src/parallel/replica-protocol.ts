@@ -11,6 +11,11 @@ export interface ReplicaWorkerInit {
   readonly labelSmoothing: number;
   readonly bnSpatial: ReadonlyMap<string, number>;
   readonly backend: string | undefined;
+  /**
+   * Modules the lane loads before it activates `backend`, e.g. one that registers a backend that is
+   * no built-in choice (`initBackend` accepts any backend registered by then).
+   */
+  readonly preload?: readonly string[];
 }
 
 /** A lane answers its requests one at a time, in the order they were posted. */

@@ -9,6 +9,9 @@ import { RandomResizedCropTransform } from '../data/transforms/imagenet.transfor
 import { PreprocessingTransform } from '../data/transforms/preprocessing.transform';
 import { SmallImageTransform } from '../data/transforms/small-image.transform';
 import { IMAGENET_STATS } from '../data/transforms/normalization';
+import { planLanes } from '../parallel/lane-plan';
+import { ProcessReplicaPool } from '../parallel/process-replica.pool';
+import type { ReplicaLanePool } from '../parallel/replica-lane.pool';
 import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
 import { cosineSchedule, type LrSchedule } from '../schedule/cosine.schedule';
 import { bnSpatialSizes } from '../step/bn-sample-counts';
@@ -121,18 +124,24 @@ export function jobTraining(data: JobData, recipe: JobRecipe, prefetch?: number)
 }
 
 /**
- * Last link: `threads` compute lanes for the replicas, on `backend`. The lanes' weights are replaced
- * by the state's parameters every step; `weights` only shape the models.
+ * Last link: compute lanes for the replicas on `backend`, off the calling thread (planLanes with a
+ * free event loop): `threads` worker threads, or one child process for a backend whose native addon
+ * loads in one thread per process (tfjs-node). The lanes' weights are replaced by the state's
+ * parameters every step; `weights` only shape the models.
  */
 export function startComputeLanes(
   data: JobData,
   training: JobTraining,
   lanes: { readonly threads: number; readonly backend: string; readonly weights: StateDict },
-): Promise<ThreadReplicaPool> {
-  return ThreadReplicaPool.start(lanes.threads, {
+): Promise<ReplicaLanePool> {
+  const plan = planLanes(lanes.backend, { threads: lanes.threads, keepEventLoopFree: true });
+  const init = {
     arch: data.arch,
     weights: lanes.weights,
     ...training.geometry,
     backend: lanes.backend,
-  });
+  };
+  return plan.kind === 'processes'
+    ? ProcessReplicaPool.start(plan.lanes, init)
+    : ThreadReplicaPool.start(plan.lanes, init);
 }

@@ -14,6 +14,7 @@ import type { DatasetSource } from '../data/dataset-source';
 import { InvalidBatchLayoutError } from '../data/dataset.error';
 import type { DecodeFailures } from '../data/decode-failures';
 import type { DatasetLocation } from '../data/open-dataset';
+import { planLanes } from '../parallel/lane-plan';
 import { jobTraining, openJobData, startComputeLanes, type JobRecipe } from '../setup/job-setup';
 import { TrainState } from '../step/train-state';
 import type { EpochMetrics } from './epoch-metrics';
@@ -139,8 +140,10 @@ export async function trainLocally(opts: LocalTrainOptions): Promise<LocalTrainR
   }
   const training = jobTraining(data, recipe, 2 * opts.replicas);
   const train = new LoaderBatchSource(training.loader, data.train, opts.replicas);
+  // a native backend (tfjs-node) computes on this thread: it cannot load in a second one
+  const lanes = planLanes(backend.name, { threads: opts.threads, keepEventLoopFree: false });
   const pool: ReplicaPool =
-    opts.threads > 0
+    lanes.kind !== 'main'
       ? await startComputeLanes(data, training, {
           threads: opts.threads,
           backend: backend.name,

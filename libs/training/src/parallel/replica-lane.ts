@@ -1,0 +1,86 @@
+import { initLaneBackend } from '@repvgg/core/compute/backend';
+import type { DeployModel } from '@repvgg/core/graph/deploy-model';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import { computeGradients, computeReplicaGradients } from '../step/compute-gradients';
+import { uploadParams } from '../step/upload-params';
+import { evaluationModel } from '../trainer/evaluation-model';
+import { evaluateBatch } from '../trainer/validate';
+import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
+
+/** How a lane talks to its pool: a thread's parentPort or a child process's IPC channel. */
+export interface LaneChannel {
+  send(msg: ReplicaReply, transfer: ArrayBuffer[]): void;
+  onRequest(handler: (req: ReplicaRequest) => void): void;
+}
+
+/**
+ * A compute lane: its own tfjs engine and weight copy; computes the replicas it is sent, and
+ * evaluates batches on a separate inference model while one is loaded. The same code serves thread
+ * lanes (replica.worker.ts) and process lanes (replica.process.ts).
+ */
+export async function serveReplicaLane(
+  init: ReplicaWorkerInit,
+  channel: LaneChannel,
+): Promise<void> {
+  const reply = (msg: ReplicaReply, transfer: ArrayBuffer[] = []): void => {
+    channel.send(msg, transfer);
+  };
+  try {
+    // e.g. a module that registers a backend which is no built-in choice (see ReplicaWorkerInit)
+    for (const module of init.preload ?? []) await import(module);
+    // the main thread already announced the backend; one line per lane would be noise
+    const backend = await initLaneBackend(init.backend, { log: () => undefined });
+    const model = TrainModel.fromStateDict(init.arch, init.weights);
+    let evalModel: DeployModel | undefined;
+    const geometry = {
+      globalBatch: init.globalBatch,
+      labelSmoothing: init.labelSmoothing,
+      bnSpatial: init.bnSpatial,
+    };
+    const handle = (req: ReplicaRequest): void => {
+      switch (req.type) {
+        case 'compute': {
+          uploadParams(model, req.params);
+          const packets = req.each
+            ? req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry))
+            : [computeGradients(model, req.replicas, geometry)];
+          const buffers = packets.flatMap((p) => [
+            ...p.grads.values(),
+            ...p.bnMean.values(),
+            ...p.bnVar.values(),
+          ]);
+          reply(
+            { type: 'packets', id: req.id, packets },
+            buffers.map((b) => b.buffer as ArrayBuffer),
+          );
+          return;
+        }
+        case 'eval-load':
+          evalModel?.dispose();
+          evalModel = undefined;
+          evalModel = evaluationModel(init.arch, req.weights);
+          reply({ type: 'done', id: req.id });
+          return;
+        case 'evaluate':
+          if (evalModel === undefined) throw new Error('evaluate before eval-load');
+          reply({ type: 'metrics', id: req.id, metrics: evaluateBatch(evalModel, req.batch) });
+          return;
+        case 'eval-release':
+          evalModel?.dispose();
+          evalModel = undefined;
+          reply({ type: 'done', id: req.id });
+          return;
+      }
+    };
+    channel.onRequest((req) => {
+      try {
+        handle(req);
+      } catch (e) {
+        reply({ type: 'error', id: req.id, message: (e as Error).message });
+      }
+    });
+    reply({ type: 'ready', backend: backend.name });
+  } catch (e) {
+    reply({ type: 'error', message: (e as Error).message });
+  }
+}
