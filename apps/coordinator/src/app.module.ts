@@ -20,6 +20,7 @@ import { LifecycleService } from './jobs/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
 import { AutoscaleService } from './planner/autoscale.service';
 import { TrainingService } from './planner/training.service';
+import { RendezvousEvents } from './rendezvous/rendezvous-events';
 import { RendezvousService } from './rendezvous/rendezvous.service';
 import { ArtifactRepository } from './repositories/artifact.repository';
 import { DatasetRepository } from './repositories/dataset.repository';
@@ -70,14 +71,17 @@ export class AppModule {
           provide: DatasetRepository,
           useFactory: () => new DatasetRepository(config.artifactsRoot),
         },
+        RendezvousEvents,
         {
           provide: RendezvousService,
-          useFactory: () =>
+          inject: [RendezvousEvents],
+          useFactory: (events: RendezvousEvents) =>
             new RendezvousService(
               { heartbeatMs: config.heartbeatMs, heartbeatTimeoutMs: config.heartbeatTimeoutMs },
               (err: unknown) => {
                 logger.error((err as Error).stack ?? String(err));
               },
+              events,
             ),
         },
         {

@@ -15,7 +15,8 @@ import { JobService } from '../jobs/job.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { QueueRepository } from '../repositories/queue.repository';
 import type { Generation } from '../rendezvous/generation';
-import { RendezvousService, type RendezvousHandler } from '../rendezvous/rendezvous.service';
+import { RendezvousEvents, type RendezvousHandler } from '../rendezvous/rendezvous-events';
+import { RendezvousService } from '../rendezvous/rendezvous.service';
 import { FinalizerService } from '../finalizer/finalizer.service';
 import { planEpoch } from './epoch-plan';
 
@@ -48,8 +49,9 @@ export class TrainingService implements RendezvousHandler {
     private readonly rendezvous: RendezvousService,
     private readonly finalizer: FinalizerService,
     private readonly metrics: MetricsService,
+    rendezvousEvents: RendezvousEvents,
   ) {
-    rendezvous.attach(this);
+    rendezvousEvents.subscribe(this);
     jobs.transitions$.subscribe(({ record, transition }) => {
       if (transition.from === 'running') this.stop(record);
     });

@@ -45,22 +45,22 @@ beforeEach(() => {
     (e) => {
       throw e;
     },
+    {
+      onStep: (_j, report) => {
+        steps.push(report);
+        return Promise.resolve();
+      },
+      onEpoch: () => Promise.resolve(),
+      onGeneration: (jobId, g, reason) => {
+        generations.push({ jobId, g, reason });
+        return Promise.resolve();
+      },
+      onGiveUp: (jobId, reason) => {
+        gaveUp.push({ jobId, reason });
+        return Promise.resolve();
+      },
+    },
   );
-  r.attach({
-    onStep: (_j, report) => {
-      steps.push(report);
-      return Promise.resolve();
-    },
-    onEpoch: () => Promise.resolve(),
-    onGeneration: (jobId, g, reason) => {
-      generations.push({ jobId, g, reason });
-      return Promise.resolve();
-    },
-    onGiveUp: (jobId, reason) => {
-      gaveUp.push({ jobId, reason });
-      return Promise.resolve();
-    },
-  });
 });
 
 const join = (name: string): { id: string; inbox: Assignment[] } => {
@@ -81,6 +81,10 @@ const step = (workerId: string, generation: number, s: number): StepReport__Outp
   images: 8,
   seconds: 0.1,
   allreduceSeconds: 0.01,
+  dataWaitSeconds: 0,
+  computeSeconds: 0.08,
+  applySeconds: 0.01,
+  commitSeconds: 0,
   samplesDigest: '',
   checkpoint: '',
 });

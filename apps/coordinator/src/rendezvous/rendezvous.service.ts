@@ -14,17 +14,8 @@ import { IDLE_ASSIGNMENT, buildAssignment } from './assignment';
 import { FailureBudget } from './failure-budget';
 import { formGeneration, type Generation } from './generation';
 import type { JobWork, RendezvousJob } from './job-work';
+import type { RendezvousHandler } from './rendezvous-events';
 import type { WorkerEntry } from './worker-entry';
-
-/** What the rest of the coordinator does with the rendezvous' news. */
-export interface RendezvousHandler {
-  /** The leader committed a step; resolves once it is recorded. */
-  onStep(jobId: string, report: StepReport__Output): Promise<void>;
-  onEpoch(jobId: string, report: EpochReport__Output): Promise<void>;
-  onGeneration(jobId: string, generation: Generation | null, reason: string): Promise<void>;
-  /** The job spent its failure budget; `reason` (one line) names the error. */
-  onGiveUp(jobId: string, reason: string): Promise<void>;
-}
 
 /** Where the log lines and decode failures workers report go. */
 export interface LogSink {
@@ -59,27 +50,18 @@ export class RendezvousService {
   private readonly workers = new Map<string, WorkerEntry>();
   private readonly jobs = new Map<string, JobEntry>();
   private sweeper: NodeJS.Timeout | null = null;
-  private handler: RendezvousHandler | null = null;
   private logSink: LogSink | null = null;
 
   constructor(
     readonly opts: RendezvousOptions,
     private readonly onError: (err: unknown) => void,
+    /** Where steps, epochs, generations and give-ups go (`RendezvousEvents` in the app). */
+    private readonly events: RendezvousHandler,
   ) {}
-
-  /** The training service receives steps, epochs and generations (set once, at start). */
-  attach(handler: RendezvousHandler): void {
-    this.handler = handler;
-  }
 
   /** The job logs receive workers' log batches (set once, at start). */
   attachLogs(sink: LogSink): void {
     this.logSink = sink;
-  }
-
-  private get events(): RendezvousHandler {
-    if (this.handler === null) throw new Error('rendezvous used before a handler was attached');
-    return this.handler;
   }
 
   start(): void {
