@@ -1,5 +1,8 @@
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -22,6 +25,10 @@ const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
   'v1/Secret': (o) => new Secret(o),
   'v1/Service': (o) => new Service(o),
   'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o),
+  'rbac.authorization.k8s.io/v1/Role': (o) => new Role(o),
+  // roleRef is required by the type; validate() is what checks it
+  'rbac.authorization.k8s.io/v1/RoleBinding': (o) => new RoleBinding(o as never),
+  'v1/ServiceAccount': (o) => new ServiceAccount(o),
   // KEDA's kinds against the CRD schemas in test/fixtures/keda (see SOURCE.md there)
   ...Object.fromEntries(
     [...CRD_VALIDATORS].map(([kind, check]) => [

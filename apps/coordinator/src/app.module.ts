@@ -19,6 +19,7 @@ import { JobService } from './jobs/job.service';
 import { LifecycleService } from './jobs/lifecycle.service';
 import { MetricsService } from './metrics/metrics.service';
 import { AutoscaleService } from './planner/autoscale.service';
+import { KubernetesScalerService } from './planner/kubernetes-scaler.service';
 import { TrainingService } from './planner/training.service';
 import { RendezvousEvents } from './rendezvous/rendezvous-events';
 import { RendezvousService } from './rendezvous/rendezvous.service';
@@ -97,6 +98,7 @@ export class AppModule {
         LifecycleService,
         MetricsService,
         AutoscaleService,
+        ...(config.scaler === 'kubernetes' ? [KubernetesScalerService] : []),
         JobDecodeFailuresService,
         JobLogsService,
         { provide: APP_GUARD, useClass: AuthGuard },

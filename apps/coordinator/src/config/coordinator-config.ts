@@ -19,6 +19,11 @@ export interface CoordinatorConfig {
   readonly logLines: number;
   /** GET /v1/autoscale's cap. */
   readonly maxWorkers: number;
+  readonly scaler: 'none' | 'kubernetes';
+  /** `[namespace/]name` of the worker StatefulSet the Kubernetes scaler patches. */
+  readonly scalerTarget: string;
+  readonly scalerIntervalMs: number;
+  readonly kubeconfig: string | undefined;
 }
 
 export const COORDINATOR_CONFIG = Symbol('COORDINATOR_CONFIG');
@@ -70,5 +75,9 @@ export function loadCoordinatorConfig(
     queueLockMs: e.REPVGG_QUEUE_LOCK_MS,
     logLines: e.REPVGG_LOG_LINES,
     maxWorkers: e.REPVGG_MAX_WORKERS,
+    scaler: e.REPVGG_SCALER,
+    scalerTarget: e.REPVGG_SCALER_TARGET,
+    scalerIntervalMs: e.REPVGG_SCALER_INTERVAL_MS,
+    kubeconfig: e.KUBECONFIG,
   };
 }

@@ -35,6 +35,17 @@ export const coordinatorEnvSchema = z
     REPVGG_LOG_LINES: z.coerce.number().int().min(1).default(10_000),
     /** The most workers GET /v1/autoscale (and the Kubernetes scaler) ever asks for. */
     REPVGG_MAX_WORKERS: z.coerce.number().int().min(1).max(10_000).default(64),
+    /** `kubernetes`: the coordinator scales the worker StatefulSet itself (instead of KEDA). */
+    REPVGG_SCALER: z.enum(['none', 'kubernetes']).default('none'),
+    /** The StatefulSet the Kubernetes scaler patches, `[namespace/]name` (default: its own namespace). */
+    REPVGG_SCALER_TARGET: z
+      .string()
+      .regex(/^([a-z0-9-]+\/)?[a-z0-9-]+$/, 'must be [namespace/]statefulset')
+      .default('repvgg-worker'),
+    /** How often the Kubernetes scaler compares the desired workers with the StatefulSet's scale. */
+    REPVGG_SCALER_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+    /** The Kubernetes scaler's kubeconfig; unset in a pod, which uses its service account. */
+    KUBECONFIG: z.string().min(1).optional(),
   })
   .refine((e) => e.REPVGG_API_TOKENS !== undefined || e.REPVGG_API_TOKEN_FILE !== undefined, {
     error: 'set REPVGG_API_TOKENS or REPVGG_API_TOKEN_FILE',

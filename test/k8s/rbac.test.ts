@@ -1,0 +1,69 @@
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { describe, expect } from 'vitest';
+import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
+
+const template = (o: Obj): IPodTemplateSpec => (o.spec as { template: IPodTemplateSpec }).template;
+
+/** Overlays in which the coordinator scales the workers itself (components/coordinator-scaler). */
+const WITH_SCALER = new Set(['overlays/dev']);
+
+describe.each(TARGETS)('Kubernetes API access in k8s/%s', (target) => {
+  manifestIt(
+    WITH_SCALER.has(target)
+      ? 'lets only the coordinator scale the worker StatefulSet, through the scale subresource only'
+      : 'grants no Kubernetes API access',
+    () => {
+      const objs = render(target);
+      expect(objs.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+      const roles = objs.filter((o) => o.kind === 'Role') as unknown as IRole[];
+      const bindings = objs.filter((o) => o.kind === 'RoleBinding') as unknown as IRoleBinding[];
+      const workloads = objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+      const coordinator = workloads.find((o) => o.metadata.name === 'repvgg-coordinator')!;
+      const scalerEnv = template(coordinator)
+        .spec!.containers.flatMap((c) => c.env ?? [])
+        .find((e) => e.name === 'REPVGG_SCALER')?.value;
+
+      // No pod but a scaling coordinator carries a service account token.
+      for (const w of workloads) {
+        const pod = template(w).spec!;
+        const scales = WITH_SCALER.has(target) && w === coordinator;
+        expect(pod.automountServiceAccountToken, w.metadata.name).toBe(scales);
+      }
+      if (!WITH_SCALER.has(target)) {
+        expect([roles, bindings, scalerEnv]).toEqual([[], [], undefined]);
+        return;
+      }
+
+      expect(scalerEnv).toBe('kubernetes');
+      expect(roles).toHaveLength(1);
+      const [role] = roles;
+      expect(role.rules).toHaveLength(1);
+      const [rule] = role.rules!;
+      expect(rule.apiGroups).toEqual(['apps']);
+      expect(rule.resources).toEqual(['statefulsets/scale']);
+      expect(rule.resourceNames).toEqual(['repvgg-worker']);
+      expect([...rule.verbs].sort()).toEqual(['get', 'patch', 'update']);
+      expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`)).toContain(
+        `StatefulSet/${rule.resourceNames![0]}`,
+      );
+
+      // bound to exactly the coordinator's service account, in its namespace
+      expect(bindings).toHaveLength(1);
+      const [binding] = bindings;
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: role.metadata!.name,
+      });
+      const sa = template(coordinator).spec!.serviceAccountName;
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: sa, namespace: coordinator.metadata.namespace },
+      ]);
+      expect(objs.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa)).toBe(true);
+      // two scalers would fight over the replica count
+      expect(objs.some((o) => o.kind === 'ScaledObject')).toBe(false);
+    },
+  );
+});
