@@ -12,9 +12,9 @@ import { publishBenchResults, runBench } from './bench-output';
  * same cores (`repvgg cluster up` + `repvgg submit --watch`), and where a distributed step's time
  * goes. Throughput counts training images over the training time of the epochs (validation apart):
  * for `train` the report's per-epoch images/s, for the job the committed steps' images over the
- * span of their commit times. A step's share: compute (data wait, the replicas' gradients, the
- * update), all-reduce, and the rest of the commit-to-commit gap (the leader's ReportStep round trip,
- * the proceed broadcast, waiting on the slowest member).
+ * span of their commit times. A step's split, as the leader measured it (StepMetrics): data wait
+ * (awaiting decoded batches), compute (the replicas' gradients), all-reduce, apply (the update), and
+ * commit (the previous step's ReportStep round trip and proceed broadcast).
  */
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -55,37 +55,47 @@ function singleProcess(epochs: number, dir: string): number {
 interface StepSplit {
   readonly imagesPerSecond: number;
   readonly steps: number;
+  readonly dataWait: number;
   readonly compute: number;
   readonly allreduce: number;
-  readonly commitAndWait: number;
+  readonly apply: number;
+  readonly commit: number;
 }
 
-/** Per epoch, the gaps between consecutive commits; the first step of each epoch has no gap. */
+/**
+ * Throughput from the gaps between consecutive commits per epoch (an epoch's first step has none);
+ * the phases' shares from the leader's measured split of the steps that carry one.
+ */
 function splitOf(steps: readonly StepMetrics[]): StepSplit {
   let images = 0;
   let span = 0;
-  let compute = 0;
-  let allreduce = 0;
-  let rest = 0;
   let counted = 0;
   for (let i = 1; i < steps.length; i++) {
     const [prev, cur] = [steps[i - 1], steps[i]];
     if (prev.epoch !== cur.epoch) continue;
-    const gap = (Date.parse(cur.at) - Date.parse(prev.at)) / 1000;
     images += cur.images;
-    span += gap;
-    compute += cur.seconds - cur.allreduceSeconds;
-    allreduce += cur.allreduceSeconds;
-    rest += Math.max(0, gap - cur.seconds);
+    span += (Date.parse(cur.at) - Date.parse(prev.at)) / 1000;
     counted++;
   }
-  const total = compute + allreduce + rest;
+  const phases = { dataWait: 0, compute: 0, allreduce: 0, apply: 0, commit: 0 };
+  for (const m of steps) {
+    if (m.computeSeconds === undefined) continue;
+    phases.dataWait += m.dataWaitSeconds ?? 0;
+    phases.compute += m.computeSeconds;
+    phases.allreduce += m.allreduceSeconds;
+    phases.apply += m.applySeconds ?? 0;
+    phases.commit += m.commitSeconds ?? 0;
+  }
+  const total = Object.values(phases).reduce((a, b) => a + b, 0);
+  const share = (x: number): number => (total > 0 ? x / total : 0);
   return {
     imagesPerSecond: images / span,
     steps: counted,
-    compute: compute / total,
-    allreduce: allreduce / total,
-    commitAndWait: rest / total,
+    dataWait: share(phases.dataWait),
+    compute: share(phases.compute),
+    allreduce: share(phases.allreduce),
+    apply: share(phases.apply),
+    commit: share(phases.commit),
   };
 }
 
@@ -147,10 +157,10 @@ runBench('cluster', async () => {
       target: 0.95,
     };
     const markdown =
-      `| run | img/s | × one process | compute | all-reduce | commit + wait |\n|---|---|---|---|---|---|\n` +
-      `| repvgg train (1 process) | ${single.toFixed(0)} | 1.00 | – | – | – |\n` +
+      `| run | img/s | × one process | data wait | compute | all-reduce | apply | commit |\n|---|---|---|---|---|---|---|---|\n` +
+      `| repvgg train (1 process) | ${single.toFixed(0)} | 1.00 | – | – | – | – | – |\n` +
       `| ${workers} workers (local cluster) | ${split.imagesPerSecond.toFixed(0)} | ${ratio.toFixed(2)} | ` +
-      `${pct(split.compute)} | ${pct(split.allreduce)} | ${pct(split.commitAndWait)} |\n`;
+      `${pct(split.dataWait)} | ${pct(split.compute)} | ${pct(split.allreduce)} | ${pct(split.apply)} | ${pct(split.commit)} |\n`;
     publishBenchResults('cluster', report, markdown);
   } finally {
     rmSync(dir, { recursive: true, force: true });

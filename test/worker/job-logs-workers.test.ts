@@ -3,11 +3,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import sharp from 'sharp';
+import { z } from 'zod';
 import {
   jobEventSchema,
   jobLogLineSchema,
   jobRecordSchema,
   jobViewSchema,
+  stepMetricsSchema,
 } from '@repvgg/contracts';
 import { AUTH, TOKEN, body, until } from '../coordinator/coordinator.harness';
 import { openSse } from '../coordinator/sse.client';
@@ -103,6 +105,22 @@ describe('job logs from real worker processes', () => {
       .filter((b) => b.includes('event: decode'))
       .map((b) => jobEventSchema.parse(JSON.parse(b.split('data: ')[1] ?? 'null')));
     expect(events).toMatchObject([{ type: 'decode', count: 1, total: 1 }]);
+    // The leader's step time split travels with every committed step; the commit is the previous
+    // step's, so a shard's first step has none.
+    const { steps } = body(
+      z.object({ steps: z.array(stepMetricsSchema) }),
+      await request(h.url()).get(`/v1/jobs/${id}/metrics?steps=100`).set(AUTH).expect(200),
+    );
+    expect(steps.length).toBeGreaterThan(0);
+    for (const m of steps) {
+      expect(m.computeSeconds).toBeGreaterThan(0);
+      expect(m.dataWaitSeconds).toBeGreaterThanOrEqual(0);
+      expect(m.applySeconds).toBeGreaterThan(0);
+      expect((m.computeSeconds ?? 0) + m.allreduceSeconds).toBeLessThanOrEqual(m.seconds);
+    }
+    expect(steps.filter((m) => m.step % 2 === 1).every((m) => (m.commitSeconds ?? 0) > 0)).toBe(
+      true,
+    );
     await until(async () => {
       const text = (await request(h.url()).get('/metrics').set(AUTH).expect(200)).text;
       return text.includes(`repvgg_decode_failures_total{job="${id}"} 1`);

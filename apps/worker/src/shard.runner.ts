@@ -16,6 +16,7 @@ import type { JobLog } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { gatherStepDigest } from './step-digest';
+import { secondsSince } from './step-split';
 import { NoReplicasError, StateUnavailableError } from './worker.error';
 
 export interface ShardRun {
@@ -52,6 +53,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     first += 1;
   }
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
+  // The previous step's commit is reported with the next step: a step's own ends after its report.
+  let commitSeconds = 0;
   try {
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
@@ -65,23 +68,33 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
         micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] });
         consumed.push(...mb.indices);
       }
-      // The audit's digest travels while the replicas compute, so it adds no time to the step.
+      const dataWaitSeconds = secondsSince(started);
+      const computeStart = performance.now();
+      // The audit's digest travels while the replicas compute, so it adds no time to the step, and
+      // a peer that dies meanwhile fails it at once: the generation ends without waiting for this
+      // compute (the lane finishes it unobserved while the next generation forms).
       const digest = gatherStepDigest(ring, globalStep, a.rank, digestSamples(consumed));
-      digest.catch(() => undefined);
       // on the compute threads: heartbeats, the Watch stream and peers' gRPC keep being served
-      const packets = await ctx.replicas.computeEach(state.params, micro);
+      const computing = ctx.replicas.computeEach(state.params, micro);
+      computing.catch(() => undefined);
+      digest.catch(() => undefined);
+      await Promise.race([computing, digest]);
+      const packets = await computing;
       const samplesDigest = await digest;
+      const computeSeconds = secondsSince(computeStart);
       const layout = packetLayout(packets[0]);
       const reduceStart = performance.now();
       const summed = await ring.allReduceContributions(
         globalStep,
         packets.map((p) => flattenPacket(p, layout)),
       );
-      const reduceSeconds = (performance.now() - reduceStart) / 1000;
+      const reduceSeconds = secondsSince(reduceStart);
+      const applyStart = performance.now();
       const packet = unflattenPacket(summed, layout);
       const lr = learningRate(ctx.schedule, state.step);
       applyGradients(state, packet, { lr });
-      const seconds = (performance.now() - started) / 1000;
+      const applySeconds = secondsSince(applyStart);
+      const seconds = secondsSince(started);
       const totals = ctx.totalsOf(s.epoch);
       totals.lossSum += packet.lossSum;
       totals.correct += packet.correct;
@@ -98,8 +111,14 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
         seconds,
         allreduceSeconds: reduceSeconds,
         samplesDigest,
+        dataWaitSeconds,
+        computeSeconds,
+        applySeconds,
+        commitSeconds,
       };
+      const commitStart = performance.now();
       const proceed = await commitStep(run, ctx.applied);
+      commitSeconds = secondsSince(commitStart);
       ring.observeStepTime(performance.now() - started);
       if (!proceed) return;
     }
@@ -134,6 +153,10 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
       allreduceSeconds: applied.allreduceSeconds,
       checkpoint,
       samplesDigest: applied.samplesDigest,
+      dataWaitSeconds: applied.dataWaitSeconds,
+      computeSeconds: applied.computeSeconds,
+      applySeconds: applied.applySeconds,
+      commitSeconds: applied.commitSeconds,
     });
   }
   const flag = await ring.broadcast(

@@ -122,6 +122,10 @@ export class TrainingService implements RendezvousHandler {
       images: r.images,
       seconds: r.seconds,
       allreduceSeconds: r.allreduceSeconds,
+      dataWaitSeconds: r.dataWaitSeconds,
+      computeSeconds: r.computeSeconds,
+      applySeconds: r.applySeconds,
+      commitSeconds: r.commitSeconds,
       workers: this.rendezvous.generationOf(jobId)?.members.length ?? 0,
       at,
       ...(samplesDigestSchema.safeParse(r.samplesDigest).success

@@ -19,6 +19,14 @@ export const stepMetricsSchema = z.object({
   at: z.iso.datetime(),
   /** Digest of the sample indices the step consumed over all replicas; absent on older steps. */
   samplesDigest: samplesDigestSchema.optional(),
+  /**
+   * The leader's step time split (apps/worker step-split.ts): awaiting decoded batches, the
+   * replicas' gradients, applying the update, and the previous step's commit; absent on older steps.
+   */
+  dataWaitSeconds: z.number().min(0).optional(),
+  computeSeconds: z.number().min(0).optional(),
+  applySeconds: z.number().min(0).optional(),
+  commitSeconds: z.number().min(0).optional(),
 });
 export type StepMetrics = z.infer<typeof stepMetricsSchema>;
 

@@ -23,6 +23,15 @@ export interface StepReport {
    * audit checks it against the epoch's sample order.
    */
   samplesDigest?: string;
+  /**
+   * Where this step's time went on the leader, in seconds (`seconds` spans all but the commit):
+   * awaiting decoded batches, the replicas' gradients, applying the summed packet, and the
+   * previous step's commit (ReportStep round trip and the proceed broadcast; 0 at a shard's first).
+   */
+  dataWaitSeconds?: number | string;
+  computeSeconds?: number | string;
+  applySeconds?: number | string;
+  commitSeconds?: number | string;
 }
 
 export interface StepReport__Output {
@@ -46,4 +55,13 @@ export interface StepReport__Output {
    * audit checks it against the epoch's sample order.
    */
   samplesDigest: string;
+  /**
+   * Where this step's time went on the leader, in seconds (`seconds` spans all but the commit):
+   * awaiting decoded batches, the replicas' gradients, applying the summed packet, and the
+   * previous step's commit (ReportStep round trip and the proceed broadcast; 0 at a shard's first).
+   */
+  dataWaitSeconds: number;
+  computeSeconds: number;
+  applySeconds: number;
+  commitSeconds: number;
 }
