@@ -114,6 +114,11 @@ describe('dashboard', () => {
       60_000,
     );
     expect(await points(page, 'chart-lr')).toBeGreaterThan(before);
+    // the leader's split of real steps: every phase listed, compute measured
+    expect(await page.locator('#step-split .split-legend li').count()).toBe(5);
+    expect(await page.locator('#step-split li[data-phase="compute"]').textContent()).toMatch(
+      /compute \d+\.\d{3} s/,
+    );
     expect(await page.locator('.generation[data-kind="join"]').count()).toBeGreaterThan(0);
 
     second.kill('SIGKILL');

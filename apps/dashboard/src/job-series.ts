@@ -27,6 +27,11 @@ export interface StepSeries {
   imagesPerSecond: number[];
   seconds: number[];
   allreduceSeconds: number[];
+  /** The leader's split (NaN on steps of workers that did not report it). */
+  dataWaitSeconds: number[];
+  computeSeconds: number[];
+  applySeconds: number[];
+  commitSeconds: number[];
 }
 
 export interface EpochSeries {
@@ -47,7 +52,18 @@ export interface JobSeries {
 }
 
 export const emptySeries = (): JobSeries => ({
-  steps: { x: [], loss: [], lr: [], imagesPerSecond: [], seconds: [], allreduceSeconds: [] },
+  steps: {
+    x: [],
+    loss: [],
+    lr: [],
+    imagesPerSecond: [],
+    seconds: [],
+    allreduceSeconds: [],
+    dataWaitSeconds: [],
+    computeSeconds: [],
+    applySeconds: [],
+    commitSeconds: [],
+  },
   epochs: { x: [], top1: [], top5: [], valLoss: [], imagesPerSecond: [] },
   generations: [],
   lastStep: 0,
@@ -85,6 +101,10 @@ export function applyEvent(s: JobSeries, e: JobEvent, stepsPerEpoch: number): Jo
       s.steps.imagesPerSecond.push(m.seconds > 0 ? m.images / m.seconds : 0);
       s.steps.seconds.push(m.seconds);
       s.steps.allreduceSeconds.push(m.allreduceSeconds);
+      s.steps.dataWaitSeconds.push(m.dataWaitSeconds ?? NaN);
+      s.steps.computeSeconds.push(m.computeSeconds ?? NaN);
+      s.steps.applySeconds.push(m.applySeconds ?? NaN);
+      s.steps.commitSeconds.push(m.commitSeconds ?? NaN);
       s.lastStep = x;
       break;
     }

@@ -16,6 +16,7 @@ import {
   type BundleReportView,
 } from './job-panels';
 import { checkpointStep, markersOf } from './job-series';
+import { StepSplitView } from './step-split.view';
 import { useJobStream } from './use-job-stream';
 import { usePoll } from './use-poll';
 
@@ -176,6 +177,7 @@ export function JobPageView({ api, id }: { api: Api; id: string }) {
           markers={markers}
         />
       </div>
+      <StepSplitView steps={s.steps} />
       <Generations changes={s.generations} />
       <Membership workers={workers} job={job} />
       <DecodeFailures job={job} stream={stream} />
