@@ -29,10 +29,14 @@ function compiledHook(): string {
   return target;
 }
 
-/** Forks a TypeScript module as a child process with an IPC channel. */
-export function forkTs(modulePath: string, args: string[] = []): ChildProcess {
+/** Forks a TypeScript module as a child process with an IPC channel (`pipe`: its stdout and stderr readable). */
+export function forkTs(
+  modulePath: string,
+  args: string[] = [],
+  output: 'inherit' | 'pipe' = 'inherit',
+): ChildProcess {
   return fork(modulePath, args, {
     execArgv: ['-r', compiledHook()],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', output, output, 'ipc'],
   });
 }

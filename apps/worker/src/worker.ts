@@ -7,7 +7,7 @@ import {
   parseDataPlane,
   RingCollective,
 } from '@repvgg/collective';
-import type { Assignment__Output } from '@repvgg/contracts';
+import { backoffDelay, everyMs, type Assignment__Output } from '@repvgg/contracts';
 import { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
@@ -18,6 +18,11 @@ import { runShard } from './shard.runner';
 import { registerWhenReachable } from './coordinator.wait';
 import { agreeOnState } from './state-agreement';
 import { ThreadCountError } from './worker.error';
+
+/** The longest wait before registering again after the coordinator forgot this worker. */
+const REJOIN_CAP_MS = 10_000;
+/** A long coordinator outage prints one heartbeat line per this interval, not one per beat. */
+const NOTICE_INTERVAL_MS = 10_000;
 
 export interface WorkerOptions {
   /** `host:port` of the coordinator's Rendezvous gRPC service. */
@@ -74,6 +79,10 @@ class Worker implements RunningWorker {
   private draining = false;
   private closed = false;
   private rejoining = false;
+  /** Re-registrations since a heartbeat was last acknowledged (the backoff's attempt). */
+  private rejoins = 0;
+  private failedBeats = 0;
+  private readonly beatNotice = everyMs(NOTICE_INTERVAL_MS);
   /** Aborts a rejoin that waits for the coordinator when the worker stops. */
   private readonly stopping = new AbortController();
   private ctx: JobContext | undefined;
@@ -153,22 +162,41 @@ class Worker implements RunningWorker {
   private async beat(): Promise<void> {
     const a = this.latest;
     const state = this.ctx?.jobId === a?.jobId ? this.ctx?.state : undefined;
-    const known = await this.client
-      .heartbeat({
+    let known: boolean;
+    try {
+      known = await this.client.heartbeat({
         workerId: this.id,
         jobId: a?.jobId ?? '',
         generation: a?.generation ?? 0,
         completedSteps: state?.step ?? 0,
-      })
-      .catch(() => true);
-    if (!known) this.rejoinLater('the coordinator does not know this worker');
+      });
+    } catch (err) {
+      // The Watch stream tells a coordinator that is gone; until then a missed beat is only news.
+      this.failedBeats++;
+      if (this.beatNotice()) {
+        this.log(
+          `heartbeat to the coordinator failed (${this.failedBeats} since the last one that did not): ${String(err)}`,
+        );
+      }
+      return;
+    }
+    this.failedBeats = 0;
+    if (!known) {
+      this.rejoinLater('the coordinator does not know this worker');
+      return;
+    }
+    // Registered and known: a later rejoin starts from the shortest wait again.
+    this.rejoins = 0;
   }
 
   /** One re-registration at a time; a draining or stopped worker does not come back. */
   private rejoinLater(reason: string): void {
     if (this.rejoining || this.closed || this.draining) return;
     this.rejoining = true;
-    this.log(`${reason}: registering again`);
+    // Jittered and growing: a coordinator that restarts is not met by every worker at once, and
+    // one that keeps forgetting this worker is not asked again at a fixed rate.
+    const delay = backoffDelay({ baseMs: this.heartbeatMs, capMs: REJOIN_CAP_MS }, this.rejoins++);
+    this.log(`${reason}: registering again in ${delay} ms`);
     clearInterval(this.heartbeat);
     const watch = this.watch;
     this.watch = undefined;
@@ -189,7 +217,7 @@ class Worker implements RunningWorker {
           if (!this.closed) this.rejoinLater(`register failed (${String(err)})`);
         },
       );
-    }, this.heartbeatMs);
+    }, delay);
   }
 
   /** Handles the newest assignment, one at a time; an older one that was superseded is skipped. */
@@ -319,16 +347,27 @@ class Worker implements RunningWorker {
       });
   }
 
+  /**
+   * Releases everything and resolves `stopped`; never rejects (it runs unawaited from the Watch
+   * callback's pump): a part that fails to let go is logged and the others are still released.
+   */
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopping.abort(new Error('worker stopped'));
     clearInterval(this.heartbeat);
     this.watch?.cancel();
-    await this.leaveGeneration().catch(() => undefined);
-    await this.ctx?.dispose();
-    await this.server.shutdown();
-    await this.shipper.stop();
+    const parts: [string, () => Promise<void>][] = [
+      ['its generation', () => this.leaveGeneration()],
+      ['its job', async () => this.ctx?.dispose()],
+      ['its collective server', () => this.server.shutdown()],
+      ['its job log lines', () => this.shipper.stop()],
+    ];
+    for (const [what, release] of parts) {
+      await release().catch((err: unknown) => {
+        this.log(`stopping: could not release ${what}: ${String(err)}`);
+      });
+    }
     this.client.close();
     this.log('stopped');
     this.stop();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { installFatalErrorPolicy } from '@repvgg/contracts/process/fatal-error.policy';
 import { UsageError } from '../errors/usage.error';
 
 const ENVIRONMENT = [
@@ -17,6 +18,7 @@ export function registerCoordinator(program: Command): void {
       `run the coordinator: REST API (/v1, OpenAPI at /docs), job queue and worker rendezvous; configured by the environment: ${ENVIRONMENT.join(', ')}`,
     )
     .action(async () => {
+      installFatalErrorPolicy('coordinator');
       // Loaded here so the model tools do not pay for NestJS, BullMQ and gRPC at start.
       const { ConfigError, startCoordinator } = await import('@repvgg/coordinator');
       const running = await startCoordinator(process.env).catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective/data-plane';
+import { installFatalErrorPolicy } from '@repvgg/contracts/process/fatal-error.policy';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
@@ -76,6 +77,7 @@ export function registerWorker(program: Command): void {
           "pass --artifacts DIR or set REPVGG_ARTIFACTS to where the coordinator's artifact store is mounted on this machine",
         );
       }
+      installFatalErrorPolicy('worker');
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const { startWorker } = await import('@repvgg/worker');
       const worker = await startWorker({

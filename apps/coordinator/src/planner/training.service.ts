@@ -100,15 +100,26 @@ export class TrainingService implements RendezvousHandler {
     await this.plan(record, record.progress.epoch);
   }
 
-  /** Runs the finalizer of a job in `finalizing`, then marks it succeeded or failed. */
+  /**
+   * Runs the finalizer of a job in `finalizing`, then marks it succeeded or failed. Never rejects
+   * (it runs unawaited after the last epoch): when the outcome cannot be stored (Redis away) the
+   * job stays in finalizing, which a restarted coordinator finalizes again, and this is logged.
+   */
   async finalize(id: string): Promise<void> {
-    const record = await this.jobs.get(id);
     try {
-      const summary = await this.finalizer.run(record);
-      await this.jobs.transition(id, 'succeeded', summary);
+      const record = await this.jobs.get(id);
+      let outcome: ['succeeded' | 'failed', string];
+      try {
+        outcome = ['succeeded', await this.finalizer.run(record)];
+      } catch (err) {
+        this.logger.warn(`job ${id} failed to finalize: ${(err as Error).message}`);
+        outcome = ['failed', (err as Error).message];
+      }
+      await this.jobs.transition(id, ...outcome);
     } catch (err) {
-      this.logger.warn(`job ${id} failed to finalize: ${(err as Error).message}`);
-      await this.jobs.transition(id, 'failed', (err as Error).message);
+      this.logger.error(
+        `job ${id}: could not store the end of its finalizer, it stays finalizing until a restart finalizes it again: ${(err as Error).stack ?? String(err)}`,
+      );
     }
   }
 
