@@ -8,6 +8,7 @@ import { initStateDict } from '@repvgg/core/weights/init';
 import { BatchLoader } from '@repvgg/training/data/batch-loader';
 import { openFashionMnist } from '@repvgg/training/data/idx.source';
 import { SmallImageTransform } from '@repvgg/training/data/transforms/small-image.transform';
+import { planLanes } from '@repvgg/training/parallel/lane-plan';
 import { ThreadReplicaPool } from '@repvgg/training/parallel/thread-replica.pool';
 import { PAPER_SGD } from '@repvgg/training/optim/sgd.optimizer';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
@@ -134,9 +135,11 @@ async function startTrainer(c: Case, backend: string): Promise<BenchTrainer> {
     labelSmoothing: 0,
     bnSpatial: bnSpatialSizes(c.arch, c.resolution, c.resolution),
   };
+  // tensorflow (tfjs-node) cannot load in a thread: its "threads" cases run on this one (planLanes)
+  const lanes = planLanes(backend, { threads: c.threads, keepEventLoopFree: false });
   const pool =
-    c.threads > 0
-      ? await ThreadReplicaPool.start(c.threads, { arch: c.arch, weights, ...geometry, backend })
+    lanes.kind === 'threads'
+      ? await ThreadReplicaPool.start(lanes.lanes, { arch: c.arch, weights, ...geometry, backend })
       : new LocalReplicaPool(model, geometry);
   return {
     state,
