@@ -25,6 +25,7 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY bench ./bench
+COPY scripts ./scripts
 RUN npm run build
 
 # ---- runtime: production dependencies, the compiled app and the CLI shim, owned by root ----
@@ -49,8 +50,7 @@ RUN npm pkg delete scripts.prepare \
  && rm -rf node_modules/@tensorflow/tfjs-node-gpu \
  && npm cache clean --force \
  && rm -rf /root/.npm /tmp/*
-COPY --from=build /src/dist/apps ./dist/apps
-COPY --from=build /src/dist/libs ./dist/libs
+COPY --from=build /src/dist ./dist
 # The rendezvous and collective .proto files are loaded at run time from libs/contracts/proto.
 COPY libs/contracts/proto ./libs/contracts/proto
 COPY bin ./bin

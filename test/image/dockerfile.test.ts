@@ -76,7 +76,7 @@ describe.each(FILES)('%s', (_file, df) => {
     for (const ins of of(last, 'COPY')) {
       const { from, sources } = copyParts(ins);
       if (from === 'build') {
-        for (const src of sources) expect(src).toMatch(/^\/src\/dist\/(apps|libs)$/);
+        for (const src of sources) expect(src).toBe('/src/dist');
       } else if (from === undefined) {
         for (const src of sources) {
           expect(['package.json', 'package-lock.json', 'bin', 'libs/contracts/proto']).toContain(
@@ -93,12 +93,18 @@ describe.each(FILES)('%s', (_file, df) => {
     expect(of(last, 'ADD')).toEqual([]);
   });
 
-  it('builds from every folder tsconfig.build.json compiles', () => {
+  it('builds from every folder tsconfig.build.json compiles and every script `npm run build` runs', () => {
     const include = (
       JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] }
     ).include.map((g) => g.split('/')[0]);
+    const build = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts['build'];
+    const scripts = [...build.matchAll(/\bnode (\S+)/g)].map((m) => m[1].split('/')[0]);
     const copied = of(stage(df, 'build'), 'COPY').flatMap((c) => copyParts(c).sources);
-    for (const dir of include) expect(copied).toContain(dir);
+    for (const dir of [...include, ...scripts]) expect(copied).toContain(dir);
     for (const src of copied) expect(existsSync(join(ROOT, src)), src).toBe(true);
     expect(runs(df, 'build').at(-1)).toBe('npm run build');
   });

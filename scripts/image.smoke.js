@@ -1,0 +1,395 @@
+'use strict';
+// `npm run image -- --smoke`: runs the built image with `buildah run --isolation chroot` (podman run
+// needs cgroups this machine does not give it), which shares the host's network:
+//   1. `repvgg info --arch A0` in the image;
+//   2. a coordinator from the image, on a private redis-server, answers /health/live;
+//   3. a worker from the image and a worker on the host train a tiny job together, over REST.
+// Everything in the image runs as uid 1000 with /tmp a tmpfs, as the manifests run it; afterwards no
+// file in the image's root filesystem may have changed (the manifests mount it read-only).
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { log, stage, run, cleanup, lastLine } = require('./image.util');
+
+const UID = '1000:1000';
+const TOKEN = crypto.randomBytes(16).toString('hex');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A failure that ends a wait at once (other errors of `check`, like a refused connection, retry). */
+class Fatal extends Error {}
+
+/** Polls `check` until it holds; fails as soon as one of `procs` exits. */
+async function until(check, what, timeoutMs, procs = []) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = procs.find((p) => p.exited !== undefined);
+    if (dead)
+      throw new Error(`${dead.name} exited (${dead.exited}) before ${what}: ${dead.last()}`);
+    const ok = await check().catch((err) => {
+      if (err instanceof Fatal) throw err;
+      return false;
+    });
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** A long-running child in its own process group, its output in `logs/<name>.log`. */
+function startProcess(name, cmd, args, logs, env) {
+  const file = path.join(logs, `${name}.log`);
+  const fd = fs.openSync(file, 'a');
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: env ?? process.env,
+  });
+  fs.closeSync(fd);
+  const proc = {
+    name,
+    child,
+    exited: undefined,
+    last: () => lastLine(fs.readFileSync(file, 'utf8')) || `(no output; ${file})`,
+    stopped: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        proc.exited = signal ?? `exit ${code}`;
+        resolve(code);
+      });
+    }),
+  };
+  const kill = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  // SIGTERM goes to the app alone, as a kubelet sends it to the container's process: buildah run
+  // answers its own SIGTERM by killing what it runs (chroot isolation shares the host's PID space).
+  const terminateApp = () => {
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      // pid (comm) state ppid pgrp ...; comm may hold spaces, so split after its closing paren.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === child.pid && comm === 'node') process.kill(Number(pid), 'SIGTERM');
+    }
+  };
+  proc.stop = async (signal = 'SIGTERM', graceMs = 10_000) => {
+    if (proc.exited !== undefined) return proc.stopped;
+    if (signal === 'SIGTERM') terminateApp();
+    else kill(signal);
+    const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+    const code = await proc.stopped;
+    clearTimeout(timer);
+    return code;
+  };
+  cleanup.add(() => proc.stop('SIGKILL', 0));
+  return proc;
+}
+
+/** An MNIST-style IDX pair (8×8 images over 3 classes), as libs/training/src/data reads it. */
+function writeIdx(dir, prefix, n) {
+  const idx = (dims, data) => {
+    const head = Buffer.alloc(4 + 4 * dims.length);
+    head.writeUInt8(0x08, 2);
+    head.writeUInt8(dims.length, 3);
+    dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([head, Buffer.from(data)]);
+  };
+  const pixels = new Uint8Array(n * 64).map((_, i) => (i * 37) % 256);
+  const labels = new Uint8Array(n).map((_, i) => i % 3);
+  fs.writeFileSync(path.join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], pixels));
+  fs.writeFileSync(path.join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], labels));
+}
+
+async function api(base, method, route, body) {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text);
+}
+
+/** A working container of `image`, removed at cleanup; `run` starts `repvgg ...` in it. */
+async function container(image, name, mounts) {
+  await run('buildah', ['from', '--name', name, image], { what: `buildah from ${image}` });
+  cleanup.add(() => spawnSync('buildah', ['rm', name], { stdio: 'ignore' }));
+  const runArgs = (env, args) => [
+    'run',
+    '--isolation',
+    'chroot',
+    '--user',
+    UID,
+    '--mount',
+    'type=tmpfs,destination=/tmp',
+    ...mounts.flatMap((m) => ['--volume', m]),
+    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    name,
+    '--',
+    'node',
+    '/app/bin/repvgg.js',
+    ...args,
+  ];
+  return { name, runArgs };
+}
+
+/** Regular files that changed in a container's root filesystem since `marker` (its mounts aside). */
+function rootWrites(name, marker) {
+  const mnt = spawnSync('buildah', ['mount', name], { encoding: 'utf8' });
+  if (mnt.status !== 0) throw new Error(`buildah mount ${name}: ${lastLine(mnt.stderr)}`);
+  const root = mnt.stdout.trim();
+  try {
+    const found = spawnSync('find', [root, '-xdev', '-not', '-type', 'd', '-newer', marker], {
+      encoding: 'utf8',
+    });
+    // buildah itself writes these for every `run`.
+    const buildahs = new Set([
+      '/etc/hosts',
+      '/etc/resolv.conf',
+      '/etc/hostname',
+      '/run/.containerenv',
+    ]);
+    return found.stdout
+      .split('\n')
+      .filter((f) => f !== '')
+      .map((f) => f.slice(root.length))
+      .filter((f) => !buildahs.has(f));
+  } finally {
+    spawnSync('buildah', ['umount', name], { stdio: 'ignore' });
+  }
+}
+
+async function smoke({ root, image }) {
+  const id = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  // Under /var/tmp: the same absolute paths on the host and in the containers (job specs carry
+  // paths), outside the /tmp the containers get as a tmpfs.
+  const work = fs.mkdtempSync(path.join('/var/tmp', 'repvgg-smoke-'));
+  cleanup.add(() => fs.rmSync(work, { recursive: true, force: true }));
+  const data = path.join(work, 'data');
+  const artifacts = path.join(work, 'artifacts');
+  const logs = path.join(work, 'logs');
+  const hostHome = path.join(work, 'host-home');
+  for (const d of [data, artifacts, logs, hostHome, path.join(data, 'tiny')]) {
+    fs.mkdirSync(d, { recursive: true });
+  }
+  writeIdx(path.join(data, 'tiny'), 'train', 64);
+  writeIdx(path.join(data, 'tiny'), 't10k', 16);
+  // Every process of the smoke runs as uid 1000, as the manifests run the pods.
+  for (const d of [work, artifacts, hostHome]) fs.chownSync(d, 1000, 1000);
+  const marker = path.join(work, 'marker');
+  fs.writeFileSync(marker, '');
+  const failWithLogs = (err) => {
+    const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'repvgg-smoke-logs-'));
+    for (const f of fs.readdirSync(logs)) fs.copyFileSync(path.join(logs, f), path.join(kept, f));
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (process logs: ${kept})`);
+  };
+
+  const mounts = [`${data}:${data}:ro`, `${artifacts}:${artifacts}`];
+  const coord = await container(image, `repvgg-smoke-coordinator-${id}`, mounts);
+  const worker = await container(image, `repvgg-smoke-worker-${id}`, mounts);
+
+  await stage('smoke 1/3: repvgg info --arch A0 in the image', async () => {
+    const out = await run('buildah', coord.runArgs({}, ['info', '--arch', 'A0']), {
+      what: 'repvgg info --arch A0 in the image',
+    });
+    if (!/A0/.test(out)) throw new Error(`repvgg info --arch A0 printed no A0: ${lastLine(out)}`);
+  });
+
+  const [redisPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${httpPort}`;
+  let coordinator;
+  try {
+    await stage('smoke 2/3: coordinator from the image answers /health/live', async () => {
+      const redis = startProcess(
+        'redis',
+        'redis-server',
+        [
+          '--port',
+          String(redisPort),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          work,
+        ],
+        logs,
+      );
+      await until(() => redisPing(redisPort), 'redis-server to answer PING', 15_000, [redis]);
+      const env = {
+        HOST: '127.0.0.1',
+        PORT: String(httpPort),
+        GRPC_PORT: String(grpcPort),
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        REPVGG_REDIS_PREFIX: `smoke${id.replace(/[^A-Za-z0-9]/g, '')}`,
+        REPVGG_API_TOKENS: TOKEN,
+        REPVGG_DATA_ROOTS: data,
+        REPVGG_ARTIFACTS: artifacts,
+      };
+      coordinator = startProcess(
+        'coordinator',
+        'buildah',
+        coord.runArgs(env, ['coordinator']),
+        logs,
+      );
+      await until(
+        async () => (await fetch(`${base}/health/live`)).status === 200,
+        'the coordinator to answer /health/live',
+        120_000,
+        [coordinator],
+      );
+    });
+
+    await stage(
+      'smoke 3/3: a worker from the image and one on the host train a tiny job',
+      async () => {
+        const workerArgs = [
+          '--backend',
+          'wasm',
+          'worker',
+          '--coordinator',
+          `127.0.0.1:${grpcPort}`,
+        ];
+        // The artifact store is mounted at the same path in the image as on the host.
+        const workerEnv = { REPVGG_ARTIFACTS: artifacts };
+        const inImage = startProcess(
+          'worker-image',
+          'buildah',
+          worker.runArgs(workerEnv, workerArgs),
+          logs,
+        );
+        // As uid 1000 too: in a cluster every pod shares the artifact volume under that uid.
+        const onHost = startProcess(
+          'worker-host',
+          'setpriv',
+          [
+            '--reuid=1000',
+            '--regid=1000',
+            '--clear-groups',
+            '--',
+            process.execPath,
+            path.join(root, 'bin', 'repvgg.js'),
+            ...workerArgs,
+          ],
+          logs,
+          {
+            ...process.env,
+            ...workerEnv,
+            HOME: hostHome,
+            REPVGG_CACHE_DIR: path.join(hostHome, 'cache'),
+          },
+        );
+        const procs = [coordinator, inImage, onHost];
+        await until(
+          async () => (await api(base, 'GET', '/v1/workers')).length === 2,
+          'both workers to register',
+          120_000,
+          procs,
+        );
+        const job = await api(base, 'POST', '/v1/jobs', {
+          dataset: { source: 'idx', path: path.join(data, 'tiny') },
+          architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [0.125, 0.125, 0.125, 0.125] },
+          imageSize: 8,
+          epochs: 1,
+          globalBatch: 8,
+          virtualReplicas: 2,
+          workers: { min: 2, max: 2 },
+          shardSteps: 4,
+        });
+        let view;
+        await until(
+          async () => {
+            view = await api(base, 'GET', `/v1/jobs/${job.id}`);
+            if (view.state === 'failed' || view.state === 'cancelled') {
+              throw new Fatal(
+                `job ${job.id} ${view.state}: ${JSON.stringify(view.error ?? view.state)}`,
+              );
+            }
+            return view.state === 'succeeded';
+          },
+          `job ${job.id} to succeed`,
+          300_000,
+          procs,
+        );
+        if (!view.workerHistory.some((g) => g.workers === 2)) {
+          throw new Error(
+            `job ${job.id} never trained on two workers: ${JSON.stringify(view.workerHistory)}`,
+          );
+        }
+        const report = JSON.parse(
+          fs.readFileSync(path.join(artifacts, 'jobs', job.id, 'bundle', 'report.json'), 'utf8'),
+        );
+        if (report.equivalence?.pass !== true)
+          throw new Error(`job ${job.id}: fused model not equivalent`);
+        // SIGTERM drains: both leave at a step boundary and exit 0.
+        for (const w of [inImage, onHost]) {
+          const code = await w.stop('SIGTERM', 30_000);
+          if (code !== 0)
+            throw new Error(`${w.name} did not drain cleanly (${w.exited}): ${w.last()}`);
+        }
+        log(
+          `job ${job.id} succeeded on the image's worker and the host's; fused bundle equivalent`,
+        );
+      },
+    );
+    await coordinator.stop('SIGTERM', 15_000);
+  } catch (err) {
+    failWithLogs(err);
+  }
+
+  await stage('smoke: nothing written to the image root filesystem', async () => {
+    for (const c of [coord, worker]) {
+      const writes = rootWrites(c.name, marker);
+      if (writes.length > 0) {
+        throw new Error(
+          `${c.name} wrote outside its volumes and /tmp: ${writes.slice(0, 5).join(', ')}`,
+        );
+      }
+    }
+  });
+}
+
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(1000);
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
+module.exports = { smoke };
