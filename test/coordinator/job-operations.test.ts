@@ -148,15 +148,17 @@ describe('resume', () => {
 });
 
 describe('delete', () => {
-  it('removes every trace of a finished job: Redis keys, artifacts, metric series', async () => {
+  it('removes every trace of a finished job: Redis keys (its log stream too), artifacts', async () => {
     const w = await worker(2);
     const id = await submitJob(h, { epochs: 1 });
     await conflict(request(h.url()).delete(`/v1/jobs/${id}`), /cancel it first/);
     await until(async () => (await stateOf(id)) === 'succeeded', 'the job to succeed', 60_000);
     const jobDir = join(h.artifacts, 'jobs', id);
     expect(existsSync(join(jobDir, 'bundle', 'report.json'))).toBe(true);
-    expect(await keysWith(id)).not.toEqual([]);
-    expect((await request(h.url()).get('/metrics').set(AUTH).expect(200)).text).toContain(id);
+    // its log stream among them: DELETE must remove it too
+    expect(await keysWith(id)).toContain(`${h.prefix}:job:${id}:logs`);
+    // a finished job's series left /metrics when it ended
+    expect((await request(h.url()).get('/metrics').set(AUTH).expect(200)).text).not.toContain(id);
 
     await request(h.url()).delete(`/v1/jobs/${id}`).set(AUTH).expect(204);
     expect(await keysWith(id)).toEqual([]);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { JOB_STATES, type StepMetrics } from '@repvgg/contracts';
+import { JOB_STATES, TERMINAL_STATES, type StepMetrics } from '@repvgg/contracts';
+import { JobService } from '../jobs/job.service';
 import { QueueRepository } from '../repositories/queue.repository';
 import { RedisStoreRepository } from '../repositories/redis-store.repository';
 import { RendezvousService } from '../rendezvous/rendezvous.service';
@@ -22,7 +23,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(store: RedisStoreRepository, queue: QueueRepository, rendezvous: RendezvousService) {
+  constructor(
+    store: RedisStoreRepository,
+    queue: QueueRepository,
+    rendezvous: RendezvousService,
+    jobs: JobService,
+  ) {
+    // A finished job's series would stay in every scrape for the coordinator's lifetime.
+    jobs.transitions$.subscribe(({ record }) => {
+      if (TERMINAL_STATES.has(record.state)) this.removeJob(record.id);
+    });
     const registers = [this.registry];
     new Gauge({
       name: 'repvgg_jobs',
@@ -99,7 +109,7 @@ export class MetricsService {
     this.allreduce.observe(m.allreduceSeconds);
   }
 
-  /** Drops every series of a deleted job. */
+  /** Drops every series of a job (it ended or was deleted). */
   removeJob(jobId: string): void {
     const job = { job: jobId };
     for (const metric of [

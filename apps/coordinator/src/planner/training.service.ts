@@ -19,6 +19,7 @@ import { RendezvousEvents, type RendezvousHandler } from '../rendezvous/rendezvo
 import { RendezvousService } from '../rendezvous/rendezvous.service';
 import { FinalizerService } from '../finalizer/finalizer.service';
 import { planEpoch } from './epoch-plan';
+import { withWorkerCount } from './worker-history';
 
 interface Waiter<T> {
   readonly resolve: (value: T | null) => void;
@@ -191,7 +192,10 @@ export class TrainingService implements RendezvousHandler {
       ...rec,
       generation: Math.max(rec.generation, number),
       workers,
-      workerHistory: [...rec.workerHistory, { generation: number, workers: workers.length }],
+      workerHistory: withWorkerCount(rec.workerHistory, {
+        generation: number,
+        workers: workers.length,
+      }),
     }));
     await this.events.publish(jobId, {
       type: 'generation',
@@ -287,7 +291,8 @@ export class TrainingService implements RendezvousHandler {
     this.rendezvous.removeJob(record.id);
     this.shardWaits.get(record.id)?.resolve(null);
     this.epochWaits.get(record.id)?.resolve(null);
-    this.metrics.setWorkers(record.id, 0);
+    // A finished job's series are gone (MetricsService drops them): do not bring one back.
+    if (!TERMINAL_STATES.has(record.state)) this.metrics.setWorkers(record.id, 0);
     if (TERMINAL_STATES.has(record.state)) {
       this.queue.removeEpochFlow(record.id, record.progress.epoch).catch((err: unknown) => {
         this.logger.warn(`could not remove the flow of job ${record.id}: ${String(err)}`);
