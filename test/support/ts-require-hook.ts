@@ -14,6 +14,8 @@ const aliases: Record<string, string> = {
   '@repvgg/contracts': 'libs/contracts/src',
   '@repvgg/training': 'libs/training/src',
   '@repvgg/collective': 'libs/collective/src',
+  '@repvgg/worker': 'apps/worker/src',
+  '@repvgg/coordinator': 'apps/coordinator/src',
 };
 
 type Resolver = (request: string, ...rest: unknown[]) => string;

@@ -78,9 +78,21 @@ export async function startCoordinator(
   serveDashboard(app);
   const logger = new Logger('Coordinator');
   const rendezvous = app.get(RendezvousService);
-  const grpc = new RendezvousGrpcServer(rendezvous, (err: unknown) => {
-    logger.error((err as Error).stack ?? String(err));
-  });
+  const grpc = new RendezvousGrpcServer(
+    rendezvous,
+    (err: unknown) => {
+      logger.error((err as Error).stack ?? String(err));
+    },
+    config.workerTokens,
+    (line) => {
+      logger.warn(line);
+    },
+  );
+  if (config.workerTokens.length === 0) {
+    logger.warn(
+      'the rendezvous admits any worker: set REPVGG_WORKER_TOKENS or REPVGG_WORKER_TOKEN_FILE',
+    );
+  }
   let grpcPort: number;
   try {
     grpcPort = await grpc.listen(config.host, config.grpcPort);

@@ -17,7 +17,7 @@ import {
   type StepReply__Output,
   type StepReport,
 } from '@repvgg/contracts';
-import { RendezvousCallError } from './worker.error';
+import { RendezvousCallError, WorkerTokenError } from './worker.error';
 
 /** Bounds every unary call, so a coordinator that hangs surfaces as an error instead of a stall. */
 const CALL_DEADLINE_MS = 10_000;
@@ -31,6 +31,7 @@ const CHANNEL_OPTIONS = { 'grpc.max_reconnect_backoff_ms': 10_000 };
 
 type Unary<Req, Res> = (
   req: Req,
+  metadata: grpc.Metadata,
   options: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res?: Res) => void,
 ) => unknown;
@@ -38,8 +39,12 @@ type Unary<Req, Res> = (
 /** The one file of the worker that speaks gRPC to the coordinator's Rendezvous service. */
 export class RendezvousClient {
   private readonly client: GrpcRendezvousClient;
+  /** Sent with every call: the coordinator checks the worker token on each one. */
+  private readonly metadata = new grpc.Metadata();
 
-  constructor(coordinator: string) {
+  /** @param token the coordinator's worker token (REPVGG_WORKER_TOKENS there), if it requires one */
+  constructor(coordinator: string, token?: string) {
+    if (token !== undefined) this.metadata.set('authorization', `Bearer ${token}`);
     const definition = protoLoader.loadSync(protoPath('rendezvous.proto'), PROTO_LOADER_OPTIONS);
     const proto = grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
     this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
@@ -69,7 +74,7 @@ export class RendezvousClient {
     onAssignment: (a: Assignment__Output) => void,
     onEnd: (err: Error | undefined) => void,
   ): { cancel(): void } {
-    const stream = this.client.watch({ workerId });
+    const stream = this.client.watch({ workerId }, this.metadata);
     let ended = false;
     const end = (err: Error | undefined): void => {
       if (ended) return;
@@ -129,10 +134,12 @@ export class RendezvousClient {
 
   private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      fn(req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
+      fn(req, this.metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
         if (err !== null) {
           const detail = err.details || err.message;
-          reject(new RendezvousCallError(method, detail, UNREACHABLE.has(err.code)));
+          if (err.code === grpc.status.UNAUTHENTICATED)
+            reject(new WorkerTokenError(method, detail));
+          else reject(new RendezvousCallError(method, detail, UNREACHABLE.has(err.code)));
         } else if (res === undefined) reject(new RendezvousCallError(method, 'empty reply'));
         else resolve(res);
       });

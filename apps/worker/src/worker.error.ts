@@ -33,6 +33,19 @@ export class RendezvousCallError extends Error {
   }
 }
 
+/** The coordinator refused this worker's token (or its lack of one): retrying cannot help. */
+export class WorkerTokenError extends Error {
+  readonly problem: string;
+  readonly remedy = 'pass its worker token with --token-file FILE or REPVGG_WORKER_TOKEN';
+
+  constructor(method: string, detail: string) {
+    const problem = `the coordinator refused this worker on rendezvous ${method} (${detail})`;
+    super(`${problem}; pass its worker token with --token-file FILE or REPVGG_WORKER_TOKEN`);
+    this.problem = problem;
+    this.name = 'WorkerTokenError';
+  }
+}
+
 /** A generation gave this member no virtual replica, so it has nothing to add to the all-reduce. */
 export class NoReplicasError extends Error {
   constructor(rank: number, generation: number) {

@@ -40,6 +40,8 @@ export interface WorkerOptions {
   /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
   readonly threads?: number;
   readonly capabilities?: readonly string[];
+  /** The coordinator's worker token, sent on every rendezvous call. */
+  readonly token?: string;
   /**
    * This machine's mount of the coordinator's artifact store (REPVGG_ARTIFACTS there): assignments
    * name checkpoints relative to it.
@@ -388,7 +390,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const port = opts.port ?? 0;
   const dataPort = opts.dataPort ?? (port === 0 ? 0 : port + 1);
   const server = await CollectiveServer.start(`${host}:${port}`, undefined, { dataPort });
-  const client = new RendezvousClient(opts.coordinator);
+  const client = new RendezvousClient(opts.coordinator, opts.token);
   const worker = new Worker(
     client,
     server,

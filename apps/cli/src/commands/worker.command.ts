@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective/data-plane';
 import { installFatalErrorPolicy } from '@repvgg/contracts/process/fatal-error.policy';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
@@ -13,6 +14,7 @@ interface WorkerCommandOptions {
   readonly dataPort?: number;
   readonly dataPlane?: DataPlane;
   readonly artifacts?: string;
+  readonly tokenFile?: string;
 }
 
 function dataPlane(value: string): DataPlane {
@@ -21,6 +23,29 @@ function dataPlane(value: string): DataPlane {
   } catch {
     throw new InvalidArgumentError(`expected one of ${DATA_PLANES.join(', ')}`);
   }
+}
+
+/** The worker token from `--token-file`, else REPVGG_WORKER_TOKEN; none when neither is given. */
+function workerToken(file: string | undefined): string | undefined {
+  let token = process.env.REPVGG_WORKER_TOKEN;
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(
+        `cannot read the worker token file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        'check --token-file',
+      );
+    }
+  }
+  token = token?.trim();
+  if (token === '') {
+    throw new UsageError(
+      `the worker token ${file ?? 'in REPVGG_WORKER_TOKEN'} is empty`,
+      "put the coordinator's worker token there",
+    );
+  }
+  return token;
 }
 
 /** `host:port` with a port in range: the Rendezvous address must be dialable as given. */
@@ -69,6 +94,10 @@ export function registerWorker(program: Command): void {
       '--artifacts <dir>',
       "this machine's mount of the coordinator's artifact store (its REPVGG_ARTIFACTS); default: REPVGG_ARTIFACTS",
     )
+    .option(
+      '--token-file <file>',
+      "a file holding the coordinator's worker token (one of its REPVGG_WORKER_TOKENS); default: REPVGG_WORKER_TOKEN",
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       const artifacts = opts.artifacts ?? process.env.REPVGG_ARTIFACTS ?? '';
       if (artifacts === '') {
@@ -79,7 +108,8 @@ export function registerWorker(program: Command): void {
       }
       installFatalErrorPolicy('worker');
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
-      const { startWorker } = await import('@repvgg/worker');
+      const token = workerToken(opts.tokenFile);
+      const { startWorker, WorkerTokenError } = await import('@repvgg/worker');
       const worker = await startWorker({
         coordinator: opts.coordinator,
         host: opts.host,
@@ -90,6 +120,9 @@ export function registerWorker(program: Command): void {
         ...(opts.dataPlane === undefined ? {} : { dataPlane: opts.dataPlane }),
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
         capabilities: ['train'],
+        ...(token === undefined ? {} : { token }),
+      }).catch((err: unknown) => {
+        throw err instanceof WorkerTokenError ? new UsageError(err.problem, err.remedy) : err;
       });
       const drain = (): void => {
         void worker.drain();

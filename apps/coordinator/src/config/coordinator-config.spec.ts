@@ -19,6 +19,25 @@ const fails = (env: Record<string, string>): string => {
 };
 
 describe('loadCoordinatorConfig', () => {
+  it('reads worker tokens from REPVGG_WORKER_TOKENS and REPVGG_WORKER_TOKEN_FILE; none admits any worker', () => {
+    expect(loadCoordinatorConfig(ok).workerTokens).toEqual([]);
+    const file = join(mkdtempSync(join(tmpdir(), 'wtok-')), 'tokens');
+    writeFileSync(file, 'worker-token-from-file-01\n');
+    expect(
+      loadCoordinatorConfig({
+        ...ok,
+        REPVGG_WORKER_TOKENS: 'worker-token-inline-0001',
+        REPVGG_WORKER_TOKEN_FILE: file,
+      }).workerTokens,
+    ).toEqual(['worker-token-inline-0001', 'worker-token-from-file-01']);
+    expect(fails({ ...ok, REPVGG_WORKER_TOKENS: 'short' })).toBe(
+      'invalid configuration: REPVGG_WORKER_TOKENS: every token must be at least 16 characters',
+    );
+    expect(fails({ ...ok, REPVGG_WORKER_TOKEN_FILE: '/nonexistent/tokens' })).toMatch(
+      /^invalid configuration: REPVGG_WORKER_TOKEN_FILE: cannot read \/nonexistent\/tokens/,
+    );
+  });
+
   it('parses the environment with defaults', () => {
     expect(loadCoordinatorConfig(ok)).toMatchObject({
       port: 8080,

@@ -9,6 +9,8 @@ export interface CoordinatorConfig {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly apiTokens: readonly string[];
+  /** Worker tokens for the rendezvous; empty: it admits any worker (the start logs a warning). */
+  readonly workerTokens: readonly string[];
   readonly dataRoots: readonly string[];
   readonly artifactsRoot: string;
   readonly heartbeatMs: number;
@@ -39,27 +41,15 @@ export function loadCoordinatorConfig(
     throw new ConfigError(`invalid configuration: ${variable}: ${issue?.message ?? 'invalid'}`);
   }
   const e = parsed.data;
-  const tokens = [...(e.REPVGG_API_TOKENS ?? [])];
-  if (e.REPVGG_API_TOKEN_FILE !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(e.REPVGG_API_TOKEN_FILE, 'utf8');
-    } catch (err) {
-      throw new ConfigError(
-        `invalid configuration: REPVGG_API_TOKEN_FILE: cannot read ${e.REPVGG_API_TOKEN_FILE} (${(err as Error).message})`,
-      );
-    }
-    tokens.push(...text.split(/\s+/).filter((t) => t.length > 0));
-  }
+  const tokens = readTokens('REPVGG_API', e.REPVGG_API_TOKENS, e.REPVGG_API_TOKEN_FILE);
   if (tokens.length === 0) {
     throw new ConfigError('invalid configuration: REPVGG_API_TOKENS: no API token configured');
   }
-  const short = tokens.find((t) => t.length < 16);
-  if (short !== undefined) {
-    throw new ConfigError(
-      'invalid configuration: REPVGG_API_TOKENS: every token must be at least 16 characters',
-    );
-  }
+  const workerTokens = readTokens(
+    'REPVGG_WORKER',
+    e.REPVGG_WORKER_TOKENS,
+    e.REPVGG_WORKER_TOKEN_FILE,
+  );
   return {
     host: e.HOST,
     port: e.PORT,
@@ -67,6 +57,7 @@ export function loadCoordinatorConfig(
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REPVGG_REDIS_PREFIX,
     apiTokens: tokens,
+    workerTokens,
     dataRoots: e.REPVGG_DATA_ROOTS,
     artifactsRoot: e.REPVGG_ARTIFACTS,
     heartbeatMs: e.REPVGG_HEARTBEAT_MS,
@@ -80,4 +71,30 @@ export function loadCoordinatorConfig(
     scalerIntervalMs: e.REPVGG_SCALER_INTERVAL_MS,
     kubeconfig: e.KUBECONFIG,
   };
+}
+
+/** `<prefix>_TOKENS` and the whitespace-separated tokens in `<prefix>_TOKEN_FILE`, each at least 16 characters. */
+function readTokens(
+  prefix: 'REPVGG_API' | 'REPVGG_WORKER',
+  inline: readonly string[] | undefined,
+  file: string | undefined,
+): string[] {
+  const tokens = [...(inline ?? [])];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration: ${prefix}_TOKEN_FILE: cannot read ${file} (${(err as Error).message})`,
+      );
+    }
+    tokens.push(...text.split(/\s+/).filter((t) => t.length > 0));
+  }
+  if (tokens.some((t) => t.length < 16)) {
+    throw new ConfigError(
+      `invalid configuration: ${prefix}_TOKENS: every token must be at least 16 characters`,
+    );
+  }
+  return tokens;
 }

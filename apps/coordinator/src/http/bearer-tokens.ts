@@ -17,10 +17,15 @@ export class BearerTokens {
     if (match?.[1] === undefined) {
       throw new UnauthorizedException('missing bearer token: send "Authorization: Bearer <token>"');
     }
-    // Comparing digests keeps the comparison constant-time whatever the token lengths.
-    const given = digest(match[1]);
-    if (!this.digests.some((t) => timingSafeEqual(t, given))) {
+    if (!this.accepts(match[1])) {
       throw new ForbiddenException('the bearer token is not valid for this coordinator');
     }
+  }
+
+  /** Whether `token` is one of ours. */
+  accepts(token: string): boolean {
+    // Comparing digests keeps the comparison constant-time whatever the token lengths.
+    const given = digest(token);
+    return this.digests.some((t) => timingSafeEqual(t, given));
   }
 }

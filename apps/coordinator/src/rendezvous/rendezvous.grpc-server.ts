@@ -9,6 +9,7 @@ import {
   type RendezvousProto,
 } from '@repvgg/contracts';
 import type { RendezvousService } from './rendezvous.service';
+import { guardWorkerTokens } from './worker-token.guard';
 
 const ACK: Ack = {};
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -38,12 +39,21 @@ export class RendezvousGrpcServer {
     'grpc.keepalive_permit_without_calls': 1,
   });
 
+  /**
+   * @param workerTokens tokens a worker must send on every call (none: any worker is admitted)
+   * @param log where refusals are reported
+   */
   constructor(
     private readonly rendezvous: RendezvousService,
     private readonly onError: (err: unknown) => void,
+    workerTokens: readonly string[] = [],
+    log: (line: string) => void = () => undefined,
   ) {
     const proto = loadRendezvousProto();
-    this.server.addService(proto.repvgg.rendezvous.v1.Rendezvous.service, this.handlers());
+    this.server.addService(
+      proto.repvgg.rendezvous.v1.Rendezvous.service,
+      guardWorkerTokens(this.handlers(), workerTokens, log),
+    );
   }
 
   /** Binds `host:port` (port 0 picks a free one) and returns the bound port. */

@@ -23,6 +23,9 @@ export const coordinatorEnvSchema = z
       .default('repvgg'),
     REPVGG_API_TOKENS: list(/[,\s]+/).optional(),
     REPVGG_API_TOKEN_FILE: z.string().min(1).optional(),
+    /** Tokens a worker must present on every rendezvous call (none: any worker may join). */
+    REPVGG_WORKER_TOKENS: list(/[,\s]+/).optional(),
+    REPVGG_WORKER_TOKEN_FILE: z.string().min(1).optional(),
     REPVGG_DATA_ROOTS: list(/[:,]/).pipe(z.array(z.string().startsWith('/')).min(1)),
     REPVGG_ARTIFACTS: z.string().startsWith('/'),
     REPVGG_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),
