@@ -13,6 +13,8 @@ export interface CommittedStep {
   readonly step: number;
   readonly at: string;
   readonly samplesDigest?: string | undefined;
+  readonly generation?: number | undefined;
+  readonly workers?: number | undefined;
 }
 
 /** What the sample order of the job's train split is (the job spec and the split's size). */

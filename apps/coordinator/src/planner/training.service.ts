@@ -140,6 +140,7 @@ export class TrainingService implements RendezvousHandler {
       commitSeconds: r.commitSeconds,
       workers: this.rendezvous.generationOf(jobId)?.members.length ?? 0,
       at,
+      generation: r.generation,
       ...(samplesDigestSchema.safeParse(r.samplesDigest).success
         ? { samplesDigest: r.samplesDigest }
         : {}),

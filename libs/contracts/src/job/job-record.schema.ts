@@ -17,6 +17,8 @@ export const stepMetricsSchema = z.object({
   allreduceSeconds: z.number().min(0),
   workers: z.number().int().min(0),
   at: z.iso.datetime(),
+  /** The generation whose leader committed the step; absent on older steps. */
+  generation: z.number().int().min(0).optional(),
   /** Digest of the sample indices the step consumed over all replicas; absent on older steps. */
   samplesDigest: samplesDigestSchema.optional(),
   /**

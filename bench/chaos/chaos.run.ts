@@ -1,0 +1,372 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint } from '@repvgg/training';
+import { ChaosCluster, exited, type ChaosWorker } from './chaos.cluster';
+import { writeFashionMnistSlice } from './chaos.dataset';
+import { injectFault, type FaultOutcome } from './chaos.faults';
+import { oneProcessWeights, stateDictSha256 } from './chaos.reference';
+import { faultSchedule, type FaultKind } from './chaos.schedule';
+import { recoveryBreakdown, type LogLine, type RecoveryPhases } from './recovery.phases';
+import { StepHistory, auditSteps, type AuditResult, type CommittedStep } from './step-audit';
+
+export interface ChaosOptions {
+  readonly faults: number;
+  readonly seed: number;
+  readonly workers: number;
+  readonly trainImages: number;
+  readonly testImages: number;
+  readonly epochs: number;
+  readonly imageSize: number;
+  /** RepVGG width multiplier of every stage (one block each). */
+  readonly width: number;
+  readonly heartbeatMs: number;
+  readonly heartbeatTimeoutMs: number;
+  /** Keep the run's directory (logs, AOF, artifacts) instead of deleting it. */
+  readonly keep?: boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface FaultRecord extends FaultOutcome, Partial<RecoveryPhases> {
+  readonly index: number;
+  readonly kind: FaultKind;
+  /** Fault → the first step committed after it (by a later generation for a worker fault). */
+  readonly recoverySeconds: number | null;
+}
+
+export interface KindStats {
+  readonly kind: FaultKind;
+  readonly count: number;
+  readonly medianSeconds: number | null;
+  readonly p95Seconds: number | null;
+  readonly maxSeconds: number | null;
+}
+
+export interface ChaosChecks {
+  readonly jobSucceeded: boolean;
+  readonly weightsMatchOneProcess: boolean;
+  readonly stepsExactlyOnceInOrder: boolean;
+  readonly everySampleOncePerEpoch: boolean;
+  readonly everyFaultInjectedAndRecovered: boolean;
+  readonly hungMembersDetectedInDeadline: boolean;
+  readonly noProcessLeft: boolean;
+}
+
+export interface ChaosResult {
+  readonly options: Omit<ChaosOptions, 'log' | 'keep'>;
+  readonly jobId: string;
+  readonly state: string;
+  readonly wallSeconds: number;
+  readonly committedSteps: number;
+  readonly weights: { readonly job: string | null; readonly oneProcess: string };
+  readonly audit: AuditResult;
+  readonly faults: FaultRecord[];
+  readonly recovery: KindStats[];
+  readonly leftoverPids: number[];
+  readonly checks: ChaosChecks;
+  readonly passed: boolean;
+  readonly dir: string | null;
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const WORKER_FAULTS: ReadonlySet<FaultKind> = new Set([
+  'kill-leader',
+  'kill-member',
+  'stop-member',
+  'join',
+  'drain',
+  'kill-all-workers',
+]);
+
+/** The job a chaos run trains: small, deterministic, checkpointing every shard. */
+export function chaosJobSpec(opts: ChaosOptions, dataDir: string): Record<string, unknown> {
+  const replicas = opts.workers + 1;
+  return {
+    name: `chaos seed ${opts.seed}`,
+    dataset: { source: 'idx', path: dataDir },
+    architecture: { numBlocks: [1, 1, 1, 1], widthMultiplier: [1, 1, 1, 1].map(() => opts.width) },
+    imageSize: opts.imageSize,
+    epochs: opts.epochs,
+    globalBatch: 8 * replicas,
+    virtualReplicas: replicas,
+    optimizer: { lr: 0.05 },
+    seed: opts.seed,
+    mode: 'deterministic',
+    workers: { min: 1, max: replicas },
+    // A checkpoint with every committed step: when every worker dies at once, nothing committed is
+    // lost (the epoch's last step is checkpointed by its validation instead).
+    shardSteps: 1,
+    checkpointEvery: 1,
+    failureBudget: { maxFailures: 100, noProgressSeconds: 600 },
+  };
+}
+
+/** The percentile `p` (0–1) of sorted values, nearest rank. */
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? null;
+}
+
+export function recoveryStats(faults: readonly FaultRecord[]): KindStats[] {
+  const kinds = [...new Set(faults.map((f) => f.kind))];
+  return kinds.map((kind) => {
+    const s = faults
+      .filter((f) => f.kind === kind && f.recoverySeconds !== null)
+      .map((f) => f.recoverySeconds ?? 0)
+      .sort((a, b) => a - b);
+    return {
+      kind,
+      count: faults.filter((f) => f.kind === kind).length,
+      medianSeconds: percentile(s, 0.5),
+      p95Seconds: percentile(s, 0.95),
+      maxSeconds: s.at(-1) ?? null,
+    };
+  });
+}
+
+interface JobView {
+  readonly state: string;
+  readonly progress: { readonly completedSteps: number; readonly totalSteps: number };
+}
+
+/** Watches the job: its state and every committed step, read through the REST API. */
+class JobWatch {
+  readonly history = new StepHistory();
+  view: JobView | undefined;
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly cluster: ChaosCluster,
+    private readonly jobId: string,
+    private readonly onStep: (s: CommittedStep) => void,
+  ) {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  async poll(window: number): Promise<void> {
+    const view = (await this.cluster.api(`/v1/jobs/${this.jobId}`)) as JobView;
+    const metrics = (await this.cluster.api(`/v1/jobs/${this.jobId}/metrics?steps=${window}`)) as {
+      steps: CommittedStep[];
+    };
+    this.view = view;
+    for (const s of this.history.add(metrics.steps)) this.onStep(s);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      // The coordinator or Redis may be down: the next reading catches up.
+      await this.poll(200).catch(() => undefined);
+      await delay(200);
+    }
+  }
+
+  /** The first step committed after `t` (ms) by a generation above `generation`, if any. */
+  firstCommitAfter(t: number, generation: number): CommittedStep | undefined {
+    return this.history.steps.find(
+      (s) => Date.parse(s.at) > t && (s.generation ?? Number.MAX_SAFE_INTEGER) > generation,
+    );
+  }
+
+  latest(): CommittedStep | undefined {
+    return this.history.steps.at(-1);
+  }
+}
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await delay(100);
+  }
+}
+
+function parseSse(text: string): LogLine[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice('data: '.length)) as LogLine);
+}
+
+/**
+ * One chaos run: a private cluster, a deterministic job on a Fashion-MNIST slice, the seeded
+ * faults, then the checks (docs/reliability.md). Never throws for a failed check: `passed` says.
+ */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'repvgg-chaos-'));
+  const log = opts.log;
+  const cluster = await ChaosCluster.start({
+    dir,
+    heartbeatMs: opts.heartbeatMs,
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    queueLockMs: 2_000,
+  });
+  const dataDir = join(cluster.dataRoot, 'fashion-mnist-slice');
+  writeFashionMnistSlice(dataDir, opts.trainImages, opts.testImages);
+  const spec = chaosJobSpec(opts, dataDir);
+  const stepsPerEpoch = Math.floor(opts.trainImages / (8 * (opts.workers + 1)));
+  const faults: FaultRecord[] = [];
+  let jobId = '';
+  let watch: JobWatch | undefined;
+  let logs: LogLine[] = [];
+  try {
+    for (let i = 0; i < opts.workers; i++) await cluster.startWorker();
+    await until(
+      async () => ((await cluster.api('/v1/workers')) as unknown[]).length === opts.workers,
+      `${opts.workers} registered workers`,
+      120_000,
+    );
+    jobId = ((await cluster.api('/v1/jobs', { method: 'POST', body: spec })) as { id: string }).id;
+    log(
+      `job ${jobId}: ${opts.epochs} epochs of ${opts.trainImages} images, ${opts.faults} faults (seed ${opts.seed})`,
+    );
+    let printed = 0;
+    const w = new JobWatch(cluster, jobId, (s) => {
+      const total = watch?.view?.progress.totalSteps ?? 0;
+      if (watch !== undefined && watch.history.steps.length - printed >= 25) {
+        printed = watch.history.steps.length;
+        log(
+          `epoch ${s.epoch} step ${s.step}: ${printed}/${total} steps committed, ${s.workers ?? '?'} workers`,
+        );
+      }
+    });
+    watch = w;
+    await until(() => w.latest() !== undefined, 'the first committed step', 180_000);
+    for (const fault of faultSchedule(opts.faults, opts.seed)) {
+      await delay(fault.afterMs);
+      const view = w.view;
+      if (view !== undefined && view.progress.completedSteps >= view.progress.totalSteps - 3) {
+        log(
+          `fault ${fault.index + 1}: the job is about to finish; ${opts.faults - fault.index} fault(s) not injected`,
+        );
+        break;
+      }
+      if (fault.kind === 'kill-all-workers') {
+        // Mid-epoch: between an epoch's last step and its validation's checkpoint no checkpoint
+        // holds the state (docs/reliability.md).
+        await until(
+          () => (w.latest()?.step ?? stepsPerEpoch) < stepsPerEpoch - 3,
+          'a step in the middle of an epoch',
+          300_000,
+        );
+      }
+      const before = w.latest()?.generation ?? 0;
+      const outcome = await injectFault(cluster, fault, opts);
+      const bound = WORKER_FAULTS.has(fault.kind) ? before : -1;
+      const recovered = await until(
+        () => w.firstCommitAfter(outcome.at, bound) !== undefined,
+        `a committed step after fault ${fault.index + 1} (${fault.kind})`,
+        180_000,
+      ).then(
+        () => w.firstCommitAfter(outcome.at, bound),
+        (err: unknown) => {
+          log(String(err));
+          return undefined;
+        },
+      );
+      const recoverySeconds =
+        recovered === undefined ? null : (Date.parse(recovered.at) - outcome.at) / 1000;
+      faults.push({ index: fault.index, kind: fault.kind, ...outcome, recoverySeconds });
+      log(
+        `fault ${fault.index + 1}/${opts.faults} ${fault.kind}${outcome.target === undefined ? '' : ` (${outcome.target})`}: ${
+          recoverySeconds === null
+            ? 'NOT recovered'
+            : `next step committed after ${recoverySeconds.toFixed(2)} s`
+        }${outcome.detectedSeconds === undefined ? '' : `, detected after ${outcome.detectedSeconds.toFixed(2)} s`}`,
+      );
+      if (recovered === undefined) {
+        await cluster.api(`/v1/jobs/${jobId}/cancel`, { method: 'POST' }).catch(() => undefined);
+        break;
+      }
+      // Back to the run's size: replace workers that were killed or drained.
+      while (cluster.workers.length < opts.workers) await cluster.startWorker();
+    }
+    await until(
+      () => ['succeeded', 'failed', 'cancelled'].includes(w.view?.state ?? ''),
+      'the job to end',
+      1_800_000,
+    );
+    await w.poll(1000);
+    logs = parseSse(await cluster.text(`/v1/jobs/${jobId}/logs`));
+  } finally {
+    await watch?.stop();
+    await cluster.stop();
+  }
+  for (const c of cluster.workers) await exited(c.child);
+  await delay(200);
+  const leftoverPids = cluster.leftovers();
+  const state = watch.view?.state ?? 'unknown';
+  log(`job ${state}; computing the one-process reference…`);
+  const reference = stateDictSha256(await oneProcessWeights(spec));
+  const job =
+    state === 'succeeded'
+      ? stateDictSha256(
+          (await loadCheckpoint(join(cluster.artifacts, 'jobs', jobId, 'final-checkpoint')))
+            .weights,
+        )
+      : null;
+  const history = watch.history.steps;
+  const audit = auditSteps(history, {
+    size: opts.trainImages,
+    seed: opts.seed,
+    globalBatch: 8 * (opts.workers + 1),
+    replicas: opts.workers + 1,
+    epochs: opts.epochs,
+  });
+  const timed = faults.map((f) => ({ ...f, ...recoveryBreakdown(f, logs) }));
+  const checks: ChaosChecks = {
+    jobSucceeded: state === 'succeeded',
+    weightsMatchOneProcess: job === reference,
+    stepsExactlyOnceInOrder: audit.exactlyOnce.ok,
+    everySampleOncePerEpoch: audit.samples.ok,
+    everyFaultInjectedAndRecovered:
+      timed.length === opts.faults && timed.every((f) => f.recoverySeconds !== null),
+    hungMembersDetectedInDeadline: timed.every(
+      (f) =>
+        f.kind !== 'stop-member' || (f.detectedSeconds ?? Infinity) <= (f.deadlineSeconds ?? 0),
+    ),
+    noProcessLeft: leftoverPids.length === 0,
+  };
+  const passed = Object.values(checks).every(Boolean);
+  if (opts.keep !== true && passed) rmSync(dir, { recursive: true, force: true });
+  return {
+    options: {
+      faults: opts.faults,
+      seed: opts.seed,
+      workers: opts.workers,
+      trainImages: opts.trainImages,
+      testImages: opts.testImages,
+      epochs: opts.epochs,
+      imageSize: opts.imageSize,
+      width: opts.width,
+      heartbeatMs: opts.heartbeatMs,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    },
+    jobId,
+    state,
+    wallSeconds: (Date.now() - started) / 1000,
+    committedSteps: history.length,
+    weights: { job, oneProcess: reference },
+    audit,
+    faults: timed,
+    recovery: recoveryStats(timed),
+    leftoverPids,
+    checks,
+    passed,
+    dir: opts.keep === true || !passed ? dir : null,
+  };
+}
+
+export type { ChaosWorker };
