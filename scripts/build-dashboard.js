@@ -13,7 +13,10 @@ const out = join(root, 'dist', 'dashboard');
 async function main() {
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: { dashboard: join(src, 'main.tsx'), 'dashboard-style': join(src, 'dashboard.css') },
+    entryPoints: {
+      dashboard: join(src, 'main.tsx'),
+      'dashboard-style': join(src, 'dashboard.css'),
+    },
     bundle: true,
     minify: true,
     sourcemap: true,
