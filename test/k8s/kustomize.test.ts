@@ -133,6 +133,8 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
       '50053',
       '--artifacts',
       '/artifacts',
+      '--token-file',
+      '/var/run/secrets/repvgg-worker/token',
     ]);
     // Both collective planes are declared: gRPC (pings, port discovery) and the raw-TCP data plane.
     expect(worker.ports?.map((p) => [p.name, p.containerPort])).toEqual([
@@ -156,6 +158,17 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
     expect(c.livenessProbe?.httpGet?.path).toBe('/health/live');
     expect(env(c, 'REDIS_URL')).toBe('redis://redis:6379');
     expect(env(c, 'REPVGG_API_TOKEN_FILE')).toMatch(/^\//);
+    // The coordinator reads the worker token from the same Secret the workers mount.
+    const tokenFile = env(c, 'REPVGG_WORKER_TOKEN_FILE') ?? '';
+    const worker = container(find(objs, 'StatefulSet', 'repvgg-worker'), 'worker');
+    expect(worker.command?.[worker.command.indexOf('--token-file') + 1]).toBe(tokenFile);
+    const secretOf = (w: Obj, cont: IContainer): string | undefined => {
+      const mount = cont.volumeMounts?.find((m) => tokenFile.startsWith(`${m.mountPath}/`));
+      return template(w).spec!.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
+    };
+    const fromCoordinator = secretOf(find(objs, 'Deployment', 'repvgg-coordinator'), c);
+    expect(fromCoordinator).toMatch(/^repvgg-worker-token/);
+    expect(secretOf(find(objs, 'StatefulSet', 'repvgg-worker'), worker)).toBe(fromCoordinator);
     const svc = new Service(find(objs, 'Service', 'repvgg-coordinator')).spec!;
     expect(svc.ports?.map((p) => p.port).sort()).toEqual([50051, 8080]);
     find(objs, 'Service', 'redis');
