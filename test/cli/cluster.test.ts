@@ -70,6 +70,13 @@ describe('repvgg cluster: a local cluster of real processes', () => {
     const token = readFileSync(s.tokenFile, 'utf8').trim();
     expect(token).toMatch(/^[0-9a-f]{32,}$/);
     expect(await workersSeen(s.coordinatorUrl, token)).toBe(2);
+    // Secure by default: the rendezvous requires the cluster's worker token, and both workers held it.
+    const workerToken = join(dir, 'worker-token');
+    expect(statSync(workerToken).mode & 0o777).toBe(0o600);
+    expect(readFileSync(workerToken, 'utf8').trim()).toMatch(/^[0-9a-f]{32,}$/);
+    expect(readFileSync(join(dir, 'logs', 'coordinator.log'), 'utf8')).not.toContain(
+      'the rendezvous admits any worker',
+    );
     const anonymous = await fetch(`${s.coordinatorUrl}/v1/workers`);
     expect(anonymous.status).toBe(401);
 

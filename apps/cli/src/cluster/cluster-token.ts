@@ -13,12 +13,16 @@ export interface ClusterToken {
   readonly created: boolean;
 }
 
+/** The token the cluster's workers present on every rendezvous call (the coordinator's REPVGG_WORKER_TOKEN_FILE). */
+export const CLUSTER_WORKER_TOKEN_FILE = 'worker-token';
+
 /**
- * The cluster's API token: generated once and kept, so clients and scripts holding it keep working
- * across `down` / `up`. Only the owner may read it (mode 0600).
+ * The cluster's API token (or, with `name` CLUSTER_WORKER_TOKEN_FILE, its worker token): generated
+ * once and kept, so clients and scripts holding it keep working across `down` / `up`. Only the
+ * owner may read it (mode 0600).
  */
-export function ensureClusterToken(dir: string): ClusterToken {
-  const file = join(dir, CLUSTER_TOKEN_FILE);
+export function ensureClusterToken(dir: string, name = CLUSTER_TOKEN_FILE): ClusterToken {
+  const file = join(dir, name);
   if (existsSync(file)) {
     if (readFileSync(file, 'utf8').trim().length < 16) {
       throw new UsageError(

@@ -11,7 +11,7 @@ import {
   type ClusterProcess,
   type ClusterState,
 } from './cluster-state';
-import { ensureClusterToken } from './cluster-token';
+import { CLUSTER_WORKER_TOKEN_FILE, ensureClusterToken } from './cluster-token';
 import { waitUntilReady } from './coordinator.ready';
 import { isAlive, markerOf } from './pids';
 import { dataRootsOf } from './data-roots';
@@ -133,6 +133,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   try {
     const token = ensureClusterToken(dir);
+    // Secure by default: the rendezvous admits only workers holding this cluster's worker token.
+    const workerToken = ensureClusterToken(dir, CLUSTER_WORKER_TOKEN_FILE);
     const redis = await provisionRedis(dir, join(logs, 'redis.log'), env, children, say);
     const port = await choosePort(opts.port, '--port', PREFERRED_HTTP_PORT);
     if (opts.port === undefined && port !== PREFERRED_HTTP_PORT) {
@@ -148,6 +150,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     };
     // The token file is the one credential; tokens inherited from the caller's shell are not.
     delete base.REPVGG_API_TOKENS;
+    delete base.REPVGG_WORKER_TOKENS;
+    delete base.REPVGG_WORKER_TOKEN;
     const coordinatorLog = join(logs, 'coordinator.log');
     await children.spawn({
       role: 'coordinator',
@@ -164,6 +168,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
         REDIS_URL: redis.url,
         REPVGG_REDIS_PREFIX: prefix,
         REPVGG_API_TOKEN_FILE: token.file,
+        REPVGG_WORKER_TOKEN_FILE: workerToken.file,
         REPVGG_DATA_ROOTS: dataRoots.join(':'),
       },
       log: coordinatorLog,
@@ -174,7 +179,14 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
         role: 'worker',
         name: `worker-${i}`,
         command: bin.command,
-        args: [...bin.args, 'worker', '--coordinator', rendezvous],
+        args: [
+          ...bin.args,
+          'worker',
+          '--coordinator',
+          rendezvous,
+          '--token-file',
+          workerToken.file,
+        ],
         env: base,
         log: join(logs, `worker-${i}.log`),
       });
