@@ -6,7 +6,9 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { PinoNestLogger } from './common/pino-nest.logger';
 import { ConfigError } from './config/config.error';
+import { createProcessLogger, LogLevelError } from '@repvgg/contracts/logging/process-logger';
 import { BearerTokens } from './http/bearer-tokens';
 import { serveDashboard } from './http/dashboard.static';
 import { loadCoordinatorConfig, type CoordinatorConfig } from './config/coordinator-config';
@@ -29,6 +31,7 @@ export interface RunningCoordinator {
 }
 
 export interface StartOptions {
+  /** Default: Nest's log routed through the pino process log (JSON lines, LOG_LEVEL). */
   readonly logger?: false | LogLevel[];
   readonly codeVersion?: string;
 }
@@ -52,6 +55,17 @@ async function checkEnvironment(config: CoordinatorConfig): Promise<void> {
   }
 }
 
+function processLogger(env: Readonly<Record<string, string | undefined>>): PinoNestLogger {
+  try {
+    return new PinoNestLogger(createProcessLogger('coordinator', { env }));
+  } catch (err) {
+    if (err instanceof LogLevelError) {
+      throw new ConfigError(`invalid configuration: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
 /**
  * Starts the coordinator: REST (with OpenAPI at /docs) and the gRPC rendezvous, then resumes every
  * unfinished job. Throws ConfigError (one line) when the environment is unusable.
@@ -61,13 +75,14 @@ export async function startCoordinator(
   opts: StartOptions = {},
 ): Promise<RunningCoordinator> {
   const config = loadCoordinatorConfig(env);
+  const nestLogger = opts.logger ?? processLogger(env);
   await checkEnvironment(config);
   const codeVersion = opts.codeVersion ?? process.env.npm_package_version ?? 'unknown';
   // Nest declares its options as a class but only reads plain fields; a literal is what its docs use.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const appOptions: NestApplicationOptions = {
     bodyParser: false,
-    logger: opts.logger ?? ['log', 'warn', 'error'],
+    logger: nestLogger,
   };
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, codeVersion),

@@ -11,7 +11,7 @@ import { backoffDelay, everyMs, type Assignment__Output } from '@repvgg/contract
 import { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
-import { jobLogger, type JobLog } from './job-log';
+import { jobLogger, workerLogSinks, type JobLog } from './job-log';
 import { JobLogShipper } from './job-log.shipper';
 import { RendezvousClient } from './rendezvous.client';
 import { runShard } from './shard.runner';
@@ -47,6 +47,7 @@ export interface WorkerOptions {
    * name checkpoints relative to it.
    */
   readonly artifacts: string;
+  /** Plain lines instead of the pino process log (JSON on stderr, LOG_LEVEL). */
   readonly log?: (line: string) => void;
 }
 
@@ -97,8 +98,8 @@ class Worker implements RunningWorker {
     },
   });
   /** Lines about a job also go to the job's log on the coordinator. */
-  private readonly jobLog: JobLog = jobLogger((line) => {
-    this.log(line);
+  private readonly jobLog: JobLog = jobLogger((level, message, where) => {
+    this.logJob(level, message, where);
   }, this.shipper);
 
   constructor(
@@ -112,6 +113,7 @@ class Worker implements RunningWorker {
     private readonly log: (line: string) => void,
     private readonly coordinator: string,
     private readonly store: ArtifactStore,
+    private readonly logJob: JobLog,
   ) {
     this.stopped = new Promise((resolve) => {
       this.stop = resolve;
@@ -381,7 +383,8 @@ class Worker implements RunningWorker {
  * with the coordinator and trains its assignments until `drain()`.
  */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`worker: ${line}\n`));
+  const sinks = workerLogSinks(opts.log);
+  const log = sinks.line;
   const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
@@ -402,6 +405,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     log,
     opts.coordinator,
     new ArtifactStore(opts.artifacts),
+    sinks.job,
   );
   try {
     await registerWhenReachable(() => worker.join(), opts.coordinator, log);

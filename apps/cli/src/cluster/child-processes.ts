@@ -34,12 +34,21 @@ interface Child {
 
 /** The last non-empty line of a log: usually the one that says why a process ended. */
 export function lastLogLine(file: string): string {
+  let last: string;
   try {
     const lines = readFileSync(file, 'utf8').split('\n');
-    return lines.findLast((l) => l.trim().length > 0)?.trim() ?? '';
+    last = lines.findLast((l) => l.trim().length > 0)?.trim() ?? '';
   } catch {
     return '';
   }
+  // The services log JSON lines (pino): their message is what a person needs here.
+  try {
+    const parsed: unknown = JSON.parse(last);
+    if (typeof parsed === 'object' && parsed !== null && 'msg' in parsed) return String(parsed.msg);
+  } catch {
+    // a plain line (a crash report, another program's output)
+  }
+  return last;
 }
 
 /** The processes a supervisor started, with their exits; each in its own process group. */

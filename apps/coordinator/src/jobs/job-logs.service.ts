@@ -47,6 +47,9 @@ export class JobLogsService implements LogSink, OnModuleDestroy {
     this.events$ = events.published.subscribe(({ jobId, event }) => {
       const line = eventLine(event, new Date().toISOString());
       if (line === null) return;
+      // The process log carries the job's own lines too, so they are found there by the job id.
+      const { level, message, generation } = line.line;
+      this.logger[level === 'info' ? 'log' : level]({ msg: message, jobId, generation });
       this.write(jobId, [line]).catch((err: unknown) => {
         this.logger.warn(`could not store a log line of job ${jobId}: ${String(err)}`);
       });
