@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -16,7 +16,7 @@ import { JobLogsService } from '../jobs/job-logs.service';
 import { JobService } from '../jobs/job.service';
 import { InvalidRequestError } from '../jobs/job.errors';
 import { openApiSchema } from '../openapi/json-schema';
-import { openEventStream } from './event-stream';
+import { failEventStream, openEventStream } from './event-stream';
 
 const followSchema = z.enum(['true', 'false', '1', '0']).optional();
 /** An SSE comment this often keeps proxies from closing a quiet follow stream. */
@@ -26,6 +26,8 @@ const KEEP_ALIVE_MS = 15_000;
 @ApiBearerAuth()
 @Controller('v1/jobs')
 export class JobLogsController {
+  private readonly logger = new Logger(JobLogsController.name);
+
   constructor(
     private readonly jobs: JobService,
     private readonly logs: JobLogsService,
@@ -69,7 +71,10 @@ export class JobLogsController {
       next: (e) => {
         res.write(`id: ${e.id}\nevent: log\ndata: ${JSON.stringify(e.line)}\n\n`);
       },
-      error: stop,
+      error: (err: unknown) => {
+        clearInterval(keepAlive);
+        failEventStream(res, this.logger, `the log stream of job ${jobId}`, err);
+      },
       complete: stop,
     });
     req.on('close', () => {

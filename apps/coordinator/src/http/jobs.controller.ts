@@ -5,6 +5,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Logger,
   Param,
   ParseUUIDPipe,
   Post,
@@ -44,7 +45,7 @@ import { JobOperationsService } from '../jobs/job-operations.service';
 import { JobService, type JobMetricsView } from '../jobs/job.service';
 import { streamIdOf } from '../common/stream-id';
 import { openApiSchema } from '../openapi/json-schema';
-import { openEventStream } from './event-stream';
+import { failEventStream, openEventStream } from './event-stream';
 import { ZodBodyPipe } from './zod-body.pipe';
 
 const ERROR = openApiSchema(
@@ -68,6 +69,8 @@ const metricsView = z.object({
 @ApiResponse({ status: 403, description: 'Wrong bearer token', schema: ERROR })
 @Controller('v1/jobs')
 export class JobsController {
+  private readonly logger = new Logger(JobsController.name);
+
   constructor(
     private readonly jobs: JobService,
     private readonly events: JobEventsService,
@@ -196,7 +199,9 @@ export class JobsController {
       next: (e) => {
         res.write(`id: ${e.id}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
       },
-      error: () => res.end(),
+      error: (err: unknown) => {
+        failEventStream(res, this.logger, `the event stream of job ${jobId}`, err);
+      },
       complete: () => res.end(),
     });
     req.on('close', () => {

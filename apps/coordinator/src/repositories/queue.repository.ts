@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import {
   QueueJobName,
   QueueName,
+  backoffDelay,
+  type BackoffPolicy,
   epochPayloadSchema,
   shardPayloadSchema,
   type EpochPayload,
@@ -35,7 +37,18 @@ const SHARD_CONCURRENCY = 64;
 const EPOCH_CONCURRENCY = 16;
 /** A stall is a coordinator restart, never a poisoned job: retake it however often it happens. */
 const MAX_STALLS = 1_000_000;
+/** How often `dropEpochFlow` looks whether a stopped job's active shard has let go. */
 const RETRY_LATER_MS = 250;
+/**
+ * A shard that must wait for an earlier one (retaken after a restart) is offered again after these
+ * jittered, growing waits (by its BullMQ attempts), not every 250 ms for as long as the earlier
+ * shard trains; the cap keeps the start of its turn within about two seconds.
+ */
+export const SHARD_REPOLL_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 2_000 };
+
+/** BullMQ's refusal to remove a job some worker holds the lock of (its message is all it gives). */
+const isLockedRemoval = (err: unknown): boolean =>
+  err instanceof Error && err.message.endsWith('because it is locked by another worker');
 
 const epochFlowId = (jobId: string, epoch: number): string => `${jobId}.e${epoch}`;
 const shardFlowId = (jobId: string, epoch: number, shard: number): string =>
@@ -85,8 +98,10 @@ export class QueueRepository {
     if (parent === undefined) return;
     try {
       await parent.remove({ removeChildren: true });
-    } catch {
+    } catch (err) {
       // A locked (active) child keeps the flow; its processor sees the job stopped and returns.
+      // Anything else (Redis away) is the caller's to report.
+      if (!isLockedRemoval(err)) throw err;
     }
   }
 
@@ -127,7 +142,8 @@ export class QueueRepository {
             job.updateProgress({ committedStep }),
           );
           if (outcome === 'later') {
-            await job.moveToDelayed(Date.now() + RETRY_LATER_MS, token);
+            const wait = backoffDelay(SHARD_REPOLL_BACKOFF, job.attemptsStarted - 1);
+            await job.moveToDelayed(Date.now() + wait, token);
             throw new DelayedError();
           }
         },
