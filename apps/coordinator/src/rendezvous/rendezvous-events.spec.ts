@@ -10,7 +10,7 @@ function recorder(seen: string[]): RendezvousHandler {
   return {
     onStep: (jobId) => Promise.resolve(void seen.push(`step ${jobId}`)),
     onEpoch: (jobId) => Promise.resolve(void seen.push(`epoch ${jobId}`)),
-    onGeneration: (jobId, _g, reason) => Promise.resolve(void seen.push(`generation ${reason}`)),
+    onGeneration: (_jobId, _g, reason) => Promise.resolve(void seen.push(`generation ${reason}`)),
     onGiveUp: (jobId, reason) => Promise.resolve(void seen.push(`give up ${jobId}: ${reason}`)),
   };
 }
