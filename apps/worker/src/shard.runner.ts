@@ -17,6 +17,7 @@ import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { gatherStepDigest } from './step-digest';
 import { secondsSince } from './step-split';
+import type { WorkerMetrics } from './worker.metrics';
 import { NoReplicasError, StateUnavailableError } from './worker.error';
 
 export interface ShardRun {
@@ -27,6 +28,7 @@ export interface ShardRun {
   readonly workerId: string;
   readonly client: RendezvousClient;
   readonly log: JobLog;
+  readonly metrics?: WorkerMetrics;
 }
 
 const PROCEED = Uint8Array.of(1);
@@ -119,6 +121,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const commitStart = performance.now();
       const proceed = await commitStep(run, ctx.applied);
       commitSeconds = secondsSince(commitStart);
+      run.metrics?.observeStep(ctx.applied, seconds, summed.byteLength);
       ring.observeStepTime(performance.now() - started);
       if (!proceed) return;
     }

@@ -18,6 +18,7 @@ import { runShard } from './shard.runner';
 import { registerWhenReachable } from './coordinator.wait';
 import { agreeOnState } from './state-agreement';
 import { ThreadCountError } from './worker.error';
+import { WorkerMetrics, type MetricsServer } from './worker.metrics';
 
 /** The longest wait before registering again after the coordinator forgot this worker. */
 const REJOIN_CAP_MS = 10_000;
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   readonly artifacts: string;
   /** Plain lines instead of the pino process log (JSON on stderr, LOG_LEVEL). */
   readonly log?: (line: string) => void;
+  /** Serves Prometheus metrics at GET /metrics on `host`:this port (0: any free one); unset: none. */
+  readonly metricsPort?: number;
 }
 
 export interface RunningWorker {
@@ -114,6 +117,8 @@ class Worker implements RunningWorker {
     private readonly coordinator: string,
     private readonly store: ArtifactStore,
     private readonly logJob: JobLog,
+    private readonly metrics: WorkerMetrics,
+    private readonly metricsServer: MetricsServer | undefined,
   ) {
     this.stopped = new Promise((resolve) => {
       this.stop = resolve;
@@ -177,6 +182,7 @@ class Worker implements RunningWorker {
     } catch (err) {
       // The Watch stream tells a coordinator that is gone; until then a missed beat is only news.
       this.failedBeats++;
+      this.metrics.heartbeat('failed');
       if (this.beatNotice()) {
         this.log(
           `heartbeat to the coordinator failed (${this.failedBeats} since the last one that did not): ${String(err)}`,
@@ -185,6 +191,7 @@ class Worker implements RunningWorker {
       return;
     }
     this.failedBeats = 0;
+    this.metrics.heartbeat(known ? 'ok' : 'unknown');
     if (!known) {
       this.rejoinLater('the coordinator does not know this worker');
       return;
@@ -275,6 +282,7 @@ class Worker implements RunningWorker {
           workerId: this.id,
           client: this.client,
           log: this.jobLog,
+          metrics: this.metrics,
         },
         state,
       );
@@ -313,6 +321,7 @@ class Worker implements RunningWorker {
     });
     const ring = new RingCollective(transport, { mode: ctx.spec.mode });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
+    this.metrics.generationChanged();
     await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);
     this.jobLog(
       'info',
@@ -366,6 +375,7 @@ class Worker implements RunningWorker {
       ['its job', async () => this.ctx?.dispose()],
       ['its collective server', () => this.server.shutdown()],
       ['its job log lines', () => this.shipper.stop()],
+      ['its metrics server', async () => this.metricsServer?.close()],
     ];
     for (const [what, release] of parts) {
       await release().catch((err: unknown) => {
@@ -393,6 +403,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const port = opts.port ?? 0;
   const dataPort = opts.dataPort ?? (port === 0 ? 0 : port + 1);
   const server = await CollectiveServer.start(`${host}:${port}`, undefined, { dataPort });
+  const metrics = new WorkerMetrics();
+  const metricsServer =
+    opts.metricsPort === undefined
+      ? undefined
+      : await metrics.serve(host, opts.metricsPort).catch(async (err: unknown) => {
+          await server.shutdown();
+          throw err;
+        });
+  if (metricsServer !== undefined) log(`metrics at http://${host}:${metricsServer.port}/metrics`);
   const client = new RendezvousClient(opts.coordinator, opts.token);
   const worker = new Worker(
     client,
@@ -406,11 +425,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     opts.coordinator,
     new ArtifactStore(opts.artifacts),
     sinks.job,
+    metrics,
+    metricsServer,
   );
   try {
     await registerWhenReachable(() => worker.join(), opts.coordinator, log);
   } catch (err) {
     await server.shutdown();
+    await metricsServer?.close();
     client.close();
     throw err;
   }

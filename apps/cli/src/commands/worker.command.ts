@@ -15,6 +15,7 @@ interface WorkerCommandOptions {
   readonly dataPlane?: DataPlane;
   readonly artifacts?: string;
   readonly tokenFile?: string;
+  readonly metricsPort?: number;
 }
 
 function dataPlane(value: string): DataPlane {
@@ -95,6 +96,11 @@ export function registerWorker(program: Command): void {
       "this machine's mount of the coordinator's artifact store (its REPVGG_ARTIFACTS); default: REPVGG_ARTIFACTS",
     )
     .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics (step phases, all-reduce bytes, generation changes, heartbeats) at GET /metrics on --host:<port>; default: none',
+      nonNegativeInt,
+    )
+    .option(
       '--token-file <file>',
       "a file holding the coordinator's worker token (one of its REPVGG_WORKER_TOKENS); default: REPVGG_WORKER_TOKEN",
     )
@@ -118,6 +124,7 @@ export function registerWorker(program: Command): void {
         artifacts: resolve(artifacts),
         ...(opts.dataPort === undefined ? {} : { dataPort: opts.dataPort }),
         ...(opts.dataPlane === undefined ? {} : { dataPlane: opts.dataPlane }),
+        ...(opts.metricsPort === undefined ? {} : { metricsPort: opts.metricsPort }),
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
         capabilities: ['train'],
         ...(token === undefined ? {} : { token }),
