@@ -39,12 +39,12 @@ const dashboardSchema = z.looseObject({
 function exposedFamilies(): Map<string, string> {
   const jobs = { transitions$: new Subject() } as unknown as JobService;
   const coordinator = new MetricsService(
-    {} as RedisStoreRepository,
-    {} as QueueRepository,
-    {} as RendezvousService,
+    {} as unknown as RedisStoreRepository,
+    {} as unknown as QueueRepository,
+    {} as unknown as RendezvousService,
     jobs,
   );
-  new AutoscaleService({} as RedisStoreRepository, coordinator, {
+  new AutoscaleService({} as unknown as RedisStoreRepository, coordinator, {
     maxWorkers: 1,
   } as CoordinatorConfig);
   const families = new Map<string, string>();
