@@ -20,7 +20,7 @@ describe('chaos: five seeded faults', () => {
       workers: 2,
       trainImages: 240,
       testImages: 50,
-      epochs: 4,
+      epochs: 3,
       imageSize: 8,
       width: 0.125,
       heartbeatMs: 500,
@@ -39,7 +39,7 @@ describe('chaos: five seeded faults', () => {
     expect(r.audit.exactlyOnce.problems).toEqual([]);
     expect(r.audit.samples.problems).toEqual([]);
     expect(r.audit.samples.epochs.map((e) => [e.steps, e.samples])).toEqual(
-      Array.from({ length: 4 }, () => [10, 240]),
+      Array.from({ length: 3 }, () => [10, 240]),
     );
     expect(r.leftoverPids).toEqual([]);
     expect(r.checks).toEqual({

@@ -16,6 +16,7 @@ import type { JobLog } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { gatherStepDigest } from './step-digest';
+import { supersededBy } from './generation-superseded';
 import { secondsSince } from './step-split';
 import type { WorkerMetrics } from './worker.metrics';
 import { NoReplicasError, StateUnavailableError } from './worker.error';
@@ -28,6 +29,11 @@ export interface ShardRun {
   readonly workerId: string;
   readonly client: RendezvousClient;
   readonly log: JobLog;
+  /**
+   * Aborted when the coordinator forms a newer generation (a member was lost): the step in compute
+   * is abandoned at once instead of being finished for an all-reduce that can no longer complete.
+   */
+  readonly superseded?: AbortSignal;
   readonly metrics?: WorkerMetrics;
 }
 
@@ -55,6 +61,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     first += 1;
   }
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
+  const superseded = supersededBy(run.superseded);
   // The previous step's commit is reported with the next step: a step's own ends after its report.
   let commitSeconds = 0;
   try {
@@ -80,7 +87,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const computing = ctx.replicas.computeEach(state.params, micro);
       computing.catch(() => undefined);
       digest.catch(() => undefined);
-      await Promise.race([computing, digest]);
+      await Promise.race([computing, digest, superseded]);
       const packets = await computing;
       const samplesDigest = await digest;
       const computeSeconds = secondsSince(computeStart);

@@ -92,6 +92,8 @@ class Worker implements RunningWorker {
   /** Aborts a rejoin that waits for the coordinator when the worker stops. */
   private readonly stopping = new AbortController();
   private ctx: JobContext | undefined;
+  /** Ends the running shard's wait for a step's compute when a newer generation arrives. */
+  private superseded: AbortController | undefined;
   private generation: Generation | undefined;
   private readonly shipper = new JobLogShipper({
     send: (batch) => this.client.reportLogs(batch),
@@ -139,6 +141,10 @@ class Worker implements RunningWorker {
       this.id,
       (a) => {
         this.latest = a;
+        const g = this.generation;
+        if (g !== undefined && (g.jobId !== a.jobId || g.number !== a.generation)) {
+          this.superseded?.abort();
+        }
         void this.pump();
       },
       (err) => {
@@ -273,19 +279,26 @@ class Worker implements RunningWorker {
       const ring = await this.ringOf(ctx, a, epoch * stepsPerEpoch + resumeStep);
       const state = ctx.state;
       if (state === undefined) throw new RangeError('the generation started without a state');
-      await runShard(
-        {
-          ctx,
-          ring,
-          assignment: a,
-          shard: a.shard,
-          workerId: this.id,
-          client: this.client,
-          log: this.jobLog,
-          metrics: this.metrics,
-        },
-        state,
-      );
+      const superseded = new AbortController();
+      this.superseded = superseded;
+      try {
+        await runShard(
+          {
+            ctx,
+            ring,
+            assignment: a,
+            shard: a.shard,
+            workerId: this.id,
+            client: this.client,
+            log: this.jobLog,
+            metrics: this.metrics,
+            superseded: superseded.signal,
+          },
+          state,
+        );
+      } finally {
+        this.superseded = undefined;
+      }
     } else if (a.validate) {
       // Every member takes part: a generation re-formed during validation may be led by a member
       // that never held the epoch's final state (the checkpoint is the previous epoch's).
