@@ -220,11 +220,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       // Back to the run's size: replace workers that were killed or drained.
       while (cluster.workers.length < opts.workers) await cluster.startWorker();
     }
+    // A step can take seconds on a loaded machine: allow 30 s per step before giving up.
+    const total = w.view?.progress.totalSteps ?? 1000;
     await until(
       () => ['succeeded', 'failed', 'cancelled'].includes(w.view?.state ?? ''),
       'the job to end',
-      1_800_000,
-    );
+      Math.max(1_800_000, total * 30_000),
+    ).catch((err: unknown) => {
+      log(`${String(err)}: checking what the job reached`);
+    });
     await w.poll(1000);
     logs = parseSse(await cluster.text(`/v1/jobs/${jobId}/logs`));
   } finally {
