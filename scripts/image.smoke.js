@@ -191,19 +191,22 @@ async function smoke({ root, image }) {
           worker.runArgs(workerEnv, workerArgs),
           logs,
         );
-        // As uid 1000 too: in a cluster every pod shares the artifact volume under that uid.
+        // As uid 1000 too: in a cluster every pod shares the artifact volume under that uid. A
+        // checkout uid 1000 cannot read (e.g. under /root) runs it as root with umask 000 instead,
+        // so the coordinator in the image can still write where this worker created folders.
+        const cli = path.join(root, 'bin', 'repvgg.js');
+        const asPod = ['--reuid=1000', '--regid=1000', '--clear-groups', '--'];
+        const readable =
+          spawnSync('setpriv', [...asPod, process.execPath, cli, '--help'], { stdio: 'ignore' })
+            .status === 0;
+        if (!readable)
+          log('uid 1000 cannot read this checkout: the host worker runs as root, umask 000');
         const onHost = startProcess(
           'worker-host',
-          'setpriv',
-          [
-            '--reuid=1000',
-            '--regid=1000',
-            '--clear-groups',
-            '--',
-            process.execPath,
-            path.join(root, 'bin', 'repvgg.js'),
-            ...workerArgs,
-          ],
+          readable ? 'setpriv' : 'sh',
+          readable
+            ? [...asPod, process.execPath, cli, ...workerArgs]
+            : ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, cli, ...workerArgs],
           logs,
           {
             ...process.env,
