@@ -49,7 +49,7 @@ function exposedFamilies(): Map<string, string> {
   } as CoordinatorConfig);
   const families = new Map<string, string>();
   for (const registry of [coordinator.registry, new WorkerMetrics().registry]) {
-    for (const m of registry.getMetricsAsArray()) families.set(m.name, m.type);
+    for (const m of registry.getMetricsAsArray()) families.set(m.name, String(m.type));
   }
   return families;
 }
