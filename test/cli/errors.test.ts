@@ -249,7 +249,9 @@ describe('repvgg bad input: one line on stderr, exit code 2', () => {
 
     it('an unknown REPVGG_DATA_PLANE', () => {
       expectUsageError(
-        runCli(['worker', '--coordinator', '127.0.0.1:50051'], { REPVGG_DATA_PLANE: 'udp' }),
+        runCli(['worker', '--coordinator', '127.0.0.1:50051', '--artifacts', dir], {
+          REPVGG_DATA_PLANE: 'udp',
+        }),
         /REPVGG_DATA_PLANE="udp" is not a data plane; set it to tcp or grpc/,
       );
     });
