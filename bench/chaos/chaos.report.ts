@@ -5,7 +5,9 @@ const sec = (v: number | null | undefined): string => (v == null ? '–' : v.toF
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)] ?? null;
+  const lo = s[Math.floor((s.length - 1) / 2)] ?? 0;
+  const hi = s[Math.ceil((s.length - 1) / 2)] ?? 0;
+  return (lo + hi) / 2;
 }
 
 /** The run as markdown: the checks, recovery by kind, and where a SIGKILL's recovery went. */
