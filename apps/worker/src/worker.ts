@@ -332,7 +332,10 @@ class Worker implements RunningWorker {
       peers: members.map((m) => m.address),
       identity: { job: a.jobId, generation: a.generation, token: a.token },
     });
-    const ring = new RingCollective(transport, { mode: ctx.spec.mode });
+    const ring = new RingCollective(transport, {
+      mode: ctx.spec.mode,
+      fp16Wire: ctx.spec.wire === 'fp16',
+    });
     this.generation = { jobId: a.jobId, number: a.generation, ring };
     this.metrics.generationChanged();
     await agreeOnState(ring, ctx, a.rank, expected, a.checkpoint);

@@ -113,6 +113,11 @@ export const jobSpecSchema = z
       .max(2 ** 31 - 1)
       .default(0),
     mode: z.enum(['deterministic', 'fast']).default('fast'),
+    /**
+     * How gradients travel between workers: float32, or IEEE half (half the bytes, ~1e-3 relative
+     * rounding per hop) — fast mode only, since deterministic mode sums exact fixed-point values.
+     */
+    wire: z.enum(['fp32', 'fp16']).default('fp32'),
     workers: workersRangeSchema.prefault({}),
     shardSteps: z.number().int().min(1).default(100),
     /** Checkpoint every N shards (and always at each epoch end). */
@@ -139,6 +144,14 @@ export const jobSpecSchema = z
         code: 'custom',
         path: ['globalBatch'],
         message: `must be divisible by virtualReplicas (${spec.virtualReplicas})`,
+      });
+    }
+    if (spec.wire === 'fp16' && spec.mode === 'deterministic') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wire'],
+        message:
+          "fp16 is for mode 'fast' only: deterministic mode sums exact values; use wire 'fp32'",
       });
     }
     if (spec.workers.min > spec.workers.max) {
