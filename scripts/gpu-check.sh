@@ -65,11 +65,12 @@ say "train bench (forward + backward + SGD) on tensorflow"
 REPVGG_BACKEND=tensorflow npm run bench --silent -- train
 
 say "peer bench: repvgg train vs PyTorch on the Fashion-MNIST preset, $epochs epoch(s)"
-if /usr/bin/env python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  REPVGG_BACKEND=tensorflow npm run bench --silent -- peer --epochs "$epochs" --device cuda
+python="$(command -v python3 || echo /usr/bin/python3)"
+if "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  REPVGG_BACKEND=tensorflow npm run bench --silent -- peer --epochs "$epochs" --device cuda --python "$python"
 else
-  echo "gpu-check: python3 has no CUDA-enabled torch: the peer bench runs PyTorch on the CPU"
-  REPVGG_BACKEND=tensorflow npm run bench --silent -- peer --epochs "$epochs"
+  echo "gpu-check: $python has no CUDA-enabled torch: the peer bench runs PyTorch on the CPU (or skips it)"
+  REPVGG_BACKEND=tensorflow npm run bench --silent -- peer --epochs "$epochs" --python "$python"
 fi
 
 mkdir -p bench/results/gpu
