@@ -9,6 +9,9 @@ import { runChaos } from '../../bench/chaos/chaos.run';
  * SIGKILLed, Redis SIGKILLed and restarted from its AOF — on real coordinator, worker and
  * redis-server processes, over a few hundred Fashion-MNIST images.
  */
+/** Long enough that all five faults land before the job ends, also on an idle machine. */
+const EPOCHS = 10;
+
 describe('chaos: five seeded faults', () => {
   it('the job succeeds with the weights of one faultless process, every step and sample once', async () => {
     if (!existsSync(join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'src', 'index.js'))) {
@@ -20,7 +23,7 @@ describe('chaos: five seeded faults', () => {
       workers: 2,
       trainImages: 240,
       testImages: 50,
-      epochs: 3,
+      epochs: EPOCHS,
       imageSize: 8,
       width: 0.125,
       heartbeatMs: 500,
@@ -39,7 +42,7 @@ describe('chaos: five seeded faults', () => {
     expect(r.audit.exactlyOnce.problems).toEqual([]);
     expect(r.audit.samples.problems).toEqual([]);
     expect(r.audit.samples.epochs.map((e) => [e.steps, e.samples])).toEqual(
-      Array.from({ length: 3 }, () => [10, 240]),
+      Array.from({ length: EPOCHS }, () => [10, 240]),
     );
     expect(r.leftoverPids).toEqual([]);
     expect(r.checks).toEqual({

@@ -11,7 +11,7 @@ import {
   jobViewSchema,
   stepMetricsSchema,
 } from '@repvgg/contracts';
-import { AUTH, TOKEN, body, until } from '../coordinator/coordinator.harness';
+import { AUTH, TOKEN, body } from '../coordinator/coordinator.harness';
 import { openSse } from '../coordinator/sse.client';
 import { workerTestbed } from './worker-processes';
 
@@ -51,7 +51,7 @@ async function writeImageFolder(dir: string): Promise<string> {
 }
 
 describe('job logs from real worker processes', () => {
-  it('ships the worker’s lines, and a corrupt JPEG shows in the record, the events, /metrics and the log', async () => {
+  it('ships the worker’s lines, and a corrupt JPEG shows in the record, the events and the log', async () => {
     const { h } = bed;
     const data = join(h.dataRoot, 'folder');
     const broken = await writeImageFolder(data);
@@ -121,9 +121,7 @@ describe('job logs from real worker processes', () => {
     expect(steps.filter((m) => m.step % 2 === 1).every((m) => (m.commitSeconds ?? 0) > 0)).toBe(
       true,
     );
-    await until(async () => {
-      const text = (await request(h.url()).get('/metrics').set(AUTH).expect(200)).text;
-      return text.includes(`repvgg_decode_failures_total{job="${id}"} 1`);
-    }, 'the decode failure counter');
+    // The job has ended, so its own Prometheus series are gone (bounded growth); the counter while a
+    // job runs is checked in test/coordinator/job-logs.test.ts.
   });
 });
