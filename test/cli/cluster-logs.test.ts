@@ -6,7 +6,7 @@ import { jobLogLineSchema } from '@repvgg/contracts';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 import { ensureBuilt, runCli } from './cli-harness';
 import { tempDir } from './cli-fixtures';
-import { readState, spawnRepvgg } from './cluster.support';
+import { detachedUpArgs, readState, spawnRepvgg } from './cluster.support';
 
 /** A process log line as pino writes it (libs/contracts logging/process-logger.ts). */
 const processLineSchema = z.looseObject({
@@ -44,19 +44,7 @@ describe('repvgg cluster: every log line of a job is found by its job id', () =>
   });
 
   it('grep <jobId> over the cluster logs finds every line of the job log, as JSON with the job fields', async () => {
-    const up = runCli([
-      'cluster',
-      'up',
-      '--detach',
-      '--workers',
-      '2',
-      '--dir',
-      dir,
-      '--data-root',
-      join(base, 'data'),
-      '--port',
-      '0',
-    ]);
+    const up = runCli(detachedUpArgs(dir, join(base, 'data')));
     expect(up.code, up.stderr).toBe(0);
     const spec = join(base, 'job.json');
     writeFileSync(

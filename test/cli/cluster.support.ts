@@ -82,3 +82,18 @@ export function spawnRepvgg(args: readonly string[], env: Record<string, string>
     },
   };
 }
+
+/** `repvgg cluster up --detach` with 2 workers on a free REST port, reading `dataRoot`. */
+export const detachedUpArgs = (dir: string, dataRoot: string): string[] => [
+  'cluster',
+  'up',
+  '--detach',
+  '--workers',
+  '2',
+  '--dir',
+  dir,
+  '--data-root',
+  dataRoot,
+  '--port',
+  '0',
+];

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../coordinator/coordinator.harness';
 import { ensureBuilt, runCli, stderrLines } from './cli-harness';
 import { tempDir } from './cli-fixtures';
-import { closedPort, readState, spawnRepvgg, statusSchema, survivors } from './cluster.support';
+import {
+  closedPort,
+  detachedUpArgs,
+  readState,
+  spawnRepvgg,
+  statusSchema,
+  survivors,
+} from './cluster.support';
 
 /** Stopping must end every process within seconds; the margin is for a loaded 2-core machine. */
 const STOP_MS = 15_000;
@@ -33,22 +40,9 @@ describe('repvgg cluster: a local cluster of real processes', () => {
   });
 
   it('up --detach with no Redis at REDIS_URL: a private redis-server (AOF), token 0600, status, down leaves no process', async () => {
-    const up = runCli(
-      [
-        'cluster',
-        'up',
-        '--detach',
-        '--workers',
-        '2',
-        '--dir',
-        dir,
-        '--data-root',
-        dataRoot,
-        '--port',
-        '0',
-      ],
-      { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
-    );
+    const up = runCli(detachedUpArgs(dir, dataRoot), {
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+    });
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/no Redis answers at REDIS_URL .*started a private redis-server/);
     expect(up.stdout).toMatch(/coordinator\s+http:\/\/127\.0\.0\.1:\d+/);

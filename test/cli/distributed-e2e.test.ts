@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from './cli-harness';
 import { tempDir } from './cli-fixtures';
-import { readState, spawnRepvgg, survivors } from './cluster.support';
+import { detachedUpArgs, readState, spawnRepvgg, survivors } from './cluster.support';
 import { SLICE_RECIPE, writeFashionSlice, writeTinyArch } from './fashion-slice.fixture';
 
 /**
@@ -59,19 +59,7 @@ describe('the distributed path through the CLI on real Fashion-MNIST images', ()
   });
 
   it('cluster up --detach → submit --watch --download → evaluate = the job top-1 → cluster down', async () => {
-    const up = runCli([
-      'cluster',
-      'up',
-      '--detach',
-      '--workers',
-      '2',
-      '--dir',
-      dir,
-      '--data-root',
-      base,
-      '--port',
-      '0',
-    ]);
+    const up = runCli(detachedUpArgs(dir, base));
     expect(up.code, up.stderr).toBe(0);
     const pids = readState(dir).processes.map((p) => p.pid);
 
