@@ -2,6 +2,7 @@
 // Progress lines, one-line failures, child processes and cleanup for scripts/image*.js.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const path = require('node:path');
 
 const log = (line) => process.stdout.write(`image: ${line}\n`);
 
@@ -58,6 +59,8 @@ const lastLine = (text) =>
  */
 function run(cmd, args, { what, env, cwd, logFile } = {}) {
   return new Promise((resolve, reject) => {
+    // The log's directory may not exist yet: a cached base image skips the step that creates it.
+    if (logFile !== undefined) fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = logFile === undefined ? undefined : fs.createWriteStream(logFile);
     let tail = '';
     const child = spawn(cmd, args, {
