@@ -7,8 +7,8 @@ import { AUTH, body, until } from '../coordinator/coordinator.harness';
 import { bitIdentical, singleProcessWeights } from './reference-run';
 import { createIdxJob, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
 
-// 64 images at batch 8: 8 steps an epoch in shards of 2, a checkpoint after every shard but an
-// epoch's last (the epoch's end checkpoints at validation).
+// 64 images at batch 8: 8 steps an epoch in shards of 2, a checkpoint after every shard (an
+// epoch's last again at validation).
 const SPEC = {
   ...TINY_JOB,
   epochs: 2,

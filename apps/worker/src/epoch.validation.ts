@@ -39,7 +39,7 @@ export async function validateEpoch(
     seconds: t.stepSeconds + (performance.now() - started) / 1000,
   });
   ctx.epochTotals = emptyTotals(epoch + 1);
-  const checkpoint = await writeJobCheckpoint(ctx, a, epoch, ctx.stepsPerEpoch);
+  const checkpoint = await writeJobCheckpoint(ctx, a, epoch, ctx.stepsPerEpoch, true);
   await client.reportEpoch({
     workerId,
     jobId: a.jobId,

@@ -6,15 +6,18 @@ import { CHECKPOINTS_DIR } from '@repvgg/training/store/store-layout';
 import type { JobContext } from './job-context';
 
 /**
- * Writes the current state as a training checkpoint after `step` steps of `epoch` (step =
- * stepsPerEpoch: the epoch is done) into the job's folder of the store and returns the checkpoint's
- * folder relative to the job's folder (what the coordinator records).
+ * Writes the current state as a training checkpoint after `step` steps of `epoch` into the job's
+ * folder of the store and returns the checkpoint's folder relative to the job's folder (what the
+ * coordinator records). Only a `validated` epoch is done (its cursor is the next epoch's start):
+ * the shard's checkpoint of an epoch's last step keeps the cursor in the epoch, at step
+ * stepsPerEpoch, so a job resumed from it still validates that epoch.
  */
 export async function writeJobCheckpoint(
   ctx: JobContext,
   a: Assignment__Output,
   epoch: number,
   step: number,
+  validated = false,
 ): Promise<string> {
   const state = ctx.state;
   if (state === undefined) throw new RangeError('no training state to checkpoint');
@@ -27,14 +30,15 @@ export async function writeJobCheckpoint(
       { dtype: 'float32' as const, shape: shapes.get(k) ?? [data.length], data },
     ]),
   );
-  const done = step >= ctx.stepsPerEpoch;
   const dir = await saveCheckpoint(ctx.store.path(`${a.artifactDir}/${CHECKPOINTS_DIR}`), {
     weights: state.toStateDict(ctx.model),
     momentum,
     meta: {
       format: CHECKPOINT_FORMAT,
       arch: archToJson(ctx.arch),
-      cursor: { epoch: done ? epoch + 1 : epoch, step: done ? 0 : step, globalStep: state.step },
+      cursor: validated
+        ? { epoch: epoch + 1, step: 0, globalStep: state.step }
+        : { epoch, step, globalStep: state.step },
       rng: { seed: ctx.spec.seed },
       optimizer: state.optimizer.config,
       schedule: ctx.schedule,

@@ -187,11 +187,12 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
   return false;
 }
 
-/** Every `checkpointEvery` shards, at the shard's last step (epoch ends checkpoint at validation). */
+/**
+ * At the shard's last step every `checkpointEvery` shards, and always at the epoch's last step: the
+ * validation checkpoints the epoch again (with its metrics), but until it has, this is the only
+ * copy of the epoch's final state should every worker die (docs/reliability.md).
+ */
 function checkpointDue(ctx: JobContext, s: ShardWork__Output, step: number): boolean {
-  return (
-    step + 1 === s.endStep &&
-    s.endStep < s.stepsPerEpoch &&
-    (s.shard + 1) % ctx.spec.checkpointEvery === 0
-  );
+  if (step + 1 !== s.endStep) return false;
+  return s.endStep >= s.stepsPerEpoch || (s.shard + 1) % ctx.spec.checkpointEvery === 0;
 }
