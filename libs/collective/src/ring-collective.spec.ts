@@ -105,6 +105,28 @@ describe('RingCollective fast mode (in memory)', () => {
     for (const x of a) expect(x).toEqual(new Float32Array(50).fill(6));
     for (const x of b) expect(x).toEqual(new Float32Array(70).fill(60));
   });
+
+  it('calls of two steps interleaved in another order on each member keep their messages apart', async () => {
+    // As a pipelined step loop issues them: step 1's broadcast may start before or after step 2's
+    // first all-reduce, depending on the member; each step's calls are still in the same order.
+    const members = ring(2, { mode: 'fast', deadline: new AdaptiveDeadline({ floorMs: 500 }) });
+    const first = [1, 2].map((v) => new Float32Array(30).fill(v));
+    const second = [10, 20].map((v) => new Float32Array(40).fill(v));
+    const flags: Promise<Uint8Array>[] = [];
+    const [leader, follower] = members;
+    await Promise.all([leader.allReduce(1, first[0]), follower.allReduce(1, first[1])]);
+    flags.push(leader.broadcast(1, 0, Uint8Array.of(7)));
+    const leaderNext = leader.allReduce(2, second[0]);
+    const followerNext = follower.allReduce(2, second[1]);
+    flags.push(follower.broadcast(1, 0, undefined));
+    await Promise.all([leaderNext, followerNext]);
+    expect((await Promise.all(flags)).map((f) => [...f])).toEqual([[7], [7]]);
+    for (const x of second) expect(x).toEqual(new Float32Array(40).fill(30));
+    // Both members' next call of step 1 still agrees.
+    const again = [3, 4].map((v) => new Float32Array(5).fill(v));
+    await Promise.all(members.map((m, r) => m.allReduce(1, again[r])));
+    for (const x of again) expect(x).toEqual(new Float32Array(5).fill(7));
+  });
 });
 
 describe('RingCollective reduce buffers: SIMD adds on staged chunks (in memory)', () => {

@@ -31,15 +31,19 @@ const MAX_STAGING_BYTES = 256 * MiB;
 /** The arenas a collective keeps: the caller's (`reduceBuffer`) and its own scratch sums. */
 type ArenaRole = 'buffer' | 'sum' | 'fixed';
 
+/** Steps whose call counters are kept: calls of that many recent steps may interleave. */
+const COUNTED_STEPS = 16;
+
 /**
  * The collective operations of one generation over one transport. Every member must issue the same
- * calls in the same order within a step (as data-parallel training does); the per-step call counter
- * keeps concurrent messages apart.
+ * calls in the same order within a step (as data-parallel training does); a call counter per step
+ * keeps concurrent messages apart, also when the calls of different steps interleave differently on
+ * different members (e.g. step s's broadcast while step s + 1's first all-reduce runs).
  */
 export class RingCollective {
   readonly deadline: AdaptiveDeadline;
-  private currentStep = -1;
-  private seq = 0;
+  /** The next call index of each recent step. */
+  private readonly calls = new Map<number, number>();
   private readonly arenas = new Map<ArenaRole, ReduceArena>();
   /** Arenas whose staging area an unfinished call is using (calls may overlap). */
   private readonly leased = new Set<ReduceArena>();
@@ -224,13 +228,15 @@ export class RingCollective {
     step: number,
     bytesPerElement: number,
   ): { step: number; seq: number; timeoutMs: number; chunkElements: number } {
-    if (step !== this.currentStep) {
-      this.currentStep = step;
-      this.seq = 0;
+    const seq = this.calls.get(step) ?? 0;
+    this.calls.set(step, seq + 1);
+    if (seq === 0 && this.calls.size > COUNTED_STEPS) {
+      // Steps only move forward within a generation: the smallest one is over.
+      this.calls.delete(Math.min(...this.calls.keys()));
     }
     return {
       step,
-      seq: this.seq++,
+      seq,
       timeoutMs: this.deadline.timeoutMs(),
       chunkElements: this.chunkElements(bytesPerElement),
     };
