@@ -11,7 +11,8 @@ import { TrainState } from '@repvgg/training/step/train-state';
 import { withLag } from './event-loop-lag';
 import { archOf, batch } from './validation.fixture';
 
-// Big enough that a step of two replicas takes about 2 s on the cpu backend (1.9 s measured here).
+// Big enough that a step of two replicas takes about 2 s on the cpu backend (1.9 s measured here,
+// 0.94 s on a CI machine).
 const arch = archOf('slow-step', 0.25);
 const SIZE = 24;
 const PER_REPLICA = 12;
@@ -30,7 +31,7 @@ const bits = (p: GradientPacket): Buffer[] =>
   );
 
 describe("the worker's step computation", () => {
-  it('keeps the event loop responsive during a step of over a second, packets bit-identical', async () => {
+  it('keeps the event loop responsive during a long step (about a second or more), packets bit-identical', async () => {
     await initBackend('cpu', { log: () => undefined });
     const model = TrainModel.fromStateDict(arch, weights);
     const state = TrainState.create(model, weights, {
@@ -47,15 +48,18 @@ describe("the worker's step computation", () => {
         Promise.resolve(batch.map((mb) => computeReplicaGradients(model, mb, geometry))),
       );
       const threaded = await withLag(() => pool.computeEach(state.params, batch));
-      // The fixture is big enough to matter: on the main thread the step holds the loop for over a
-      // second and keeps it busy throughout (load only lengthens it).
-      expect(sync.maxLagMs).toBeGreaterThan(1000);
+      // The fixture is big enough to matter: on the main thread the step holds the loop for most of
+      // its wall time (one uninterrupted stretch) and keeps it busy throughout. Relative to the same
+      // run's wall time, not an absolute second: a faster machine shortens both (CI measured 937 ms,
+      // this machine 1.9 s); the floor keeps the fixture far above a heartbeat's tolerance.
+      expect(sync.maxLagMs).toBeGreaterThan(Math.max(300, sync.ms / 2));
       expect(sync.utilization).toBeGreaterThan(0.9);
       // On a lane the loop stays idle (~0.03 measured, loaded or not) and the timer's worst lateness is
       // a small share of the same run's wall time (~1% measured), so a loaded machine, which lengthens
       // both, does not turn it red; a step back on this thread gives ~1 for either.
       expect(threaded.utilization).toBeLessThan(0.2);
       expect(threaded.maxLagMs).toBeLessThan(threaded.ms / 5);
+      expect(threaded.maxLagMs).toBeLessThan(sync.maxLagMs / 5);
       expect(threaded.value.map((p) => [p.replicas, p.samples, p.lossSum, p.correct])).toEqual(
         sync.value.map((p) => [p.replicas, p.samples, p.lossSum, p.correct]),
       );
