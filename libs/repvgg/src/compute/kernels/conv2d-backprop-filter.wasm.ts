@@ -1,7 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { im2colTransposed } from './im2col';
 import { UnsupportedConvError } from './kernel.error';
+import { heapOffset, im2colTransposedWasm, trainKernels } from './simd/train-kernels';
 import {
   DEFAULT_MAX_PATCH_FLOATS,
   dyMatrix,
@@ -22,7 +22,7 @@ interface BackpropFilterAttrs {
 
 /**
  * dW = patchesᵀ · dy, one XNNPACK matMul per chunk of images; the patches are written straight
- * into the wasm heap so no tensor crosses into JS memory.
+ * into the wasm heap by kernels.wat's SIMD im2col, so no tensor crosses into JS memory.
  */
 function conv2dBackpropFilter(
   args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap },
@@ -46,6 +46,7 @@ function conv2dBackpropFilter(
   if (info.dataFormat !== 'channelsLast') throw new UnsupportedConvError('NCHW data format');
   const matMul = wasmKernel('BatchMatMul');
   const add = wasmKernel('Add');
+  const kernels = trainKernels(backend);
 
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const pixelsPerImage = info.outHeight * info.outWidth;
@@ -56,16 +57,11 @@ function conv2dBackpropFilter(
     const images = Math.min(chunk, info.batchSize - first);
     const cols = images * pixelsPerImage;
     const patches = backend.makeOutput([rows, cols], 'float32');
-    const geometry = patchGeometry(info, images);
-    // Views are taken after makeOutput: growing the heap detaches older ones.
-    const xView = backend.typedArrayFromHeap(x) as Float32Array;
-    const patchView = backend.typedArrayFromHeap(patches) as Float32Array;
-    im2colTransposed(
-      xView,
-      first * info.inHeight * info.inWidth * info.inChannels,
-      geometry,
-      patchView,
-      0,
+    im2colTransposedWasm(
+      kernels,
+      heapOffset(backend, x.dataId) + 4 * first * info.inHeight * info.inWidth * info.inChannels,
+      patchGeometry(info, images),
+      heapOffset(backend, patches.dataId),
     );
     const dyChunk = dyRowsOfImages(backend, dy2d, info, first, images);
     const partial = single(

@@ -1,0 +1,94 @@
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../backend';
+import { tf } from '../../tf';
+import { im2colTransposed, type PatchGeometry } from '../im2col';
+import { heapOffset, im2colTransposedWasm, trainKernels } from './train-kernels';
+
+/** Values with every bit pattern class a copy could mangle: signs, zeros, tiny and large magnitudes. */
+function seeded(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 31 - 1) * 2 ** ((s >>> 7) % 40)) / 2 ** 20;
+  }
+  out[0] = -0;
+  return out;
+}
+
+function geometry(
+  batch: number,
+  [ih, iw, cin]: [number, number, number],
+  [fh, fw]: [number, number],
+  [sh, sw]: [number, number],
+  [pt, pl]: [number, number],
+): PatchGeometry {
+  const pb = fh - 1 - pt;
+  const pr = fw - 1 - pl;
+  return {
+    batch,
+    inHeight: ih,
+    inWidth: iw,
+    inChannels: cin,
+    outHeight: Math.floor((ih + pt + pb - fh) / sh) + 1,
+    outWidth: Math.floor((iw + pl + pr - fw) / sw) + 1,
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    padTop: pt,
+    padLeft: pl,
+  };
+}
+
+const CASES: [string, PatchGeometry][] = [
+  ['3×3 s1 p1, 16 channels', geometry(3, [14, 14, 16], [3, 3], [1, 1], [1, 1])],
+  ['3×3 s2 p1, 3 channels (stage0)', geometry(2, [28, 28, 3], [3, 3], [2, 2], [1, 1])],
+  ['3×3 s2 p1, odd sides, 8 channels', geometry(2, [9, 11, 8], [3, 3], [2, 2], [1, 1])],
+  ['1×1 s1, 32 channels', geometry(2, [7, 7, 32], [1, 1], [1, 1], [0, 0])],
+  ['1×1 s2, 12 channels', geometry(3, [7, 9, 12], [1, 1], [2, 2], [0, 0])],
+  ['3×3 s1 p1, 5 channels, 3 wide', geometry(2, [4, 3, 5], [3, 3], [1, 1], [1, 1])],
+  ['3×3 s1 p1, 4 channels, 1×1 image', geometry(2, [1, 1, 4], [3, 3], [1, 1], [1, 1])],
+  ['3×3 s2 pad 0 (valid), 4 channels', geometry(2, [9, 9, 4], [3, 3], [2, 2], [0, 0])],
+  ['3×3 s2 same (pad 0 top/left), 6 channels', geometry(1, [8, 8, 6], [3, 3], [2, 2], [0, 0])],
+];
+
+describe('kernels.wat on the wasm heap', () => {
+  let backend: BackendWasm;
+  beforeAll(async () => {
+    await initBackend('wasm', { log: () => undefined });
+    const active = tf.backend();
+    if (!(active instanceof BackendWasm)) throw new Error('the wasm backend did not become active');
+    backend = active;
+  });
+
+  it.each(CASES)('im2colT equals im2colTransposed bit for bit: %s', (_, g) => {
+    const pixels = g.batch * g.inHeight * g.inWidth * g.inChannels;
+    // one image of offset, as the filter gradient's chunks have
+    const skip = g.inHeight * g.inWidth * g.inChannels;
+    const xs = seeded(skip + pixels, 7);
+    const rows = g.filterHeight * g.filterWidth * g.inChannels;
+    const cols = g.batch * g.outHeight * g.outWidth;
+    const expected = new Float32Array(rows * cols).fill(Number.NaN);
+    im2colTransposed(xs, skip, g, expected, 0);
+    const x = backend.makeOutput([skip + pixels], 'float32');
+    const out = backend.makeOutput([rows * cols], 'float32');
+    (backend.typedArrayFromHeap(x) as Float32Array).set(xs);
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(Number.NaN);
+    im2colTransposedWasm(
+      trainKernels(backend),
+      heapOffset(backend, x.dataId) + 4 * skip,
+      g,
+      heapOffset(backend, out.dataId),
+    );
+    const got = (backend.typedArrayFromHeap(out) as Float32Array).slice();
+    backend.disposeData(x.dataId);
+    backend.disposeData(out.dataId);
+    expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
+  });
+
+  it('is instantiated once per backend memory', () => {
+    expect(trainKernels(backend)).toBe(trainKernels(backend));
+  });
+});

@@ -1,0 +1,88 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { PatchGeometry } from '../im2col';
+import { TRAIN_KERNELS_WASM_BASE64 } from './kernels.wasm';
+
+/** kernels.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
+export interface TrainKernelsWasm {
+  im2colT(
+    x: number,
+    out: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+/** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+
+/** The Emscripten module behind a BackendWasm: its exports include the heap's WebAssembly.Memory. */
+interface EmscriptenModule {
+  readonly asm?: { readonly memory?: object };
+}
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, TrainKernelsWasm>();
+
+/**
+ * kernels.wat instantiated on `backend`'s own memory (one instance per memory), so its kernels read
+ * and write tensors in place. Throws when the runtime lacks WebAssembly SIMD or the backend does not
+ * expose its memory: the wasm backend itself needs both, so that is a broken install, not a fallback.
+ */
+export function trainKernels(backend: BackendWasm): TrainKernelsWasm {
+  const memory = (backend.wasm as unknown as EmscriptenModule).asm?.memory;
+  if (memory === undefined) {
+    throw new Error('tfjs-backend-wasm does not expose its WebAssembly memory (Module.asm.memory)');
+  }
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    compiled ??= new api.Module(Buffer.from(TRAIN_KERNELS_WASM_BASE64, 'base64'));
+    kernels = new api.Instance(compiled, { env: { memory } }).exports as TrainKernelsWasm;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: BackendWasm, dataId: object): number {
+  return backend.getMemoryOffset(dataId);
+}
+
+/** `im2colTransposed` (../im2col.ts) of a chunk starting at byte `x`, written at byte `out`. */
+export function im2colTransposedWasm(
+  kernels: TrainKernelsWasm,
+  x: number,
+  g: PatchGeometry,
+  out: number,
+): void {
+  if (g.batch === 0 || g.outHeight === 0 || g.outWidth === 0 || g.inChannels === 0) return;
+  kernels.im2colT(
+    x,
+    out,
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+  );
+}
