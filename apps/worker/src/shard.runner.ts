@@ -8,6 +8,7 @@ import {
   microBatchRequests,
   packetLayout,
   unflattenPacket,
+  type MicroBatch,
   type ReplicaBatch,
   type TrainState,
 } from '@repvgg/training';
@@ -42,9 +43,12 @@ const HALT = Uint8Array.of(0);
 
 /**
  * Runs the shard's steps from `resume_step` on the ring: this member's replicas' packets, their
- * all-reduce, the same update everywhere. The leader reports each committed step and broadcasts the
- * coordinator's answer, so every member stops after the same step. A state one step ahead (its
- * leader was lost before `ReportStep`) commits that step from its record instead of running it again.
+ * all-reduce, the same update everywhere. The leader reports each applied step and broadcasts the
+ * coordinator's answer, so every member stops after the same step. That commit of step s runs while
+ * step s + 1 loads and computes; step s + 1 is all-reduced and applied only once the answer is known
+ * (a halt discards its gradients), so a state is never more than one step ahead of the committed
+ * ones. A state one step ahead (its leader was lost before `ReportStep`) commits that step from its
+ * record instead of running it again.
  */
 export async function runShard(run: ShardRun, state: TrainState): Promise<void> {
   const { ctx, ring, assignment: a, shard: s } = run;
@@ -62,21 +66,13 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
   }
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
   const superseded = supersededBy(run.superseded);
-  // The previous step's commit is reported with the next step: a step's own ends after its report.
-  let commitSeconds = 0;
+  // The previous step's commit, in flight while this step loads and computes.
+  let previous: Promise<boolean> | undefined;
   try {
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
       const globalStep = s.epoch * s.stepsPerEpoch + step;
-      const micro: ReplicaBatch[] = [];
-      const consumed: number[] = [];
-      for (let k = 0; k < lanes.length; k++) {
-        const next = await batches.next();
-        if (next.done === true) throw new RangeError(`the loader ended before step ${step}`);
-        const mb = next.value;
-        micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...ctx.sampleShape] });
-        consumed.push(...mb.indices);
-      }
+      const { micro, consumed } = await nextMicroBatches(run, batches, lanes.length, step);
       const dataWaitSeconds = secondsSince(started);
       const computeStart = performance.now();
       // The audit's digest travels while the replicas compute, so it adds no time to the step, and
@@ -87,10 +83,20 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const computing = ctx.replicas.computeEach(state.params, micro);
       computing.catch(() => undefined);
       digest.catch(() => undefined);
-      await Promise.race([computing, digest, superseded]);
-      const packets = await computing;
-      const samplesDigest = await digest;
+      // A newer generation or a failed commit ends the step at once, not after its compute.
+      const interrupted = Promise.race([superseded, failureOf(previous)]);
+      interrupted.catch(() => undefined);
+      const [packets, samplesDigest] = await Promise.race([
+        Promise.all([computing, digest]),
+        interrupted,
+      ]);
       const computeSeconds = secondsSince(computeStart);
+      // What of the previous step's commit its compute did not hide.
+      const commitStart = performance.now();
+      const proceed = previous === undefined || (await Promise.race([previous, superseded]));
+      const commitSeconds = previous === undefined ? 0 : secondsSince(commitStart);
+      previous = undefined;
+      if (!proceed) return;
       const layout = packetLayout(packets[0]);
       const reduceStart = performance.now();
       const summed = await ring.allReduceContributions(
@@ -125,16 +131,41 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
         applySeconds,
         commitSeconds,
       };
-      const commitStart = performance.now();
-      const proceed = await commitStep(run, ctx.applied);
-      commitSeconds = secondsSince(commitStart);
+      previous = commitStep(run, ctx.applied);
+      previous.catch(() => undefined);
       run.metrics?.observeStep(ctx.applied, seconds, summed.byteLength);
       ring.observeStepTime(performance.now() - started);
-      if (!proceed) return;
     }
+    if (previous !== undefined) await Promise.race([previous, superseded]);
   } finally {
     await batches.return();
   }
+}
+
+/** The micro-batches of this member's replicas at `step` and the dataset indices they consume. */
+async function nextMicroBatches(
+  run: ShardRun,
+  batches: AsyncGenerator<MicroBatch>,
+  replicas: number,
+  step: number,
+): Promise<{ micro: ReplicaBatch[]; consumed: number[] }> {
+  const micro: ReplicaBatch[] = [];
+  const consumed: number[] = [];
+  for (let k = 0; k < replicas; k++) {
+    const next = await batches.next();
+    if (next.done === true) throw new RangeError(`the loader ended before step ${step}`);
+    const mb = next.value;
+    micro.push({ images: mb.images, labels: mb.labels, shape: [mb.count, ...run.ctx.sampleShape] });
+    consumed.push(...mb.indices);
+  }
+  return { micro, consumed };
+}
+
+/** Rejects when `commit` does, never settles otherwise (nothing to wait for: never settles). */
+function failureOf(commit: Promise<boolean> | undefined): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    commit?.catch(reject);
+  });
 }
 
 /**
