@@ -43,6 +43,9 @@ describe('the Fashion-MNIST preset as a job spec', () => {
       epochs: 4,
       optimizer: { lr: 0.1, momentum: 0.9, weightDecay: 0 },
     });
+    const fp16 = jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist', wire: 'fp16' }));
+    expect(fp16.wire).toBe('fp16');
+    expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).wire).toBe('fp32');
     const fromFile = buildJobSpec({ spec: file, data: '/x/y', source: 'idx', workersMax: 2 });
     expect(fromFile).toEqual({
       name: 'from-file',

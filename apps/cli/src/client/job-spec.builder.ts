@@ -142,6 +142,7 @@ export interface JobSpecFlags {
   readonly weightDecay?: number;
   readonly labelSmoothing?: number;
   readonly mode?: 'deterministic' | 'fast';
+  readonly wire?: 'fp32' | 'fp16';
   readonly workersMin?: number;
   readonly workersMax?: number;
   readonly seed?: number;
@@ -174,6 +175,7 @@ export function buildJobSpec(flags: JobSpecFlags): JobSpecInput {
     imageSize: flags.imageSize,
     labelSmoothing: flags.labelSmoothing,
     mode: flags.mode,
+    wire: flags.wire,
     seed: flags.seed,
     priority: flags.priority,
     optimizer: { lr: flags.lr, weightDecay: flags.weightDecay },
