@@ -355,6 +355,20 @@ describe.each(DATA_PLANES)('%s data plane', (dataPlane) => {
       );
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     });
+
+    it('a peer whose certificate the same CA signed for another name is refused', async () => {
+      // Workers dial pod IPs and check for the name every worker certificate carries; these
+      // certificates name only 127.0.0.1 and localhost, so the check, not the CA, refuses them.
+      const { cluster } = certificates();
+      const members = await startRing(2, 'fast', {
+        tls: () => ({ ...cluster, serverName: 'repvgg-worker' }),
+        floorMs: 1000,
+      });
+      const results = await Promise.allSettled(
+        members.map((m) => m.allReduce(0, new Float32Array(4))),
+      );
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    });
   });
 });
 

@@ -37,13 +37,14 @@ export const TINY_JOB = {
 export async function startWorkerTestbed(
   dataName: string,
   trainImages: number,
+  env: Record<string, string> = {},
 ): Promise<{ h: Harness; dataDir: string }> {
   if (!existsSync(join(ROOT, 'dist', 'apps', 'worker', 'src', 'index.js'))) {
     throw new Error('the worker processes run the build: run `npm run build` first');
   }
   // Generous: worker processes, their compute threads and other test files share two cores; a
   // SIGKILLed worker is noticed at once by its cut Watch stream, not by this timeout.
-  const h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000' });
+  const h = await startHarness({ REPVGG_HEARTBEAT_TIMEOUT_MS: '5000', ...env });
   const dataDir = join(h.dataRoot, dataName);
   mkdirSync(dataDir);
   await writeTinyIdx(dataDir, { train: trainImages, test: 16, size: 8, classes: 3, seed: 5 });
@@ -69,7 +70,11 @@ export async function createIdxJob(
  * artifact store at another path than the coordinator (a symbolic link), as a worker on another
  * machine would.
  */
-export function spawnWorker(h: Harness, stderr: 'inherit' | 'pipe'): ChildProcess {
+export function spawnWorker(
+  h: Harness,
+  stderr: 'inherit' | 'pipe',
+  extraArgs: readonly string[] = [],
+): ChildProcess {
   const mount = join(h.base, 'worker-store');
   if (!existsSync(mount)) symlinkSync(h.artifacts, mount);
   return spawn(
@@ -83,6 +88,7 @@ export function spawnWorker(h: Harness, stderr: 'inherit' | 'pipe'): ChildProces
       `127.0.0.1:${h.coordinator.grpcPort}`,
       '--artifacts',
       mount,
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'inherit', stderr] },
   );
@@ -118,7 +124,7 @@ export interface WorkerTestbed {
   readonly dataDir: string;
   readonly workers: readonly ChildProcess[];
   /** A `repvgg worker` process (stderr inherited), killed after the file's tests if still running. */
-  spawn: () => ChildProcess;
+  spawn: (extraArgs?: readonly string[]) => ChildProcess;
   view: (id: string) => ReturnType<typeof viewJob>;
 }
 
@@ -126,7 +132,11 @@ export interface WorkerTestbed {
  * Starts a testbed before the calling file's tests and, after them, kills the workers they spawned
  * and closes it. `h` and `dataDir` are readable inside tests (not at the file's top level).
  */
-export function workerTestbed(dataName: string, trainImages: number): WorkerTestbed {
+export function workerTestbed(
+  dataName: string,
+  trainImages: number,
+  env: () => Record<string, string> = () => ({}),
+): WorkerTestbed {
   let started: { h: Harness; dataDir: string } | undefined;
   const workers: ChildProcess[] = [];
   const get = (): { h: Harness; dataDir: string } => {
@@ -134,7 +144,7 @@ export function workerTestbed(dataName: string, trainImages: number): WorkerTest
     return started;
   };
   beforeAll(async () => {
-    started = await startWorkerTestbed(dataName, trainImages);
+    started = await startWorkerTestbed(dataName, trainImages, env());
   });
   afterAll(async () => {
     await killAll(workers);
@@ -148,8 +158,8 @@ export function workerTestbed(dataName: string, trainImages: number): WorkerTest
       return get().dataDir;
     },
     workers,
-    spawn: () => {
-      const child = spawnWorker(get().h, 'inherit');
+    spawn: (extraArgs = []) => {
+      const child = spawnWorker(get().h, 'inherit', extraArgs);
       workers.push(child);
       return child;
     },

@@ -108,9 +108,12 @@ export async function startCoordinator(
       'the rendezvous admits any worker: set REPVGG_WORKER_TOKENS or REPVGG_WORKER_TOKEN_FILE',
     );
   }
+  if (config.tls === undefined) {
+    logger.warn('the rendezvous speaks plaintext: set REPVGG_TLS_DIR for mutual TLS');
+  }
   let grpcPort: number;
   try {
-    grpcPort = await grpc.listen(config.host, config.grpcPort);
+    grpcPort = await grpc.listen(config.host, config.grpcPort, config.tls);
   } catch (err) {
     await app.close();
     throw new ConfigError(
@@ -123,7 +126,7 @@ export async function startCoordinator(
   app.get(TrainingService).startQueues();
   await app.get(LifecycleService).resume();
   logger.log(
-    `listening: http ${config.host}:${httpPort}, rendezvous gRPC ${config.host}:${grpcPort}`,
+    `listening: http ${config.host}:${httpPort}, rendezvous gRPC ${config.host}:${grpcPort} (${config.tls === undefined ? 'plaintext' : 'mutual TLS'})`,
   );
 
   return {

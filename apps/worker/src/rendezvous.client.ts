@@ -17,6 +17,8 @@ import {
   type StepReply__Output,
   type StepReport,
 } from '@repvgg/contracts';
+import { channelCredentials } from '@repvgg/contracts/tls/grpc-credentials';
+import { readTls, type TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { RendezvousCallError, WorkerTokenError } from './worker.error';
 
 /** Bounds every unary call, so a coordinator that hangs surfaces as an error instead of a stall. */
@@ -42,14 +44,17 @@ export class RendezvousClient {
   /** Sent with every call: the coordinator checks the worker token on each one. */
   private readonly metadata = new grpc.Metadata();
 
-  /** @param token the coordinator's worker token (REPVGG_WORKER_TOKENS there), if it requires one */
-  constructor(coordinator: string, token?: string) {
+  /**
+   * @param token the coordinator's worker token (REPVGG_WORKER_TOKENS there), if it requires one
+   * @param tls this worker's certificate, and the CA the coordinator's certificate must chain to
+   */
+  constructor(coordinator: string, token?: string, tls?: TlsPaths) {
     if (token !== undefined) this.metadata.set('authorization', `Bearer ${token}`);
     const definition = protoLoader.loadSync(protoPath('rendezvous.proto'), PROTO_LOADER_OPTIONS);
     const proto = grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
     this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
       coordinator,
-      grpc.credentials.createInsecure(),
+      channelCredentials(tls && readTls(tls)),
       CHANNEL_OPTIONS,
     );
   }

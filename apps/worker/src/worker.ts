@@ -8,6 +8,8 @@ import {
   RingCollective,
 } from '@repvgg/collective';
 import { backoffDelay, everyMs, type Assignment__Output } from '@repvgg/contracts';
+import { WORKER_SERVER_NAME } from '@repvgg/contracts/tls/tls-dir';
+import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
@@ -43,6 +45,11 @@ export interface WorkerOptions {
   readonly capabilities?: readonly string[];
   /** The coordinator's worker token, sent on every rendezvous call. */
   readonly token?: string;
+  /**
+   * Mutual TLS on the rendezvous and both collective planes (the files of `--tls-dir`): this
+   * worker's certificate, valid for WORKER_SERVER_NAME, and the CA every other party's chains to.
+   */
+  readonly tls?: TlsPaths;
   /**
    * This machine's mount of the coordinator's artifact store (REPVGG_ARTIFACTS there): assignments
    * name checkpoints relative to it.
@@ -121,6 +128,8 @@ class Worker implements RunningWorker {
     private readonly logJob: JobLog,
     private readonly metrics: WorkerMetrics,
     private readonly metricsServer: MetricsServer | undefined,
+    /** Client side of the collective planes: peers are checked for WORKER_SERVER_NAME. */
+    private readonly peerTls: TlsPaths | undefined,
   ) {
     this.stopped = new Promise((resolve) => {
       this.stop = resolve;
@@ -331,6 +340,7 @@ class Worker implements RunningWorker {
       rank: a.rank,
       peers: members.map((m) => m.address),
       identity: { job: a.jobId, generation: a.generation, token: a.token },
+      ...(this.peerTls === undefined ? {} : { tls: this.peerTls }),
     });
     const ring = new RingCollective(transport, {
       mode: ctx.spec.mode,
@@ -418,7 +428,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   const dataPort = opts.dataPort ?? (port === 0 ? 0 : port + 1);
-  const server = await CollectiveServer.start(`${host}:${port}`, undefined, { dataPort });
+  const server = await CollectiveServer.start(`${host}:${port}`, opts.tls, { dataPort });
   const metrics = new WorkerMetrics();
   const metricsServer =
     opts.metricsPort === undefined
@@ -428,7 +438,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           throw err;
         });
   if (metricsServer !== undefined) log(`metrics at http://${host}:${metricsServer.port}/metrics`);
-  const client = new RendezvousClient(opts.coordinator, opts.token);
+  const client = new RendezvousClient(opts.coordinator, opts.token, opts.tls);
   const worker = new Worker(
     client,
     server,
@@ -443,6 +453,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     sinks.job,
     metrics,
     metricsServer,
+    opts.tls && { ...opts.tls, serverName: WORKER_SERVER_NAME },
   );
   try {
     await registerWhenReachable(() => worker.join(), opts.coordinator, log);

@@ -11,7 +11,8 @@ import {
   type GenerationIdentity,
   type PeerTransport,
 } from './peer-transport';
-import { readTls, type TlsMaterial, type TlsPaths } from './tls-paths';
+import { channelCredentials, serverNameOptions } from '@repvgg/contracts/tls/grpc-credentials';
+import { readTls, type TlsMaterial, type TlsPaths } from '@repvgg/contracts/tls/tls-files';
 
 /** What every networked transport of a generation is built from. */
 export interface GenerationTransportOptions {
@@ -146,9 +147,12 @@ export abstract class GenerationTransport implements PeerTransport {
   }
 
   protected channelCredentials(): grpc.ChannelCredentials {
-    const tls = this.tlsMaterial();
-    if (tls === undefined) return grpc.credentials.createInsecure();
-    return grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
+    return channelCredentials(this.tlsMaterial());
+  }
+
+  /** Options every client channel to a peer takes: the name its certificate is checked for. */
+  protected peerChannelOptions(): grpc.ChannelOptions {
+    return serverNameOptions(this.tlsMaterial());
   }
 
   /** The certificate files' contents, read on first use and kept for every later connection. */

@@ -9,7 +9,7 @@ export * from './ring-collective';
 export { ReduceArena, type ArenaElement } from './simd/reduce-arena';
 export { FRACTION_BITS, CONTRIBUTION_HEADROOM_BITS } from './fixed-point';
 export { CollectiveServer, type CollectiveServerOptions } from './grpc/grpc-server';
-export type { TlsPaths } from './tls-paths';
+export type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 export { GrpcTransport, type GrpcTransportOptions } from './grpc/grpc.transport';
 export { TcpTransport, type TcpTransportOptions } from './tcp/tcp.transport';
 export * from './data-plane';

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATA_PLANES, type DataPlane, parseDataPlane } from '@repvgg/collective/data-plane';
+import { WORKER_SERVER_NAME } from '@repvgg/contracts/tls/tls-dir';
 import { installFatalErrorPolicy } from '@repvgg/contracts/process/fatal-error.policy';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
 import { nonNegativeInt, positiveInt } from '../options/option-parsers';
+import { TLS_DIR_FLAGS, TLS_DIR_HELP, tlsPathsOf } from '../options/tls-dir.option';
 
 interface WorkerCommandOptions {
   readonly coordinator: string;
@@ -16,6 +18,7 @@ interface WorkerCommandOptions {
   readonly artifacts?: string;
   readonly tokenFile?: string;
   readonly metricsPort?: number;
+  readonly tlsDir?: string;
 }
 
 function dataPlane(value: string): DataPlane {
@@ -104,6 +107,10 @@ export function registerWorker(program: Command): void {
       '--token-file <file>',
       "a file holding the coordinator's worker token (one of its REPVGG_WORKER_TOKENS); default: REPVGG_WORKER_TOKEN",
     )
+    .option(
+      TLS_DIR_FLAGS,
+      `${TLS_DIR_HELP}; tls.crt must be valid for the name ${WORKER_SERVER_NAME}`,
+    )
     .action(async (opts: WorkerCommandOptions, cmd: Command) => {
       const artifacts = opts.artifacts ?? process.env.REPVGG_ARTIFACTS ?? '';
       if (artifacts === '') {
@@ -115,6 +122,7 @@ export function registerWorker(program: Command): void {
       installFatalErrorPolicy('worker');
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const token = workerToken(opts.tokenFile);
+      const tls = tlsPathsOf(opts.tlsDir);
       const { startWorker, WorkerTokenError } = await import('@repvgg/worker');
       const worker = await startWorker({
         coordinator: opts.coordinator,
@@ -128,6 +136,7 @@ export function registerWorker(program: Command): void {
         backend: cmd.optsWithGlobals<{ backend?: string }>().backend,
         capabilities: ['train'],
         ...(token === undefined ? {} : { token }),
+        ...(tls === undefined ? {} : { tls }),
       }).catch((err: unknown) => {
         throw err instanceof WorkerTokenError ? new UsageError(err.problem, err.remedy) : err;
       });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { coordinatorEnvSchema } from '@repvgg/contracts';
+import { checkTlsDir, TlsDirError } from '@repvgg/contracts/tls/tls-dir';
+import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { ConfigError } from './config.error';
 
 export interface CoordinatorConfig {
@@ -11,6 +13,8 @@ export interface CoordinatorConfig {
   readonly apiTokens: readonly string[];
   /** Worker tokens for the rendezvous; empty: it admits any worker (the start logs a warning). */
   readonly workerTokens: readonly string[];
+  /** The rendezvous's certificate, key and the CA its workers' certificates must chain to; unset: plaintext. */
+  readonly tls: TlsPaths | undefined;
   readonly dataRoots: readonly string[];
   readonly artifactsRoot: string;
   readonly heartbeatMs: number;
@@ -51,6 +55,7 @@ export function loadCoordinatorConfig(
     e.REPVGG_WORKER_TOKEN_FILE,
   );
   return {
+    tls: e.REPVGG_TLS_DIR === undefined ? undefined : tlsDir(e.REPVGG_TLS_DIR),
     host: e.HOST,
     port: e.PORT,
     grpcPort: e.GRPC_PORT,
@@ -71,6 +76,17 @@ export function loadCoordinatorConfig(
     scalerIntervalMs: e.REPVGG_SCALER_INTERVAL_MS,
     kubeconfig: e.KUBECONFIG,
   };
+}
+
+function tlsDir(dir: string): TlsPaths {
+  try {
+    return checkTlsDir(dir);
+  } catch (err) {
+    if (err instanceof TlsDirError) {
+      throw new ConfigError(`invalid configuration: REPVGG_TLS_DIR: ${err.message}`);
+    }
+    throw err;
+  }
 }
 
 /** `<prefix>_TOKENS` and the whitespace-separated tokens in `<prefix>_TOKEN_FILE`, each at least 16 characters. */

@@ -8,6 +8,8 @@ import {
   type RendezvousHandlers,
   type RendezvousProto,
 } from '@repvgg/contracts';
+import { serverCredentials } from '@repvgg/contracts/tls/grpc-credentials';
+import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import type { RendezvousService } from './rendezvous.service';
 import { guardWorkerTokens } from './worker-token.guard';
 
@@ -56,17 +58,16 @@ export class RendezvousGrpcServer {
     );
   }
 
-  /** Binds `host:port` (port 0 picks a free one) and returns the bound port. */
-  listen(host: string, port: number): Promise<number> {
+  /**
+   * Binds `host:port` (port 0 picks a free one) and returns the bound port. With `tls` it speaks only
+   * TLS and admits only clients presenting a certificate its CA signed.
+   */
+  listen(host: string, port: number, tls?: TlsPaths): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(
-        `${host}:${port}`,
-        grpc.ServerCredentials.createInsecure(),
-        (err, bound) => {
-          if (err === null) resolve(bound);
-          else reject(err);
-        },
-      );
+      this.server.bindAsync(`${host}:${port}`, serverCredentials(tls), (err, bound) => {
+        if (err === null) resolve(bound);
+        else reject(err);
+      });
     });
   }
 

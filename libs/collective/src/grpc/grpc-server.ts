@@ -10,7 +10,8 @@ import {
 } from './collective.messages';
 import { membershipRefusal } from '../membership';
 import { splitHostPort } from '../host-port';
-import { readTls, type TlsPaths } from '../tls-paths';
+import { serverCredentials } from '@repvgg/contracts/tls/grpc-credentials';
+import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { DataPlaneListener, type DataPlaneEndpoint } from '../tcp/data-plane-listener';
 
 const MiB = 1 << 20;
@@ -72,12 +73,6 @@ export type PullStream = grpc.ServerWritableStream<MembershipMessage, Buffer>;
 export interface CollectiveEndpoint extends DataPlaneEndpoint {
   /** Only the gRPC data path serves chunks on Pull streams. */
   acceptPull?(fromRank: number, stream: PullStream): void;
-}
-
-export function serverCredentials(tls: TlsPaths | undefined): grpc.ServerCredentials {
-  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
-  const { ca, cert, key } = readTls(tls);
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
 }
 
 const STATUS_BY_REFUSAL = {

@@ -115,6 +115,7 @@ export class GrpcTransport extends GenerationTransport implements CollectiveEndp
         (_, i) =>
           new grpc.Client(address, credentials, {
             ...CHANNEL_OPTIONS,
+            ...this.peerChannelOptions(),
             'grpc.use_local_subchannel_pool': 1,
             'repvgg.connection': i,
           }),

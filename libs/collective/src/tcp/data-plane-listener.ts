@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { readTls, type TlsPaths } from '../tls-paths';
+import { readTls, type TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { membershipRefusal, type MemberView } from '../membership';
 import {
   decodeFrameHeader,

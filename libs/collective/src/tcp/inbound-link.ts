@@ -1,6 +1,6 @@
 import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { TlsMaterial } from '../tls-paths';
+import type { TlsMaterial } from '@repvgg/contracts/tls/tls-files';
 import {
   encodeControlFrame,
   MAX_HELLO_BYTES,
@@ -117,8 +117,9 @@ export function openInboundLink(options: InboundLinkOptions): Promise<InboundLin
             host: options.host,
             port: options.port,
             ...options.tls,
-            // SNI takes host names only; the certificate is still checked against an IP address.
-            servername: isIP(options.host) === 0 ? options.host : '',
+            // The certificate is checked for this name: the peer's own name (TlsMaterial.serverName)
+            // when set, else the host dialled (SNI takes host names only; an IP is still checked).
+            servername: options.tls.serverName ?? (isIP(options.host) === 0 ? options.host : ''),
             onread,
           } as ConnectionOptions & { onread: OnReadOpts });
     const abort = (): void => {

@@ -186,11 +186,10 @@ export class TcpTransport extends GenerationTransport implements CollectiveEndpo
     let client = this.clients.get(rank);
     if (client === undefined) {
       this.checkPeer(rank);
-      client = new grpc.Client(
-        this.options.peers[rank],
-        this.channelCredentials(),
-        CHANNEL_OPTIONS,
-      );
+      client = new grpc.Client(this.options.peers[rank], this.channelCredentials(), {
+        ...CHANNEL_OPTIONS,
+        ...this.peerChannelOptions(),
+      });
       this.clients.set(rank, client);
     }
     return client;

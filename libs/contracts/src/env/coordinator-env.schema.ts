@@ -26,6 +26,8 @@ export const coordinatorEnvSchema = z
     /** Tokens a worker must present on every rendezvous call (none: any worker may join). */
     REPVGG_WORKER_TOKENS: list(/[,\s]+/).optional(),
     REPVGG_WORKER_TOKEN_FILE: z.string().min(1).optional(),
+    /** ca.crt, tls.crt, tls.key: the rendezvous speaks TLS and requires workers' certificates. */
+    REPVGG_TLS_DIR: z.string().min(1).optional(),
     REPVGG_DATA_ROOTS: list(/[:,]/).pipe(z.array(z.string().startsWith('/')).min(1)),
     REPVGG_ARTIFACTS: z.string().startsWith('/'),
     REPVGG_HEARTBEAT_MS: z.coerce.number().int().min(50).default(2000),

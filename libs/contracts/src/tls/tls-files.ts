@@ -5,6 +5,11 @@ export interface TlsPaths {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /**
+   * The name the other side's certificate must carry; default: the host dialled. Workers dial each
+   * other by address (a pod IP no certificate names), so they check for `WORKER_SERVER_NAME`.
+   */
+  serverName?: string;
 }
 
 /** The PEM contents of `TlsPaths`, as Node's TLS and gRPC credentials take them. */
@@ -12,6 +17,7 @@ export interface TlsMaterial {
   ca: Buffer;
   cert: Buffer;
   key: Buffer;
+  serverName?: string;
 }
 
 /** Reads the three files (callers read them once, not per connection). */
@@ -20,5 +26,6 @@ export function readTls(paths: TlsPaths): TlsMaterial {
     ca: readFileSync(paths.caFile),
     cert: readFileSync(paths.certFile),
     key: readFileSync(paths.keyFile),
+    ...(paths.serverName === undefined ? {} : { serverName: paths.serverName }),
   };
 }
