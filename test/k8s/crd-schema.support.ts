@@ -3,8 +3,12 @@ import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { load } from 'js-yaml';
 
-/** The CRDs test/fixtures/keda/SOURCE.md says where they come from. */
-const FIXTURES = resolve(__dirname, '../fixtures/keda');
+/** The CRDs of the operators the components use; each folder's SOURCE.md says where they come from. */
+const CRDS = [
+  'keda/keda.sh_scaledobjects.yaml',
+  'keda/keda.sh_triggerauthentications.yaml',
+  'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
+].map((file) => resolve(__dirname, '../fixtures', file));
 
 interface Crd {
   spec: {
@@ -49,12 +53,13 @@ ajv.addFormat('int32', {
   type: 'number',
   validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
 });
+ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
 
 /** `apiVersion/kind` → a validator of that CRD version's schema (metadata is the API server's to check). */
 export const CRD_VALIDATORS = new Map<string, ValidateFunction>();
-for (const file of ['keda.sh_scaledobjects.yaml', 'keda.sh_triggerauthentications.yaml']) {
-  const crd = load(readFileSync(resolve(FIXTURES, file), 'utf8')) as Crd;
+for (const file of CRDS) {
+  const crd = load(readFileSync(file, 'utf8')) as Crd;
   for (const v of crd.spec.versions) {
     const schema = closeObjects(v.schema.openAPIV3Schema);
     const props = schema.properties as Record<string, Schema>;

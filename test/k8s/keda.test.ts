@@ -1,8 +1,7 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
-import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect, it } from 'vitest';
 import { CRD_VALIDATORS, validateCrd } from './crd-schema.support';
-import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
+import { manifestIt, render, TARGETS, template, type Obj } from './kustomize.support';
 
 interface ScaledObjectSpec {
   scaleTargetRef: { apiVersion: string; kind: string; name: string };
@@ -34,11 +33,8 @@ const must = (o: Obj | undefined, what: string): Obj => {
   return o;
 };
 const coordinatorContainer = (objs: Obj[]): IContainer =>
-  (
-    must(find(objs, 'Deployment', 'repvgg-coordinator'), 'the coordinator').spec as {
-      template: IPodTemplateSpec;
-    }
-  ).template.spec!.containers[0];
+  template(must(find(objs, 'Deployment', 'repvgg-coordinator'), 'the coordinator')).spec!
+    .containers[0];
 
 /** Overlays that scale workers with KEDA; the others leave the replica count to `kubectl scale` or another scaler. */
 const WITH_KEDA = new Set(['overlays/gpu']);

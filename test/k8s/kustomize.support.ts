@@ -1,6 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dump, load, loadAll } from 'js-yaml';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { it, type TestContext } from 'vitest';
 
 /** Every kustomization the manifest tests render; a new overlay is one more entry here. */
@@ -49,14 +52,51 @@ export function manifestIt(name: string, body: () => void | Promise<void>): void
   });
 }
 
-const cache = new Map<Target, Obj[]>();
-/** `kubectl kustomize k8s/<target>`, parsed; rendered once per target. */
-export function render(target: Target): Obj[] {
-  let objs = cache.get(target);
+/** The rendered Deployments and StatefulSets: the objects that make pods. */
+export const workloads = (objs: Obj[]): Obj[] =>
+  objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+
+/** A workload's pod template. */
+export const template = (o: Obj): IPodTemplateSpec =>
+  (o.spec as { template: IPodTemplateSpec }).template;
+
+const kustomize = (dir: string): Obj[] =>
+  loadAll(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).filter(
+    (d) => d !== null,
+  ) as Obj[];
+
+const cache = new Map<string, Obj[]>();
+const cached = (key: string, make: () => Obj[]): Obj[] => {
+  let objs = cache.get(key);
   if (objs === undefined) {
-    const text = execFileSync('kubectl', ['kustomize', resolve(K8S, target)], { encoding: 'utf8' });
-    objs = loadAll(text).filter((d) => d !== null) as Obj[];
-    cache.set(target, objs);
+    objs = make();
+    cache.set(key, objs);
   }
   return objs;
+};
+
+/** `kubectl kustomize k8s/<target>`, parsed; rendered once per target. */
+export function render(target: Target): Obj[] {
+  return cached(target, () => kustomize(resolve(K8S, target)));
+}
+
+/**
+ * `k8s/<target>` with `k8s/components/<component>` added to its kustomization's `components`, as a user opting in
+ * would (`kustomize edit add component`), rendered from a copy of k8s/ so the checkout is left alone.
+ */
+export function renderWith(target: Target, component: string): Obj[] {
+  return cached(`${target}+${component}`, () => {
+    const copy = mkdtempSync(join(tmpdir(), 'k8s-'));
+    try {
+      cpSync(K8S, copy, { recursive: true });
+      const file = join(copy, target, 'kustomization.yaml');
+      const k = load(readFileSync(file, 'utf8')) as { components?: string[] };
+      const up = target.split('/').map(() => '..');
+      k.components = [...(k.components ?? []), [...up, 'components', component].join('/')];
+      writeFileSync(file, dump(k));
+      return kustomize(join(copy, target));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
 }

@@ -10,10 +10,9 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
-import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect } from 'vitest';
 import { CRD_VALIDATORS, validateCrd } from './crd-schema.support';
-import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
+import { manifestIt, render, TARGETS, template, workloads, type Obj } from './kustomize.support';
 
 /** Every kind the manifests may contain, with the model that validates it: an unknown kind fails. */
 const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
@@ -29,7 +28,7 @@ const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
   // roleRef is required by the type; validate() is what checks it
   'rbac.authorization.k8s.io/v1/RoleBinding': (o) => new RoleBinding(o as never),
   'v1/ServiceAccount': (o) => new ServiceAccount(o),
-  // KEDA's kinds against the CRD schemas in test/fixtures/keda (see SOURCE.md there)
+  // the operators' kinds (KEDA, prometheus-operator) against their CRD schemas in test/fixtures (SOURCE.md there)
   ...Object.fromEntries(
     [...CRD_VALIDATORS].map(([kind, check]) => [
       kind,
@@ -47,9 +46,6 @@ const find = (objs: Obj[], kind: string, name: string): Obj => {
   if (o === undefined) throw new Error(`${kind}/${name} is not rendered`);
   return o;
 };
-const template = (o: Obj): IPodTemplateSpec => (o.spec as { template: IPodTemplateSpec }).template;
-const workloads = (objs: Obj[]): Obj[] =>
-  objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
 const containers = (o: Obj): IContainer[] => {
   const spec = template(o).spec!;
   return [...(spec.initContainers ?? []), ...spec.containers];
@@ -135,11 +131,15 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
       '/artifacts',
       '--token-file',
       '/var/run/secrets/repvgg-worker/token',
+      '--metrics-port',
+      '9464',
     ]);
-    // Both collective planes are declared: gRPC (pings, port discovery) and the raw-TCP data plane.
+    // Both collective planes are declared: gRPC (pings, port discovery) and the raw-TCP data plane; and
+    // the metrics port, by name for the PodMonitor and the NetworkPolicy.
     expect(worker.ports?.map((p) => [p.name, p.containerPort])).toEqual([
       ['collective', 50052],
       ['collective-data', 50053],
+      ['metrics', 9464],
     ]);
     expect(svcSpec.ports?.map((p) => p.targetPort)).toEqual(['collective', 'collective-data']);
     expect(worker.env?.find((e) => e.name === 'POD_IP')?.valueFrom?.fieldRef?.fieldPath).toBe(

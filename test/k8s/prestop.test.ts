@@ -1,8 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect } from 'vitest';
-import { manifestIt, render } from './kustomize.support';
+import { manifestIt, render, template } from './kustomize.support';
 
 /**
  * The worker's own half — SIGTERM leaves at the next step boundary and exits 0 — is tested with real worker
@@ -15,7 +14,7 @@ describe('the worker preStop hook', () => {
     const sts = render('base').find(
       (o) => o.kind === 'StatefulSet' && o.metadata.name === 'repvgg-worker',
     )!;
-    const c = (sts.spec as { template: IPodTemplateSpec }).template.spec!.containers[0];
+    const c = template(sts).spec!.containers[0];
     const [shell, flag, script] = c.lifecycle!.preStop!.exec!.command!;
     expect([shell, flag]).toEqual(['sh', '-c']);
     // Asserted before it runs here: a changed hook must never reach this machine's own PID 1.

@@ -1,10 +1,7 @@
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
-import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { describe, expect } from 'vitest';
-import { manifestIt, render, TARGETS, type Obj } from './kustomize.support';
-
-const template = (o: Obj): IPodTemplateSpec => (o.spec as { template: IPodTemplateSpec }).template;
+import { manifestIt, render, TARGETS, template, workloads } from './kustomize.support';
 
 /** Overlays in which the coordinator scales the workers itself (components/coordinator-scaler). */
 const WITH_SCALER = new Set(['overlays/dev']);
@@ -19,14 +16,14 @@ describe.each(TARGETS)('Kubernetes API access in k8s/%s', (target) => {
       expect(objs.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
       const roles = objs.filter((o) => o.kind === 'Role') as unknown as IRole[];
       const bindings = objs.filter((o) => o.kind === 'RoleBinding') as unknown as IRoleBinding[];
-      const workloads = objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
-      const coordinator = workloads.find((o) => o.metadata.name === 'repvgg-coordinator')!;
+      const pods = workloads(objs);
+      const coordinator = pods.find((o) => o.metadata.name === 'repvgg-coordinator')!;
       const scalerEnv = template(coordinator)
         .spec!.containers.flatMap((c) => c.env ?? [])
         .find((e) => e.name === 'REPVGG_SCALER')?.value;
 
       // No pod but a scaling coordinator carries a service account token.
-      for (const w of workloads) {
+      for (const w of pods) {
         const pod = template(w).spec!;
         const scales = WITH_SCALER.has(target) && w === coordinator;
         expect(pod.automountServiceAccountToken, w.metadata.name).toBe(scales);
@@ -45,7 +42,7 @@ describe.each(TARGETS)('Kubernetes API access in k8s/%s', (target) => {
       expect(rule.resources).toEqual(['statefulsets/scale']);
       expect(rule.resourceNames).toEqual(['repvgg-worker']);
       expect([...rule.verbs].sort()).toEqual(['get', 'patch', 'update']);
-      expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`)).toContain(
+      expect(pods.map((w) => `${w.kind}/${w.metadata.name}`)).toContain(
         `StatefulSet/${rule.resourceNames![0]}`,
       );
 
