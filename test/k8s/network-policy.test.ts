@@ -87,13 +87,14 @@ describe.each(TARGETS)('NetworkPolicies of k8s/%s', (target) => {
 /** The model the checks above rely on, against NetworkPolicy's documented semantics. */
 describe('the NetworkPolicy model of network-policy.support', () => {
   const to: Pod = { labels: { app: 'api' }, ports: new Map([['http', 8080]]) };
-  const policy = (from: object[]): INetworkPolicy =>
-    ({
-      spec: {
-        podSelector: { matchLabels: { app: 'api' } },
-        ingress: [{ from, ports: [{ port: 'http' }] }],
-      },
-    }) as INetworkPolicy;
+  const policy = (from: object[]): INetworkPolicy => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    spec: {
+      podSelector: { matchLabels: { app: 'api' } },
+      ingress: [{ from, ports: [{ port: 'http' }] }],
+    },
+  });
   const client = { app: 'client' };
   const monitoring = { 'kubernetes.io/metadata.name': 'monitoring' };
 

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GradientPacket, MicroBatch, MicroBatchRequest, TrainState } from '@repvgg/training';
-import type { ShardRun } from './shard.runner';
+import { runShard, type ShardRun } from './shard.runner';
 
 // The arithmetic of a step (the update, the schedule) is tested in libs/training; here only the
-// order of a shard's steps and their commits matters, so the update just counts applied steps.
+// order of a shard's steps and their commits matters, so the update just counts applied steps
+// (vi.mock is hoisted above the imports).
 vi.mock('@repvgg/training', async (importOriginal) => {
   const real = await importOriginal<typeof import('@repvgg/training')>();
   return {
@@ -14,8 +15,6 @@ vi.mock('@repvgg/training', async (importOriginal) => {
     learningRate: () => 0.1,
   };
 });
-
-const { runShard } = await import('./shard.runner');
 
 const COMPUTE_MS = 60;
 const REPORT_MS = 60;
