@@ -2,6 +2,7 @@ import { tf } from '../tf';
 import { addReluGradConfig, bnTrainGradConfig, hostKernelConfigs } from './batch-norm.kernels';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.wasm';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.wasm';
+import { identityWasmConfig } from './identity.wasm';
 
 let registered = false;
 
@@ -11,26 +12,32 @@ function lookup(kernelName: string, backendName: string): tf.KernelConfig | unde
   return kernel;
 }
 
-/** Replaces wasm's scalar-loop Conv2DBackpropInput, keeping it (and its setup) for NCHW. */
-function replaceWasmBackpropInput(): void {
-  const builtIn = lookup('Conv2DBackpropInput', 'wasm');
+/** Replaces a built-in wasm kernel with ours, which falls back to it (and keeps its setup). */
+function replaceWasmKernel(
+  kernelName: string,
+  ours: (builtIn: tf.KernelFunc) => tf.KernelConfig,
+): void {
+  const builtIn = lookup(kernelName, 'wasm');
   if (builtIn === undefined) return;
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  const ours = conv2dBackpropInputWasmConfig(builtIn.kernelFunc);
+  tf.unregisterKernel(kernelName, 'wasm');
+  const config = ours(builtIn.kernelFunc);
   tf.registerKernel(
-    builtIn.setupFunc === undefined ? ours : { ...ours, setupFunc: builtIn.setupFunc },
+    builtIn.setupFunc === undefined ? config : { ...config, setupFunc: builtIn.setupFunc },
   );
 }
 
 /**
  * Registers, once per process, the kernels training needs that tfjs lacks or runs slowly:
- * wasm Conv2DBackpropFilter and Conv2DBackpropInput on XNNPACK, and our fused BatchNorm/add-ReLU
+ * wasm Conv2DBackpropFilter and Conv2DBackpropInput on XNNPACK, a wasm Identity that shares its
+ * input's buffer instead of copying it, and our fused BatchNorm/add-ReLU
  * kernels on cpu and wasm. Kernels someone else already registered are left alone.
  */
 export function registerKernels(): void {
   if (registered) return;
   registered = true;
-  replaceWasmBackpropInput();
+  // wasm's scalar-loop Conv2DBackpropInput (kept for NCHW) and its copying Identity (kept for strings)
+  replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInputWasmConfig);
+  replaceWasmKernel('Identity', identityWasmConfig);
   for (const config of [conv2dBackpropFilterWasmConfig(), ...hostKernelConfigs()]) {
     if (lookup(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
   }

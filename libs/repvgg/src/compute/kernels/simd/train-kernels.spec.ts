@@ -1,7 +1,6 @@
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../backend';
-import { tf } from '../../tf';
+import { activeWasmBackend } from '../../../testing/wasm-backend';
 import { im2colTransposed, type PatchGeometry } from '../im2col';
 import { heapOffset, im2colTransposedWasm, trainKernels } from './train-kernels';
 
@@ -57,10 +56,7 @@ const CASES: [string, PatchGeometry][] = [
 describe('kernels.wat on the wasm heap', () => {
   let backend: BackendWasm;
   beforeAll(async () => {
-    await initBackend('wasm', { log: () => undefined });
-    const active = tf.backend();
-    if (!(active instanceof BackendWasm)) throw new Error('the wasm backend did not become active');
-    backend = active;
+    backend = await activeWasmBackend();
   });
 
   it.each(CASES)('im2colT equals im2colTransposed bit for bit: %s', (_, g) => {
