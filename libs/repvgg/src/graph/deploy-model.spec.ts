@@ -39,6 +39,22 @@ describe('DeployModel', () => {
     multi.dispose();
   });
 
+  it('splits grouped kernels once at load: predict splits only the activations', async () => {
+    const model = DeployModel.fromStateDict(ARCH, reparameterize(ARCH, initStateDict(ARCH, 6)));
+    const x = tf.randomUniform<tf.Rank.R4>([1, 16, 16, 3], -1, 1, 'float32', 7);
+    const grouped = ARCH.blocks.filter((b) => b.groups > 1).length;
+    expect(grouped).toBeGreaterThan(0);
+    const profile = await tf.profile(() => model.predict(x));
+    // Splitting kernel and bias per call added two SplitV per grouped layer (and re-packed
+    // XNNPACK's weights, which it caches per filter tensor).
+    expect(profile.kernels.filter((k) => k.name === 'SplitV')).toHaveLength(grouped);
+    expect(profile.kernels.filter((k) => k.name === 'FusedConv2D')).toHaveLength(
+      ARCH.blocks.reduce((n, b) => n + b.groups, 0),
+    );
+    tf.dispose(x);
+    model.dispose();
+  });
+
   it('refuses training weights, and TrainModel refuses deploy weights, naming the keys', () => {
     const train = initStateDict(ARCH, 5);
     const deploySd = reparameterize(ARCH, train);

@@ -4,12 +4,12 @@ import { floatData, type StateDict } from '../tensor/host-tensor';
 import { validateStateDict } from '../weights/state-dict-layout';
 import { classify, loadClassifier, type Classifier } from './classifier-head';
 import { hwioKernel } from './hwio-kernel';
-import { groupedConvBiasRelu } from './grouped-conv';
+import { groupedConvBiasRelu, splitConvBiasGroups, type ConvBiasGroup } from './grouped-conv';
 
 interface FusedLayer {
   readonly spec: BlockSpec;
-  readonly weight: tf.Tensor4D;
-  readonly bias: tf.Tensor1D;
+  /** The layer's kernel and bias already split by group, in tfjs's HWIO layout. */
+  readonly groups: readonly ConvBiasGroup[];
 }
 
 /** The fused single-branch RepVGG: 3×3 conv + bias + ReLU per block, global pool, linear. */
@@ -25,8 +25,11 @@ export class DeployModel {
     const sd = validateStateDict(arch, deploySd, 'deploy');
     const layers = arch.blocks.map((spec) => ({
       spec,
-      weight: hwioKernel(sd, `${spec.prefix}.rbr_reparam.weight`),
-      bias: tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`)),
+      groups: splitConvBiasGroups(
+        hwioKernel(sd, `${spec.prefix}.rbr_reparam.weight`),
+        tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`)),
+        spec.groups,
+      ),
     }));
     return new DeployModel(arch, layers, loadClassifier(sd));
   }
@@ -36,14 +39,14 @@ export class DeployModel {
     return tf.tidy(() => {
       let h = x;
       for (const l of this.layers) {
-        h = groupedConvBiasRelu(h, l.weight, l.bias, l.spec.stride, l.spec.groups);
+        h = groupedConvBiasRelu(h, l.groups, l.spec.stride);
       }
       return classify(h, this.classifier);
     });
   }
 
   dispose(): void {
-    for (const l of this.layers) tf.dispose([l.weight, l.bias]);
+    for (const g of this.layers.flatMap((l) => l.groups)) tf.dispose([g.weight, g.bias]);
     tf.dispose([this.classifier.weight, this.classifier.bias]);
   }
 }
