@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../coordinator/coordinator.harness';
@@ -15,6 +16,8 @@ import {
 
 /** Stopping must end every process within seconds; the margin is for a loaded 2-core machine. */
 const STOP_MS = 15_000;
+
+const opensslPath = (): string => execFileSync('which', ['openssl'], { encoding: 'utf8' }).trim();
 
 async function workersSeen(url: string, token: string): Promise<number> {
   const res = await fetch(`${url}/v1/workers`, { headers: { Authorization: `Bearer ${token}` } });
@@ -71,6 +74,12 @@ describe('repvgg cluster: a local cluster of real processes', () => {
     expect(readFileSync(join(dir, 'logs', 'coordinator.log'), 'utf8')).not.toContain(
       'the rendezvous admits any worker',
     );
+    // And mutual TLS from the cluster's own CA, whose key is gone once it signed both certificates.
+    expect(readFileSync(join(dir, 'logs', 'coordinator.log'), 'utf8')).toMatch(
+      /rendezvous gRPC 127\.0\.0\.1:\d+ \(mutual TLS\)/,
+    );
+    expect(readdirSync(join(dir, 'tls')).sort()).toEqual(['coordinator', 'kubernetes', 'worker']);
+    expect(statSync(join(dir, 'tls', 'worker', 'tls.key')).mode & 0o777).toBe(0o600);
     const anonymous = await fetch(`${s.coordinatorUrl}/v1/workers`);
     expect(anonymous.status).toBe(401);
 
@@ -140,11 +149,13 @@ describe('repvgg cluster: a local cluster of real processes', () => {
   });
 
   it('no Redis and no redis-server: one line naming the install command, exit 2, nothing left behind', async () => {
-    const empty = tempDir();
+    // openssl only: the cluster's certificates are made before Redis is looked for.
+    const onlyOpenssl = tempDir();
+    symlinkSync(opensslPath(), join(onlyOpenssl, 'openssl'));
     const missing = join(base, 'missing');
     const r = runCli(['cluster', 'up', '--detach', '--dir', missing, '--data-root', dataRoot], {
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
-      PATH: empty,
+      PATH: onlyOpenssl,
     });
     expect(r.code).toBe(2);
     const lines = stderrLines(r);
@@ -154,5 +165,20 @@ describe('repvgg cluster: a local cluster of real processes', () => {
     );
     expect(existsSync(join(missing, 'cluster.json'))).toBe(false);
     expect(existsSync(join(missing, 'supervisor.pid'))).toBe(false);
+  });
+
+  it('no openssl: one line naming the install command, exit 2, no process started', () => {
+    const missing = join(base, 'no-openssl');
+    const r = runCli(['cluster', 'up', '--detach', '--dir', missing, '--data-root', dataRoot], {
+      PATH: tempDir(),
+    });
+    expect(r.code).toBe(2);
+    const lines = stderrLines(r);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^repvgg: cannot run openssl to make the cluster's TLS certificates \(ENOENT\); install it: apt-get install openssl/,
+    );
+    expect(existsSync(join(missing, 'cluster.json'))).toBe(false);
+    expect(existsSync(join(missing, 'tls'))).toBe(false);
   });
 });

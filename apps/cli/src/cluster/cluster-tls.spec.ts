@@ -14,10 +14,10 @@ const certOf = (tlsDir: string, name = 'tls.crt'): X509Certificate =>
   new X509Certificate(readFileSync(join(tlsDir, name)));
 
 describe('ensureClusterTls', () => {
-  it('makes a CA and both roles’ certificates once, keeps no CA key, and reuses them', () => {
+  it('makes a CA and the three certificates once, keeps no CA key, and reuses them', () => {
     const first = ensureClusterTls(dir);
     expect(first.created).toBe(true);
-    for (const role of [first.coordinator, first.worker]) {
+    for (const role of [first.coordinator, first.worker, first.kubernetes]) {
       checkTlsDir(role);
       expect(readdirSync(role).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
       expect(statSync(join(role, 'tls.key')).mode & 0o777).toBe(0o600);
@@ -28,6 +28,9 @@ describe('ensureClusterTls', () => {
     expect(certOf(first.coordinator).checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(certOf(first.worker).checkHost('repvgg-worker')).toBe('repvgg-worker');
     expect(certOf(first.worker).checkIP('127.0.0.1')).toBeUndefined();
+    // One certificate for every pod of k8s/base: workers dial repvgg-coordinator and each other.
+    expect(certOf(first.kubernetes).checkHost('repvgg-coordinator')).toBe('repvgg-coordinator');
+    expect(certOf(first.kubernetes).checkHost('repvgg-worker')).toBe('repvgg-worker');
     expect(existsSync(join(dir, 'tls', 'ca'))).toBe(false);
 
     const again = ensureClusterTls(dir);

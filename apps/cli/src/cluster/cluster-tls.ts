@@ -10,11 +10,18 @@ export interface ClusterTls {
   readonly coordinator: string;
   /** Every worker's: valid for WORKER_SERVER_NAME, which peers check. */
   readonly worker: string;
+  /**
+   * For the `repvgg-tls` Secret of a Kubernetes cluster (docs/kubernetes.md): one certificate that
+   * every pod presents, valid for the coordinator's Service name and for WORKER_SERVER_NAME.
+   */
+  readonly kubernetes: string;
   /** True when this call made them (the first `up`, or the old ones were unusable or expiring). */
   readonly created: boolean;
 }
 
 export const CLUSTER_TLS_DIR = 'tls';
+/** The coordinator's Service in k8s/base, the host workers dial there (`repvgg-coordinator:50051`). */
+const KUBERNETES_COORDINATOR_NAME = 'repvgg-coordinator';
 const CA_DAYS = 3650;
 const LEAF_DAYS = 825;
 /** Certificates this close to expiring are made again at `up`. */
@@ -33,13 +40,17 @@ const usable = (dir: string): boolean => {
 
 /**
  * The cluster's certificates, made once with the openssl CLI and kept across `down` / `up`: a CA
- * whose key is deleted as soon as it has signed the coordinator's and the workers' certificates,
- * so nothing else can ever join. Keys are mode 0600 in a 0700 directory.
+ * whose key is deleted as soon as it has signed the coordinator's, the workers' and the Kubernetes
+ * certificate, so nothing else can ever join. Keys are mode 0600 in a 0700 directory.
  */
 export function ensureClusterTls(clusterDir: string): ClusterTls {
   const root = join(clusterDir, CLUSTER_TLS_DIR);
-  const tls = { coordinator: join(root, 'coordinator'), worker: join(root, 'worker') };
-  if (usable(tls.coordinator) && usable(tls.worker)) return { ...tls, created: false };
+  const tls = {
+    coordinator: join(root, 'coordinator'),
+    worker: join(root, 'worker'),
+    kubernetes: join(root, 'kubernetes'),
+  };
+  if (Object.values(tls).every(usable)) return { ...tls, created: false };
   const scratch = join(clusterDir, `${CLUSTER_TLS_DIR}.new-${process.pid}`);
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
@@ -53,6 +64,11 @@ export function ensureClusterTls(clusterDir: string): ClusterTls {
     issueCertificate(ca, join(scratch, 'worker'), {
       commonName: WORKER_SERVER_NAME,
       altNames: [`DNS:${WORKER_SERVER_NAME}`],
+      days: LEAF_DAYS,
+    });
+    issueCertificate(ca, join(scratch, 'kubernetes'), {
+      commonName: KUBERNETES_COORDINATOR_NAME,
+      altNames: [`DNS:${KUBERNETES_COORDINATOR_NAME}`, `DNS:${WORKER_SERVER_NAME}`],
       days: LEAF_DAYS,
     });
     rmSync(join(scratch, 'ca'), { recursive: true });

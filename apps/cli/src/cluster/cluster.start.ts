@@ -11,6 +11,7 @@ import {
   type ClusterProcess,
   type ClusterState,
 } from './cluster-state';
+import { ensureClusterTls } from './cluster-tls';
 import { CLUSTER_WORKER_TOKEN_FILE, ensureClusterToken } from './cluster-token';
 import { waitUntilReady } from './coordinator.ready';
 import { isAlive, markerOf } from './pids';
@@ -135,6 +136,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     const token = ensureClusterToken(dir);
     // Secure by default: the rendezvous admits only workers holding this cluster's worker token.
     const workerToken = ensureClusterToken(dir, CLUSTER_WORKER_TOKEN_FILE);
+    // And mutual TLS on the rendezvous and both collective planes, from the cluster's own CA.
+    const tls = ensureClusterTls(dir);
     const redis = await provisionRedis(dir, join(logs, 'redis.log'), env, children, say);
     const port = await choosePort(opts.port, '--port', PREFERRED_HTTP_PORT);
     if (opts.port === undefined && port !== PREFERRED_HTTP_PORT) {
@@ -152,6 +155,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     delete base.REPVGG_API_TOKENS;
     delete base.REPVGG_WORKER_TOKENS;
     delete base.REPVGG_WORKER_TOKEN;
+    delete base.REPVGG_TLS_DIR;
     const coordinatorLog = join(logs, 'coordinator.log');
     await children.spawn({
       role: 'coordinator',
@@ -169,6 +173,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
         REPVGG_REDIS_PREFIX: prefix,
         REPVGG_API_TOKEN_FILE: token.file,
         REPVGG_WORKER_TOKEN_FILE: workerToken.file,
+        REPVGG_TLS_DIR: tls.coordinator,
         REPVGG_DATA_ROOTS: dataRoots.join(':'),
       },
       log: coordinatorLog,
@@ -186,6 +191,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
           rendezvous,
           '--token-file',
           workerToken.file,
+          '--tls-dir',
+          tls.worker,
         ],
         env: base,
         log: join(logs, `worker-${i}.log`),
