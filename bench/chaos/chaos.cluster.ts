@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { LinkCutter } from './link-cut';
 
 /** The repository: two levels up from the sources, three from the build (dist/bench/chaos). */
 const ROOT =
@@ -18,6 +19,8 @@ export interface ChaosClusterOptions {
   readonly heartbeatTimeoutMs: number;
   /** BullMQ's lock on a shard: how long a SIGKILLed coordinator's shard stays taken. */
   readonly queueLockMs: number;
+  /** Runs each worker in a cgroup of its own, so cut-link can cut its data links. */
+  readonly links?: LinkCutter;
 }
 
 /** One `repvgg worker` child process. */
@@ -26,6 +29,10 @@ export interface ChaosWorker {
   readonly pid: number;
   /** host:port of its Collective server: what GET /v1/workers names it by. */
   readonly address: string;
+  /** Its raw-TCP data plane's port. */
+  readonly dataPort: number;
+  /** Its cgroup, when the cluster has a LinkCutter. */
+  readonly cgroup?: string;
   readonly child: ChildProcess;
 }
 
@@ -194,7 +201,10 @@ export class ChaosCluster {
   async startWorker(): Promise<ChaosWorker> {
     const port = await freePort();
     const dataPort = await freePort();
-    const { child, name } = this.launch('worker', process.execPath, [
+    const name = this.nextName('worker');
+    const cgroup = this.opts.links?.cgroupFor(name);
+    const command = [
+      process.execPath,
       REPVGG,
       '--backend',
       'cpu',
@@ -207,11 +217,18 @@ export class ChaosCluster {
       String(dataPort),
       '--artifacts',
       this.artifacts,
-    ]);
+    ];
+    const wrapped =
+      cgroup === undefined || this.opts.links === undefined
+        ? { command: process.execPath, args: command.slice(1) }
+        : this.opts.links.wrap(cgroup, process.execPath, command.slice(1));
+    const child = this.spawnLogged(name, wrapped.command, wrapped.args);
     const w: ChaosWorker = {
       name,
       pid: child.pid ?? -1,
       address: `127.0.0.1:${port}`,
+      dataPort,
+      ...(cgroup === undefined ? {} : { cgroup }),
       child,
     };
     this.workers.push(w);
@@ -268,13 +285,26 @@ export class ChaosCluster {
     args: readonly string[],
     env: NodeJS.ProcessEnv = process.env,
   ): { child: ChildProcess; name: string } {
-    const name = `${role}-${this.spawned++}`;
+    const name = this.nextName(role);
+    return { child: this.spawnLogged(name, command, args, env), name };
+  }
+
+  private nextName(role: string): string {
+    return `${role}-${this.spawned++}`;
+  }
+
+  private spawnLogged(
+    name: string,
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): ChildProcess {
     const log = createWriteStream(join(this.opts.dir, 'logs', `${name}.log`));
     const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     if (child.pid !== undefined) this.pids.add(child.pid);
-    return { child, name };
+    return child;
   }
 
   private async redisAnswers(): Promise<boolean> {

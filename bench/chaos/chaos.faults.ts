@@ -1,14 +1,15 @@
 import { ChaosCluster, exited, type ChaosWorker } from './chaos.cluster';
 import type { ScheduledFault } from './chaos.schedule';
+import type { LinkCutter } from './link-cut';
 
 export interface FaultOutcome {
   /** When the fault struck (ms since the epoch, this machine's clock, as the coordinator's). */
   readonly at: number;
-  /** The worker it struck, by its process' name. */
+  /** The worker(s) it struck, by their process' names. */
   readonly target?: string;
-  /** SIGSTOP: how long until the coordinator no longer listed the frozen worker. */
+  /** SIGSTOP, cut-link: how long until the hung member was dropped or the link's loss noticed. */
   readonly detectedSeconds?: number;
-  /** SIGSTOP: the bound it had to be dropped within (heartbeat timeout + one sweep + slack). */
+  /** The bound that detection had to come within. */
   readonly deadlineSeconds?: number;
 }
 
@@ -16,6 +17,7 @@ interface ListedWorker {
   readonly address: string;
   readonly jobId: string | null;
   readonly rank: number | null;
+  readonly generation?: number | null;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -24,8 +26,13 @@ async function listed(cluster: ChaosCluster): Promise<ListedWorker[]> {
   return (await cluster.api('/v1/workers')) as ListedWorker[];
 }
 
+/** The highest generation the coordinator lists a worker in (-1 when none is in a generation). */
+export async function currentGeneration(cluster: ChaosCluster): Promise<number> {
+  return (await listed(cluster)).reduce((g, w) => Math.max(g, w.generation ?? -1), -1);
+}
+
 /** The running worker processes in the job's generation, the leader (rank 0) first. */
-async function members(cluster: ChaosCluster): Promise<ChaosWorker[]> {
+export async function members(cluster: ChaosCluster): Promise<ChaosWorker[]> {
   const ranks = new Map(
     (await listed(cluster))
       .filter((w) => w.jobId !== null && w.rank !== null)
@@ -44,83 +51,183 @@ function pickOf<T>(items: readonly T[], pick: number, what: string): T {
 
 export interface FaultTiming {
   readonly heartbeatTimeoutMs: number;
+  /** The collective's deadline for a silent peer (the worker's ring: 5 s floor). */
+  readonly collectiveDeadlineMs: number;
+  /** The last committed step's duration, for the cut-link detection bound. */
+  readonly stepMs: number;
 }
 
-/** Strikes one fault and returns once it has struck (a restart included, not the recovery). */
-export async function injectFault(
+/**
+ * A fault ready to strike: its targets are chosen up front, so `strike` is synchronous and lands
+ * at the moment its phase was found; `finish` then waits out what the fault does (a restart, a
+ * thaw, a heal), not the recovery.
+ */
+export interface ArmedFault {
+  strike(): void;
+  finish(): Promise<FaultOutcome>;
+}
+
+/** Polls until the frozen or cut-off worker's generation is gone; the time from `at`, if ever. */
+async function dropped(
+  cluster: ChaosCluster,
+  at: number,
+  gone: (ws: ListedWorker[]) => boolean,
+  limitMs: number,
+): Promise<number | undefined> {
+  while (Date.now() - at < limitMs) {
+    if (await listed(cluster).then(gone, () => false)) return Date.now() - at;
+    await delay(50);
+  }
+  return undefined;
+}
+
+const seconds = (ms: number | undefined): { detectedSeconds?: number } =>
+  ms === undefined ? {} : { detectedSeconds: ms / 1000 };
+
+/** Chooses the fault's targets now; see ArmedFault. */
+export async function armFault(
   cluster: ChaosCluster,
   fault: ScheduledFault,
   timing: FaultTiming,
-): Promise<FaultOutcome> {
+  links: LinkCutter | undefined,
+): Promise<ArmedFault> {
+  let at = 0;
+  const struck = (): number => (at = Date.now());
   switch (fault.kind) {
     case 'kill-leader':
     case 'kill-member': {
       const all = await members(cluster);
       const pool = fault.kind === 'kill-leader' ? all.slice(0, 1) : all.slice(1);
       const w = pickOf(pool.length > 0 ? pool : all, fault.pick, 'member');
-      const at = Date.now();
-      w.child.kill('SIGKILL');
-      await exited(w.child);
-      return { at, target: w.name };
+      return {
+        strike: () => {
+          struck();
+          w.child.kill('SIGKILL');
+        },
+        finish: async () => {
+          await exited(w.child);
+          return { at, target: w.name };
+        },
+      };
     }
     case 'stop-member': {
       const w = pickOf(await members(cluster), fault.pick, 'member');
-      const at = Date.now();
-      w.child.kill('SIGSTOP');
-      // The coordinator's sweep runs every timeout/4: a frozen worker is gone by timeout + 1/4.
-      const deadlineMs = timing.heartbeatTimeoutMs * 1.25 + 500;
-      let detected: number | undefined;
-      while (Date.now() - at < Math.max(3 * timing.heartbeatTimeoutMs, 10_000)) {
-        const gone = await listed(cluster).then(
-          (ws) => !ws.some((x) => x.address === w.address),
-          () => false,
-        );
-        if (gone) {
-          detected = Date.now();
-          break;
-        }
-        await delay(50);
-      }
-      // Frozen longer than the deadline whatever happened, then thawed: it must register again.
-      await delay(Math.max(0, at + timing.heartbeatTimeoutMs + 1_000 - Date.now()));
-      w.child.kill('SIGCONT');
       return {
-        at,
-        target: w.name,
-        deadlineSeconds: deadlineMs / 1000,
-        ...(detected === undefined ? {} : { detectedSeconds: (detected - at) / 1000 }),
+        strike: () => {
+          struck();
+          w.child.kill('SIGSTOP');
+        },
+        finish: async () => {
+          // The coordinator's sweep runs every timeout/4: a frozen worker is gone by timeout + 1/4.
+          const deadlineMs = timing.heartbeatTimeoutMs * 1.25 + 500;
+          const detected = await dropped(
+            cluster,
+            at,
+            (ws) => !ws.some((x) => x.address === w.address),
+            Math.max(3 * timing.heartbeatTimeoutMs, 10_000),
+          );
+          // Frozen longer than the deadline whatever happened, then thawed: it registers again.
+          await delay(Math.max(0, at + timing.heartbeatTimeoutMs + 1_000 - Date.now()));
+          w.child.kill('SIGCONT');
+          return { at, target: w.name, deadlineSeconds: deadlineMs / 1000, ...seconds(detected) };
+        },
+      };
+    }
+    case 'cut-link': {
+      if (links === undefined)
+        throw new Error('cut-link needs the cluster to run with a LinkCutter');
+      const all = await members(cluster);
+      if (all.length < 2) throw new Error('cut-link needs two members');
+      const a = pickOf(all, fault.pick, 'member');
+      const others = all.filter((w) => w !== a);
+      const b = pickOf(others, (fault.pick * all.length) % 1, 'member');
+      const generation = await currentGeneration(cluster);
+      let heal: (() => void) | undefined;
+      return {
+        strike: () => {
+          struck();
+          heal = links.cut(end(a), end(b));
+        },
+        finish: async () => {
+          // A member blocked on the cut link gives up after the collective deadline; the next
+          // collective of a step may be a whole compute away.
+          const deadlineMs = timing.collectiveDeadlineMs + 1.5 * timing.stepMs + 1_000;
+          const holdMs = fault.hold * timing.collectiveDeadlineMs;
+          const detected = await dropped(
+            cluster,
+            at,
+            (ws) => ws.some((x) => (x.generation ?? -1) > generation),
+            holdMs,
+          );
+          await delay(Math.max(0, at + holdMs - Date.now()));
+          heal?.();
+          return {
+            at,
+            target: `${a.name} ↔ ${b.name}`,
+            deadlineSeconds: deadlineMs / 1000,
+            ...seconds(detected),
+          };
+        },
       };
     }
     case 'join': {
-      const at = Date.now();
-      const w = await cluster.startWorker();
-      return { at, target: w.name };
+      let started: Promise<ChaosWorker> | undefined;
+      return {
+        strike: () => {
+          struck();
+          started = cluster.startWorker();
+        },
+        finish: async () => ({ at, target: (await started)?.name ?? '?' }),
+      };
     }
     case 'drain': {
       const w = pickOf(await members(cluster), fault.pick, 'member');
-      const at = Date.now();
-      w.child.kill('SIGTERM');
-      return { at, target: w.name };
+      return {
+        strike: () => {
+          struck();
+          w.child.kill('SIGTERM');
+        },
+        finish: () => Promise.resolve({ at, target: w.name }),
+      };
     }
-    case 'kill-coordinator': {
-      const at = Date.now();
-      await cluster.killCoordinator();
-      await cluster.startCoordinator();
-      return { at };
-    }
+    case 'kill-coordinator':
     case 'kill-redis': {
-      const at = Date.now();
-      await cluster.killRedis();
-      await cluster.startRedis();
-      return { at };
+      const pid = fault.kind === 'kill-coordinator' ? cluster.coordinatorPid : cluster.redisPid;
+      return {
+        strike: () => {
+          struck();
+          if (pid !== undefined) process.kill(pid, 'SIGKILL');
+        },
+        finish: async () => {
+          if (fault.kind === 'kill-coordinator') {
+            await cluster.killCoordinator();
+            await cluster.startCoordinator();
+          } else {
+            await cluster.killRedis();
+            await cluster.startRedis();
+          }
+          return { at };
+        },
+      };
     }
     case 'kill-all-workers': {
       const all = [...cluster.workers];
-      const at = Date.now();
-      for (const w of all) w.child.kill('SIGKILL');
-      await Promise.all(all.map((w) => exited(w.child)));
-      for (let i = 0; i < all.length; i++) await cluster.startWorker();
-      return { at };
+      return {
+        strike: () => {
+          struck();
+          for (const w of all) w.child.kill('SIGKILL');
+        },
+        finish: async () => {
+          await Promise.all(all.map((w) => exited(w.child)));
+          for (let i = 0; i < all.length; i++) await cluster.startWorker();
+          return { at };
+        },
+      };
     }
   }
+}
+
+function end(w: ChaosWorker): { cgroup: string; dataPort: number } {
+  if (w.cgroup === undefined) throw new Error(`${w.name} runs in no cgroup of its own`);
+  return { cgroup: w.cgroup, dataPort: w.dataPort };
 }

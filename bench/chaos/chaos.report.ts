@@ -27,6 +27,15 @@ export function chaosMarkdown(r: ChaosResult): string {
         `| ${k.kind} | ${k.count} | ${sec(k.medianSeconds)} | ${sec(k.p95Seconds)} | ${sec(k.maxSeconds)} |`,
     ),
   ];
+  lines.push(
+    '',
+    '| # | fault | target | aimed at | struck on | ms after commit | recovery (s) |',
+    '|---:|---|---|---|---|---:|---:|',
+    ...r.faults.map(
+      (f) =>
+        `| ${f.index + 1} | ${f.kind} | ${f.target ?? '–'} | ${f.phase} | ${f.struckOn} | ${f.msAfterCommit ?? '–'} | ${sec(f.recoverySeconds)} |`,
+    ),
+  );
   const kills = r.faults.filter((f) => f.kind === 'kill-leader' || f.kind === 'kill-member');
   const phases = [
     'detectionSeconds',
@@ -53,6 +62,13 @@ export function chaosMarkdown(r: ChaosResult): string {
     lines.push(
       '',
       `SIGSTOPped members dropped after ${stops.map((f) => sec(f.detectedSeconds)).join(', ')} s (deadline ${sec(stops[0]?.deadlineSeconds)} s).`,
+    );
+  }
+  const cuts = r.faults.filter((f) => f.kind === 'cut-link');
+  if (cuts.length > 0) {
+    lines.push(
+      '',
+      `Cut data links noticed (the generation ended) after ${cuts.map((f) => `${sec(f.detectedSeconds)} s (deadline ${sec(f.deadlineSeconds)} s)`).join(', ')}.`,
     );
   }
   return `${lines.join('\n')}\n`;

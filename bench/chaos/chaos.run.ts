@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '@repvgg/training';
 import { ChaosCluster, exited, type ChaosWorker } from './chaos.cluster';
 import { writeFashionMnistSlice } from './chaos.dataset';
-import { injectFault, type FaultOutcome } from './chaos.faults';
+import { armFault, currentGeneration, members, type FaultOutcome } from './chaos.faults';
 import { oneProcessWeights, stateDictSha256 } from './chaos.reference';
-import { faultSchedule, type FaultKind } from './chaos.schedule';
+import { FAULT_KINDS, faultSchedule, type FaultKind, type StepPhase } from './chaos.schedule';
+import { LinkCutter } from './link-cut';
+import { phaseTrigger } from './phase-aim';
+import { waitForPhase, type PhaseHit } from './phase-wait';
 import { recoveryBreakdown, type LogLine, type RecoveryPhases } from './recovery.phases';
 import { auditSteps, type AuditResult } from './step-audit';
 import { JobWatch, parseSse, until } from './job-watch';
@@ -23,14 +26,18 @@ export interface ChaosOptions {
   readonly width: number;
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
+  /** The fault kinds to draw from (default all; cut-link needs root and a private netns). */
+  readonly kinds?: readonly FaultKind[];
   /** Keep the run's directory (logs, AOF, artifacts) instead of deleting it. */
   readonly keep?: boolean;
   readonly log: (line: string) => void;
 }
 
-export interface FaultRecord extends FaultOutcome, Partial<RecoveryPhases> {
+export interface FaultRecord extends FaultOutcome, Partial<RecoveryPhases>, PhaseHit {
   readonly index: number;
   readonly kind: FaultKind;
+  /** The phase it was aimed at; `struckOn` says how that moment was found. */
+  readonly phase: StepPhase;
   /** Fault → the first step committed after it (by a later generation for a worker fault). */
   readonly recoverySeconds: number | null;
 }
@@ -54,7 +61,7 @@ export interface ChaosChecks {
 }
 
 export interface ChaosResult {
-  readonly options: Omit<ChaosOptions, 'log' | 'keep'>;
+  readonly options: Omit<ChaosOptions, 'log' | 'keep' | 'kinds'> & { readonly kinds: FaultKind[] };
   readonly jobId: string;
   readonly state: string;
   readonly wallSeconds: number;
@@ -78,7 +85,23 @@ const WORKER_FAULTS: ReadonlySet<FaultKind> = new Set([
   'join',
   'drain',
   'kill-all-workers',
+  'cut-link',
 ]);
+
+/** The worker's ring gives a silent peer this long (AdaptiveDeadline's floor; nothing widens it). */
+const COLLECTIVE_DEADLINE_MS = 5_000;
+
+/** Bytes of the model file of the job's latest checkpoint (about an all-reduce's gradient). */
+function modelBytes(checkpointDir: string): number {
+  try {
+    const latest = JSON.parse(readFileSync(join(checkpointDir, 'latest.json'), 'utf8')) as {
+      checkpoint: string;
+    };
+    return statSync(join(checkpointDir, latest.checkpoint, 'model.safetensors')).size;
+  } catch {
+    return 400_000;
+  }
+}
 
 /** The job a chaos run trains: small, deterministic, checkpointing every shard. */
 export function chaosJobSpec(opts: ChaosOptions, dataDir: string): Record<string, unknown> {
@@ -101,6 +124,12 @@ export function chaosJobSpec(opts: ChaosOptions, dataDir: string): Record<string
     checkpointEvery: 1,
     failureBudget: { maxFailures: 100, noProgressSeconds: 600 },
   };
+}
+
+/** The generation of the last step committed before `t` (ms). */
+function hitGeneration(w: JobWatch, t: number): number {
+  const s = w.history.steps.filter((x) => Date.parse(x.at) <= t).at(-1);
+  return s?.generation ?? -1;
 }
 
 /** The percentile `p` (0–1) of sorted values, nearest rank. */
@@ -134,11 +163,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'repvgg-chaos-'));
   const log = opts.log;
+  const kinds = opts.kinds ?? FAULT_KINDS;
+  const schedule = faultSchedule(opts.faults, opts.seed, kinds);
+  const links = schedule.some((f) => f.kind === 'cut-link') ? new LinkCutter() : undefined;
   const cluster = await ChaosCluster.start({
     dir,
     heartbeatMs: opts.heartbeatMs,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     queueLockMs: 2_000,
+    ...(links === undefined ? {} : { links }),
   });
   const dataDir = join(cluster.dataRoot, 'fashion-mnist-slice');
   writeFashionMnistSlice(dataDir, opts.trainImages, opts.testImages);
@@ -171,7 +204,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     });
     watch = w;
     await until(() => w.latest() !== undefined, 'the first committed step', 180_000);
-    for (const fault of faultSchedule(opts.faults, opts.seed)) {
+    const checkpointDir = join(cluster.artifacts, 'jobs', jobId, 'checkpoints');
+    for (const fault of schedule) {
       await delay(fault.afterMs);
       const view = w.view;
       if (view !== undefined && view.progress.completedSteps >= view.progress.totalSteps - 3) {
@@ -180,18 +214,50 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         );
         break;
       }
-      if (fault.kind === 'kill-all-workers') {
-        // Mid-epoch: between an epoch's last step and its validation's checkpoint no checkpoint
-        // holds the state (docs/reliability.md).
-        await until(
-          () => (w.latest()?.step ?? stepsPerEpoch) < stepsPerEpoch - 3,
-          'a step in the middle of an epoch',
-          300_000,
-        );
-      }
-      const before = w.latest()?.generation ?? 0;
-      const outcome = await injectFault(cluster, fault, opts);
-      const bound = WORKER_FAULTS.has(fault.kind) ? before : -1;
+      // Every worker in the one generation first (replacements of the last fault have joined), so
+      // the targets chosen now are the ones the fault meets.
+      await until(
+        async () =>
+          (await members(cluster).catch(() => [])).length === cluster.workers.length &&
+          new Set(
+            ((await cluster.api('/v1/workers').catch(() => [])) as { generation?: number }[]).map(
+              (x) => x.generation,
+            ),
+          ).size === 1,
+        'every worker in one generation',
+        60_000,
+      ).catch((err: unknown) => {
+        log(String(err));
+      });
+      const team = await members(cluster);
+      const before = Math.max(w.latest()?.generation ?? 0, await currentGeneration(cluster));
+      const armed = await armFault(
+        cluster,
+        fault,
+        {
+          heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+          collectiveDeadlineMs: COLLECTIVE_DEADLINE_MS,
+          stepMs: 1000 * (w.latest()?.seconds ?? 2),
+        },
+        links,
+      );
+      const trigger = phaseTrigger(fault.phase, w.latest() ?? { step: 0 }, {
+        stepsPerEpoch,
+        members: team.length,
+        modelBytes: modelBytes(checkpointDir),
+      });
+      const follower = team.at(1) ?? team.at(0);
+      const hit = await waitForPhase(trigger, {
+        watch: w,
+        checkpointDir,
+        follower: () => follower?.pid,
+        timeoutMs: fault.phase === 'validation' ? 60_000 + stepsPerEpoch * 10_000 : 60_000,
+      });
+      armed.strike();
+      const outcome = await armed.finish();
+      // A generation formed during a long wait for the phase is the one the fault met.
+      const met = Math.max(before, hitGeneration(w, outcome.at));
+      const bound = WORKER_FAULTS.has(fault.kind) ? met : -1;
       const recovered = await until(
         () => w.firstCommitAfter(outcome.at, bound) !== undefined,
         `a committed step after fault ${fault.index + 1} (${fault.kind})`,
@@ -205,9 +271,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       );
       const recoverySeconds =
         recovered === undefined ? null : (Date.parse(recovered.at) - outcome.at) / 1000;
-      faults.push({ index: fault.index, kind: fault.kind, ...outcome, recoverySeconds });
+      faults.push({
+        index: fault.index,
+        kind: fault.kind,
+        phase: fault.phase,
+        ...hit,
+        ...outcome,
+        recoverySeconds,
+      });
       log(
-        `fault ${fault.index + 1}/${opts.faults} ${fault.kind}${outcome.target === undefined ? '' : ` (${outcome.target})`}: ${
+        `fault ${fault.index + 1}/${opts.faults} ${fault.kind} in ${fault.phase} (${hit.struckOn})${outcome.target === undefined ? '' : ` (${outcome.target})`}: ${
           recoverySeconds === null
             ? 'NOT recovered'
             : `next step committed after ${recoverySeconds.toFixed(2)} s`
@@ -238,6 +311,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   for (const c of cluster.workers) await exited(c.child);
   await delay(200);
   const leftoverPids = cluster.leftovers();
+  links?.dispose();
   const state = watch.view?.state ?? 'unknown';
   log(`job ${state}; computing the one-process reference…`);
   const reference = stateDictSha256(await oneProcessWeights(spec));
@@ -266,7 +340,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       timed.length === opts.faults && timed.every((f) => f.recoverySeconds !== null),
     hungMembersDetectedInDeadline: timed.every(
       (f) =>
-        f.kind !== 'stop-member' || (f.detectedSeconds ?? Infinity) <= (f.deadlineSeconds ?? 0),
+        (f.kind !== 'stop-member' && f.kind !== 'cut-link') ||
+        (f.detectedSeconds ?? Infinity) <= (f.deadlineSeconds ?? 0),
     ),
     noProcessLeft: leftoverPids.length === 0,
   };
@@ -275,6 +350,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   return {
     options: {
       faults: opts.faults,
+      kinds: [...kinds],
       seed: opts.seed,
       workers: opts.workers,
       trainImages: opts.trainImages,

@@ -15,6 +15,10 @@ export interface CommittedStep {
   readonly samplesDigest?: string | undefined;
   readonly generation?: number | undefined;
   readonly workers?: number | undefined;
+  /** The step's duration and its first phases (what the chaos run aims its faults by). */
+  readonly seconds?: number | undefined;
+  readonly dataWaitSeconds?: number | undefined;
+  readonly computeSeconds?: number | undefined;
 }
 
 /** What the sample order of the job's train split is (the job spec and the split's size). */
