@@ -8,6 +8,8 @@ const CRDS = [
   'keda/keda.sh_scaledobjects.yaml',
   'keda/keda.sh_triggerauthentications.yaml',
   'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
+  'cert-manager/cert-manager.io_certificates.yaml',
+  'cert-manager/cert-manager.io_issuers.yaml',
 ].map((file) => resolve(__dirname, '../fixtures', file));
 
 interface Crd {

@@ -131,6 +131,8 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
       '/artifacts',
       '--token-file',
       '/var/run/secrets/repvgg-worker/token',
+      '--tls-dir',
+      '/var/run/secrets/repvgg-tls',
       '--metrics-port',
       '9464',
     ]);
