@@ -1,4 +1,5 @@
 import { publishBenchResults, runBench } from './bench-output';
+import { leastKernelTimes, type KernelShare } from './kernel-profile';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
@@ -21,12 +22,6 @@ const MINI = expandArch({
 });
 const BATCH = 32;
 const RESOLUTION = 32;
-
-interface KernelShare {
-  readonly kernel: string;
-  readonly ms: number;
-  readonly calls: number;
-}
 
 interface BackendResult {
   readonly backend: string;
@@ -69,21 +64,7 @@ async function runBackend(name: string): Promise<BackendResult> {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  const best = new Map<string, KernelShare>();
-  for (let i = 0; i < profiled; i++) {
-    const info = await tf.profile(step);
-    const perStep = new Map<string, KernelShare>();
-    for (const k of info.kernels) {
-      const prev = perStep.get(k.name);
-      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      perStep.set(k.name, {
-        kernel: k.name,
-        ms: (prev?.ms ?? 0) + ms,
-        calls: (prev?.calls ?? 0) + 1,
-      });
-    }
-    for (const [k, v] of perStep) if (v.ms < (best.get(k)?.ms ?? Infinity)) best.set(k, v);
-  }
+  const kernels = await leastKernelTimes(step, profiled);
   tf.dispose([x, labels]);
   model.dispose();
   const bestMs = times[0] ?? Number.NaN;
@@ -95,7 +76,7 @@ async function runBackend(name: string): Promise<BackendResult> {
     medianMs,
     bestImgPerSec: (BATCH * 1000) / bestMs,
     medianImgPerSec: (BATCH * 1000) / medianMs,
-    kernels: [...best.values()].sort((a, b) => b.ms - a.ms).slice(0, 10),
+    kernels: kernels.slice(0, 10),
   };
 }
 

@@ -1,4 +1,5 @@
 import { publishBenchResults, runBench } from './bench-output';
+import { leastKernelTimes, type KernelShare } from './kernel-profile';
 import type { Architecture } from '@repvgg/core/arch/arch-spec';
 import { resolveArch } from '@repvgg/core/arch/resolve-arch';
 import { parseArchSpecJson } from '@repvgg/core/arch/resolve-arch';
@@ -13,8 +14,10 @@ import { initStateDict } from '@repvgg/core/weights/init';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- model`: inference throughput of the multi-branch training graph (BN in
- * inference mode) against the fused single-branch model on the active backend.
+ * `npm run bench -- model [a0|mini] [--iterations N]`: inference throughput of the multi-branch
+ * training graph (BN in inference mode) against the fused single-branch model on the active
+ * backend, and where each forward's time goes per kernel. A case filter and a smaller N give a
+ * short run.
  */
 
 interface Case {
@@ -29,6 +32,18 @@ interface Case {
 interface Timing {
   readonly imgPerSec: number;
   readonly msPerBatch: number;
+  /**
+   * Median process CPU time of one batch. Every kernel runs on this one thread, so CPU time
+   * counts the work without the time other processes held the core: on a loaded machine it is
+   * the steadier figure.
+   */
+  readonly cpuMsPerBatch: number;
+}
+
+/** One timed batch: wall and process CPU milliseconds. */
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
 }
 
 interface CaseResult {
@@ -38,8 +53,12 @@ interface CaseResult {
   readonly iterations: number;
   readonly multiBranch: Timing;
   readonly fused: Timing;
-  /** fused img/s ÷ multi-branch img/s. */
+  /** Median over the alternated pairs of multi-branch ÷ fused wall time. */
   readonly speedup: number;
+  /** The same median on CPU time. */
+  readonly cpuSpeedup: number;
+  /** Per kernel, the least time over the profiled forwards (most expensive first). */
+  readonly kernels: { readonly multiBranch: KernelShare[]; readonly fused: KernelShare[] };
   /** Fused vs multi-branch logits on the benchmark batch: the two are the same function. */
   readonly maxAbsDiff: number;
 }
@@ -78,40 +97,77 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 
-async function batchMs(model: Model, x: tf.Tensor4D): Promise<number> {
+const cpuMsNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function timeBatch(model: Model, x: tf.Tensor4D): Promise<Sample> {
+  const c0 = cpuMsNow();
   const t0 = performance.now();
   const y = model.predict(x);
   await y.data();
   y.dispose();
-  return performance.now() - t0;
+  return { wallMs: performance.now() - t0, cpuMs: cpuMsNow() - c0 };
 }
 
-const timing = (ms: readonly number[], batch: number): Timing => {
-  const msPerBatch = median(ms);
-  return { msPerBatch, imgPerSec: (batch * 1000) / msPerBatch };
+const timing = (samples: readonly Sample[], batch: number): Timing => {
+  const msPerBatch = median(samples.map((s) => s.wallMs));
+  return {
+    msPerBatch,
+    imgPerSec: (batch * 1000) / msPerBatch,
+    cpuMsPerBatch: median(samples.map((s) => s.cpuMs)),
+  };
 };
 
+interface PairedTimings {
+  readonly multi: Timing;
+  readonly fused: Timing;
+  readonly speedup: number;
+  readonly cpuSpeedup: number;
+}
+
 /**
- * Median wall time of one batch (synchronized by reading the logits back). The two models run
- * alternately so that load from other processes on a shared machine hits both alike.
+ * One batch of each model per pair (synchronized by reading the logits back), alternated so that
+ * load from other processes on a shared machine hits both alike; the speedups are medians of the
+ * per-pair ratios, which a burst of load inflates on both sides of one pair.
  */
 async function timeBoth(
   multi: Model,
   fused: Model,
   x: tf.Tensor4D,
   c: Case,
-): Promise<[Timing, Timing]> {
-  const multiMs: number[] = [];
-  const fusedMs: number[] = [];
+): Promise<PairedTimings> {
+  const pairs: { m: Sample; f: Sample }[] = [];
   for (let i = 0; i < c.warmup + c.iterations; i++) {
-    const m = await batchMs(multi, x);
-    const f = await batchMs(fused, x);
-    if (i >= c.warmup) {
-      multiMs.push(m);
-      fusedMs.push(f);
-    }
+    const m = await timeBatch(multi, x);
+    const f = await timeBatch(fused, x);
+    if (i >= c.warmup) pairs.push({ m, f });
   }
-  return [timing(multiMs, c.batch), timing(fusedMs, c.batch)];
+  return {
+    multi: timing(
+      pairs.map((p) => p.m),
+      c.batch,
+    ),
+    fused: timing(
+      pairs.map((p) => p.f),
+      c.batch,
+    ),
+    speedup: median(pairs.map((p) => p.m.wallMs / p.f.wallMs)),
+    cpuSpeedup: median(pairs.map((p) => p.m.cpuMs / p.f.cpuMs)),
+  };
+}
+
+const PROFILED_FORWARDS = 2;
+const PROFILE_ROWS = 8;
+
+async function kernelTimes(model: Model, x: tf.Tensor4D): Promise<KernelShare[]> {
+  const forward = (): void => {
+    const y = model.predict(x);
+    y.dataSync();
+    y.dispose();
+  };
+  return (await leastKernelTimes(forward, PROFILED_FORWARDS)).slice(0, PROFILE_ROWS);
 }
 
 async function logits(model: Model, x: tf.Tensor4D): Promise<Float32Array> {
@@ -136,15 +192,17 @@ async function runCase(c: Case): Promise<CaseResult> {
   );
   try {
     const diff = compareLogits(await logits(multi, x), await logits(fused, x));
-    const [multiBranch, fusedTiming] = await timeBoth(multi, fused, x, c);
+    const t = await timeBoth(multi, fused, x, c);
     return {
       model: c.label,
       resolution: c.resolution,
       batch: c.batch,
       iterations: c.iterations,
-      multiBranch,
-      fused: fusedTiming,
-      speedup: fusedTiming.imgPerSec / multiBranch.imgPerSec,
+      multiBranch: t.multi,
+      fused: t.fused,
+      speedup: t.speedup,
+      cpuSpeedup: t.cpuSpeedup,
+      kernels: { multiBranch: await kernelTimes(multi, x), fused: await kernelTimes(fused, x) },
       maxAbsDiff: diff.maxAbsDiff,
     };
   } finally {
@@ -161,22 +219,55 @@ interface Machine {
   readonly loadAverage: number;
 }
 
+const kernelCells = (ks: readonly KernelShare[]): string =>
+  ks.map((k) => `${k.kernel} ${k.ms.toFixed(1)} ms (${k.calls})`).join(', ');
+
 function markdown(backend: string, machine: Machine, results: readonly CaseResult[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.model} | ${r.resolution}² | ${r.batch} | ${r.multiBranch.imgPerSec.toFixed(1)} | ${r.fused.imgPerSec.toFixed(1)} | ${r.speedup.toFixed(2)}× | ${r.maxAbsDiff.toExponential(1)} |`,
+      `| ${r.model} | ${r.resolution}² | ${r.batch} | ${r.iterations} | ${r.multiBranch.imgPerSec.toFixed(1)} | ${r.fused.imgPerSec.toFixed(1)} | ${r.speedup.toFixed(2)}× | ${r.multiBranch.cpuMsPerBatch.toFixed(1)} | ${r.fused.cpuMsPerBatch.toFixed(1)} | ${r.cpuSpeedup.toFixed(2)}× | ${r.maxAbsDiff.toExponential(1)} |`,
   );
+  const profiles = results.flatMap((r) => [
+    `- ${r.model}, fused: ${kernelCells(r.kernels.fused)}`,
+    `- ${r.model}, multi-branch: ${kernelCells(r.kernels.multiBranch)}`,
+  ]);
   return [
-    `Inference throughput on the \`${backend}\` backend, median of the timed batches; ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.toFixed(2)} at the start.`,
+    `Inference on the \`${backend}\` backend, the two models alternated batch by batch; ratios are medians of the per-pair ratios; ${machine.cpus} × ${machine.cpuModel}, load average ${machine.loadAverage.toFixed(2)} at the start.`,
     '',
-    '| model | input | batch | multi-branch img/s | fused img/s | fused / multi-branch | max abs diff |',
-    '|---|---|---|---|---|---|---|',
+    '| model | input | batch | pairs | multi-branch img/s | fused img/s | fused / multi-branch (wall) | multi-branch CPU ms | fused CPU ms | fused / multi-branch (CPU) | max abs diff |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    `Per kernel (least ms over ${PROFILED_FORWARDS} profiled forwards, calls):`,
+    '',
+    ...profiles,
     '',
   ].join('\n');
 }
 
+/** `[case…] [--iterations N]`: a case matches when its label contains the word (any case). */
+function selectCases(args: readonly string[]): Case[] {
+  const i = args.indexOf('--iterations');
+  const n = i >= 0 ? Number(args[i + 1]) : undefined;
+  if (n !== undefined && !(Number.isInteger(n) && n > 0)) {
+    throw new Error('--iterations takes a positive integer, e.g. --iterations 5');
+  }
+  const words = args
+    .filter((_, j) => i < 0 || (j !== i && j !== i + 1))
+    .map((a) => a.toLowerCase());
+  const chosen = CASES.filter(
+    (c) =>
+      words.length === 0 ||
+      words.some((w) => c.label.toLowerCase().replace('repvgg-', '').startsWith(w)),
+  );
+  if (chosen.length === 0) {
+    throw new Error(`no model case matches ${words.join(', ')}; use a0 or mini, or none for both`);
+  }
+  return chosen.map((c) => (n === undefined ? c : { ...c, iterations: n }));
+}
+
 async function main(): Promise<void> {
+  const cases = selectCases(process.argv.slice(2));
   const backend = await initBackend();
   const machine: Machine = {
     cpus: cpus().length,
@@ -184,7 +275,7 @@ async function main(): Promise<void> {
     loadAverage: loadavg()[0] ?? 0,
   };
   const results: CaseResult[] = [];
-  for (const c of CASES) {
+  for (const c of cases) {
     process.stderr.write(`bench model: ${c.label} at ${c.resolution}², batch ${c.batch} …\n`);
     results.push(await runCase(c));
   }
