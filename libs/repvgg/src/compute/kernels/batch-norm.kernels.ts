@@ -1,6 +1,8 @@
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { addRelu, batchNormBackward, batchNormForward, reluBackward } from './batch-norm.math';
 import { KernelIo, required, type HostBackendName } from './kernel-io';
+import { addReluWasm, reluBackwardWasm, trainKernels } from './simd/train-kernels';
 
 /**
  * BatchNorm with batch statistics and the block's add+ReLU as single-pass JS kernels on the cpu and
@@ -86,10 +88,9 @@ function addReluKernel(name: HostBackendName) {
     if (terms.length === 0) throw new Error(`${ADD_RELU} needs inputs`);
     const io = new KernelIo(name, backend);
     const y = io.alloc([...terms[0].shape]);
-    addRelu(
-      terms.map((t) => io.view(t)),
-      io.view(y),
-    );
+    const views = terms.map((t) => io.view(t));
+    if (name === 'wasm') addReluWasm(trainKernels(backend as BackendWasm), views, io.view(y));
+    else addRelu(views, io.view(y));
     return y;
   };
 }
@@ -99,7 +100,12 @@ function reluGradKernel(name: HostBackendName) {
     const [dy, y] = required(inputs, ['dy', 'y']) as [tf.TensorInfo, tf.TensorInfo];
     const io = new KernelIo(name, backend);
     const dx = io.alloc([...dy.shape]);
-    reluBackward(io.view(dy), io.view(y), io.view(dx));
+    // wasm: the same arithmetic in SIMD on the heap, bit for bit (simd/train-kernels.spec.ts)
+    if (name === 'wasm') {
+      reluBackwardWasm(trainKernels(backend as BackendWasm), io.view(dy), io.view(y), io.view(dx));
+    } else {
+      reluBackward(io.view(dy), io.view(y), io.view(dx));
+    }
     return dx;
   };
 }

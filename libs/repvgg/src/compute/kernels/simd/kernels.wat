@@ -153,4 +153,72 @@
         (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
         (br_if $lkw (i32.lt_u (local.get $kw) (local.get $fw))))
       (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
-      (br_if $lkh (i32.lt_u (local.get $kh) (local.get $fh))))))
+      (br_if $lkh (i32.lt_u (local.get $kh) (local.get $fh)))))
+  ;; dx = dy · ceil(min(y, 1)) for n floats (reluBackward in ../batch-norm.math.ts): y ≥ 0, so the
+  ;; factor is the 0/1 mask; every operation is exact, so float32 lanes give the JavaScript bits.
+  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $dx i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $l4
+        (br_if $done (i32.gt_u (i32.add (local.get $dx) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $dx)
+          (f32x4.mul (v128.load (local.get $dy))
+            (f32x4.ceil (f32x4.min (v128.load (local.get $y)) (v128.const f32x4 1 1 1 1)))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+        (br $l4)))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $dx) (local.get $end)))
+        (f32.store (local.get $dx)
+          (f32.mul (f32.load (local.get $dy)) (f32.ceil (f32.min (f32.load (local.get $y)) (f32.const 1)))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
+        (br $l1))))
+
+  ;; (s + |s|)·0.5 of s = a + b (+ c), rounded to float32 (addRelu in ../batch-norm.math.ts). The
+  ;; JavaScript sums in float64, so this does too, two lanes at a time; $c = 0 means two terms.
+  (func $relu64 (param $s v128) (result v128)
+    (f64x2.mul (f64x2.add (local.get $s) (f64x2.abs (local.get $s))) (v128.const f64x2 0.5 0.5)))
+  (func $sum64 (param $a i32) (param $b i32) (param $c i32) (result v128)
+    (local $s v128)
+    (local.set $s (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
+                             (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b)))))
+    (if (result v128) (local.get $c)
+      (then (f64x2.add (local.get $s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $c)))))
+      (else (local.get $s))))
+  (func (export "addRelu") (param $a i32) (param $b i32) (param $c i32) (param $y i32) (param $n i32)
+    (local $end i32) (local $s f64)
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $l4
+        (br_if $done (i32.gt_u (i32.add (local.get $y) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $y)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (call $relu64 (call $sum64 (local.get $a) (local.get $b) (local.get $c))))
+            (f32x4.demote_f64x2_zero (call $relu64 (call $sum64
+              (i32.add (local.get $a) (i32.const 8)) (i32.add (local.get $b) (i32.const 8))
+              (select (i32.add (local.get $c) (i32.const 8)) (i32.const 0) (local.get $c)))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (if (local.get $c) (then (local.set $c (i32.add (local.get $c) (i32.const 16)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $l4)))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $y) (local.get $end)))
+        (local.set $s (f64.add (f64.promote_f32 (f32.load (local.get $a))) (f64.promote_f32 (f32.load (local.get $b)))))
+        (if (local.get $c)
+          (then
+            (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $c)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))))
+        (f32.store (local.get $y)
+          (f32.demote_f64 (f64.mul (f64.add (local.get $s) (f64.abs (local.get $s))) (f64.const 0.5))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br $l1))))
+)

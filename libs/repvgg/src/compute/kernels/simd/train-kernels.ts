@@ -20,6 +20,9 @@ export interface TrainKernelsWasm {
     padTop: number,
     padLeft: number,
   ): void;
+  reluGrad(dy: number, y: number, dx: number, n: number): void;
+  /** `c` = 0: two terms. */
+  addRelu(a: number, b: number, c: number, y: number, n: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
@@ -85,4 +88,35 @@ export function im2colTransposedWasm(
     g.padTop,
     g.padLeft,
   );
+}
+
+function sameLength(views: readonly Float32Array[], n: number, what: string): void {
+  if (views.some((v) => v.length !== n))
+    throw new Error(`${what}: every tensor needs ${String(n)} floats`);
+}
+
+/**
+ * `reluBackward` (../batch-norm.math.ts) in SIMD, on views of the wasm heap (`typedArrayFromHeap`:
+ * a view's byteOffset is its heap address).
+ */
+export function reluBackwardWasm(
+  kernels: TrainKernelsWasm,
+  dy: Float32Array,
+  y: Float32Array,
+  dx: Float32Array,
+): void {
+  sameLength([dy, y], dx.length, 'reluBackward');
+  kernels.reluGrad(dy.byteOffset, y.byteOffset, dx.byteOffset, dx.length);
+}
+
+/** `addRelu` (../batch-norm.math.ts) of 2 or 3 terms in SIMD, on views of the wasm heap. */
+export function addReluWasm(
+  kernels: TrainKernelsWasm,
+  inputs: readonly Float32Array[],
+  y: Float32Array,
+): void {
+  if (inputs.length < 2 || inputs.length > 3) throw new Error('addRelu takes 2 or 3 inputs');
+  sameLength(inputs, y.length, 'addRelu');
+  const [a, b, c] = inputs as [Float32Array, Float32Array, Float32Array | undefined];
+  kernels.addRelu(a.byteOffset, b.byteOffset, c?.byteOffset ?? 0, y.byteOffset, y.length);
 }
