@@ -181,30 +181,29 @@
 
   ;; (s + |s|)·0.5 of s = a + b (+ c), rounded to float32 (addRelu in ../batch-norm.math.ts). The
   ;; JavaScript sums in float64, so this does too, two lanes at a time; $c = 0 means two terms.
-  (func $relu64 (param $s v128) (result v128)
-    (f64x2.mul (f64x2.add (local.get $s) (f64x2.abs (local.get $s))) (v128.const f64x2 0.5 0.5)))
-  (func $sum64 (param $a i32) (param $b i32) (param $c i32) (result v128)
-    (local $s v128)
-    (local.set $s (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
-                             (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b)))))
-    (if (result v128) (local.get $c)
-      (then (f64x2.add (local.get $s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $c)))))
-      (else (local.get $s))))
+  ;; Written out without helper calls: V8 does not inline them, and calls made it slower than JS.
   (func (export "addRelu") (param $a i32) (param $b i32) (param $c i32) (param $y i32) (param $n i32)
-    (local $end i32) (local $s f64)
+    (local $end i32) (local $s f64) (local $lo v128) (local $hi v128)
     (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $l4
         (br_if $done (i32.gt_u (i32.add (local.get $y) (i32.const 16)) (local.get $end)))
+        (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))
+                                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b)))))
+        (local.set $hi (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $a)))
+                                  (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $b)))))
+        (if (local.get $c)
+          (then
+            (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $c)))))
+            (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $c)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))))
+        (local.set $lo (f64x2.mul (f64x2.add (local.get $lo) (f64x2.abs (local.get $lo))) (v128.const f64x2 0.5 0.5)))
+        (local.set $hi (f64x2.mul (f64x2.add (local.get $hi) (f64x2.abs (local.get $hi))) (v128.const f64x2 0.5 0.5)))
         (v128.store (local.get $y)
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (call $relu64 (call $sum64 (local.get $a) (local.get $b) (local.get $c))))
-            (f32x4.demote_f64x2_zero (call $relu64 (call $sum64
-              (i32.add (local.get $a) (i32.const 8)) (i32.add (local.get $b) (i32.const 8))
-              (select (i32.add (local.get $c) (i32.const 8)) (i32.const 0) (local.get $c)))))))
+            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
-        (if (local.get $c) (then (local.set $c (i32.add (local.get $c) (i32.const 16)))))
         (local.set $y (i32.add (local.get $y) (i32.const 16)))
         (br $l4)))
     (block $done1
