@@ -1,6 +1,6 @@
 import { publishBenchResults, runBench } from './bench-output';
 import { leastKernelTimes, type KernelShare } from './kernel-profile';
-import { expandArch } from '@repvgg/core/arch/arch-spec';
+import { MINI_ARCH } from './mini-arch';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
@@ -13,13 +13,7 @@ import { cpus, loadavg } from 'node:os';
  * step's time goes per kernel (`tf.profile`). Default backends: wasm and cpu.
  */
 
-const MINI = expandArch({
-  name: 'mini [1,1,1,1] widths 16/32/64/128',
-  numBlocks: [1, 1, 1, 1],
-  widthMultiplier: [0.25, 0.25, 0.25, 0.25],
-  overrideGroupsMap: {},
-  numClasses: 10,
-});
+const MINI = MINI_ARCH;
 const BATCH = 32;
 const RESOLUTION = 32;
 

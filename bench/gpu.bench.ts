@@ -1,5 +1,5 @@
 import { publishBenchResults, runBench } from './bench-output';
-import { expandArch } from '@repvgg/core/arch/arch-spec';
+import { MINI_ARCH } from './mini-arch';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
@@ -21,13 +21,7 @@ import { loadavg } from 'node:os';
  * the largest gradient difference (a GPU's kernels need not be deterministic, so not bit for bit).
  */
 
-const ARCH = expandArch({
-  name: 'mini [1,1,1,1] widths 16/32/64/128',
-  numBlocks: [1, 1, 1, 1],
-  widthMultiplier: [0.25, 0.25, 0.25, 0.25],
-  overrideGroupsMap: {},
-  numClasses: 10,
-});
+const ARCH = MINI_ARCH;
 const SIZE = 32;
 const PER_REPLICA = 64;
 const REPLICAS = 2;
