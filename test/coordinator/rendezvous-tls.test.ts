@@ -11,6 +11,8 @@ import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordin
 import { loadRendezvousProto } from '../../apps/coordinator/src/rendezvous/rendezvous.grpc-server';
 import { ensureClusterTls, type ClusterTls } from '../../apps/cli/src/cluster/cluster-tls';
 import { onlyTlsAnswered, plaintextHttp2Answer } from '../support/plaintext-probe';
+import { RendezvousClient as RendezvousWorkerClient } from '../../apps/worker/src/rendezvous.client';
+import { CoordinatorTlsError } from '../../apps/worker/src/worker.error';
 import { startHarness, type Harness } from './coordinator.harness';
 
 // Certificates from the openssl CLI (the generator `repvgg cluster up` uses): the cluster's, and a
@@ -85,6 +87,37 @@ describe('mutual TLS on the rendezvous', () => {
       expect(err?.code).toBe(grpc.status.UNAVAILABLE);
     } finally {
       await other.close();
+    }
+  });
+
+  it("a worker's TLS failures are one line, not retried: a plaintext coordinator, another CA's", async () => {
+    const plain = await startHarness({});
+    const workerTls = tlsPathsIn(cluster.worker);
+    const other = await startHarness({ REPVGG_TLS_DIR: stranger.coordinator });
+    try {
+      const refusal = async (port: number): Promise<unknown> => {
+        const client = new RendezvousWorkerClient(`127.0.0.1:${port}`, undefined, workerTls);
+        try {
+          return await client.register(REGISTER).then(
+            () => undefined,
+            (err: unknown) => err,
+          );
+        } finally {
+          client.close();
+        }
+      };
+      const toPlain = await refusal(plain.coordinator.grpcPort);
+      expect(toPlain).toBeInstanceOf(CoordinatorTlsError);
+      expect((toPlain as CoordinatorTlsError).problem).toMatch(
+        /^the coordinator at 127\.0\.0\.1:\d+ does not speak TLS \(.*wrong version number/,
+      );
+      const toStranger = await refusal(other.coordinator.grpcPort);
+      expect(toStranger).toBeInstanceOf(CoordinatorTlsError);
+      expect((toStranger as CoordinatorTlsError).problem).toMatch(
+        /^the coordinator's certificate at 127\.0\.0\.1:\d+ is not trusted \(.*certificate/,
+      );
+    } finally {
+      await Promise.all([plain.close(), other.close()]);
     }
   });
 

@@ -50,6 +50,20 @@ describe('a job over mutual TLS: rendezvous and both collective planes', () => {
     await until(async () => (await listWorkers(bed.h)).length === 0, 'the pair gone', 15_000);
   });
 
+  it("a worker whose CA did not sign the coordinator's certificate exits 2 with one line", async () => {
+    const stranger = ensureClusterTls(join(certs, 'stranger'));
+    const child = spawnWorker(bed.h, 'pipe', ['--tls-dir', stranger.worker]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    expect(await exited(child)).toBe(2);
+    const lines = stderr.split('\n').filter((l) => l.startsWith('repvgg: '));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^repvgg: the coordinator's certificate at 127\.0\.0\.1:\d+ is not trusted \(.*\); put the CA that signed/,
+      ),
+    ]);
+  });
+
   it('a worker whose TLS directory lacks a file exits 2 with one line', async () => {
     const missing = join(certs, 'nothing-here');
     const child = spawnWorker(bed.h, 'pipe', ['--tls-dir', missing]);

@@ -19,7 +19,7 @@ import {
 } from '@repvgg/contracts';
 import { channelCredentials } from '@repvgg/contracts/tls/grpc-credentials';
 import { readTls, type TlsPaths } from '@repvgg/contracts/tls/tls-files';
-import { RendezvousCallError, WorkerTokenError } from './worker.error';
+import { CoordinatorTlsError, RendezvousCallError, WorkerTokenError } from './worker.error';
 
 /** Bounds every unary call, so a coordinator that hangs surfaces as an error instead of a stall. */
 const CALL_DEADLINE_MS = 10_000;
@@ -30,6 +30,17 @@ const UNREACHABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLI
  * backoff (10 s cap) would then keep failing long after a restarted coordinator is back.
  */
 const CHANNEL_OPTIONS = { 'grpc.max_reconnect_backoff_ms': 10_000 };
+
+/**
+ * What an UNAVAILABLE's detail tells of TLS: OpenSSL's `wrong version number` when a plaintext
+ * server answered our handshake; a certificate error when its certificate failed our check. A
+ * coordinator that is down or restarting gives neither, so these are not retried.
+ */
+function tlsFailure(detail: string): 'plaintext' | 'certificate' | undefined {
+  if (/wrong version number|packet length too long/i.test(detail)) return 'plaintext';
+  if (/certificate|Hostname\/IP does not match/i.test(detail)) return 'certificate';
+  return undefined;
+}
 
 type Unary<Req, Res> = (
   req: Req,
@@ -48,7 +59,11 @@ export class RendezvousClient {
    * @param token the coordinator's worker token (REPVGG_WORKER_TOKENS there), if it requires one
    * @param tls this worker's certificate, and the CA the coordinator's certificate must chain to
    */
-  constructor(coordinator: string, token?: string, tls?: TlsPaths) {
+  constructor(
+    private readonly coordinator: string,
+    token?: string,
+    private readonly tls?: TlsPaths,
+  ) {
     if (token !== undefined) this.metadata.set('authorization', `Bearer ${token}`);
     const definition = protoLoader.loadSync(protoPath('rendezvous.proto'), PROTO_LOADER_OPTIONS);
     const proto = grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
@@ -142,8 +157,11 @@ export class RendezvousClient {
       fn(req, this.metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
         if (err !== null) {
           const detail = err.details || err.message;
+          const tls = this.tls && tlsFailure(detail);
           if (err.code === grpc.status.UNAUTHENTICATED)
             reject(new WorkerTokenError(method, detail));
+          else if (tls !== undefined)
+            reject(new CoordinatorTlsError(this.coordinator, tls === 'plaintext', detail));
           else reject(new RendezvousCallError(method, detail, UNREACHABLE.has(err.code)));
         } else if (res === undefined) reject(new RendezvousCallError(method, 'empty reply'));
         else resolve(res);

@@ -33,16 +33,41 @@ export class RendezvousCallError extends Error {
   }
 }
 
-/** The coordinator refused this worker's token (or its lack of one): retrying cannot help. */
-export class WorkerTokenError extends Error {
-  readonly problem: string;
-  readonly remedy = 'pass its worker token with --token-file FILE or REPVGG_WORKER_TOKEN';
+/** A worker whose configuration the coordinator can never accept: retrying cannot help. */
+export abstract class WorkerConfigError extends Error {
+  constructor(
+    readonly problem: string,
+    readonly remedy: string,
+  ) {
+    super(`${problem}; ${remedy}`);
+    this.name = new.target.name;
+  }
+}
 
+/** The coordinator refused this worker's token (or its lack of one). */
+export class WorkerTokenError extends WorkerConfigError {
   constructor(method: string, detail: string) {
-    const problem = `the coordinator refused this worker on rendezvous ${method} (${detail})`;
-    super(`${problem}; pass its worker token with --token-file FILE or REPVGG_WORKER_TOKEN`);
-    this.problem = problem;
-    this.name = 'WorkerTokenError';
+    super(
+      `the coordinator refused this worker on rendezvous ${method} (${detail})`,
+      'pass its worker token with --token-file FILE or REPVGG_WORKER_TOKEN',
+    );
+  }
+}
+
+/**
+ * This worker speaks TLS and the coordinator does not, or the coordinator's certificate fails this
+ * worker's check: a TLS error no coordinator restart changes.
+ */
+export class CoordinatorTlsError extends WorkerConfigError {
+  constructor(coordinator: string, plaintext: boolean, detail: string) {
+    super(
+      plaintext
+        ? `the coordinator at ${coordinator} does not speak TLS (${detail})`
+        : `the coordinator's certificate at ${coordinator} is not trusted (${detail})`,
+      plaintext
+        ? 'start it with --tls-dir or REPVGG_TLS_DIR, or start this worker without --tls-dir'
+        : "put the CA that signed the coordinator's certificate in this worker's ca.crt (--tls-dir), and make the certificate valid for the host dialled",
+    );
   }
 }
 

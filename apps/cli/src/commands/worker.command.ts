@@ -123,7 +123,7 @@ export function registerWorker(program: Command): void {
       // Loaded here so the model tools do not pay for gRPC and the training stack at start.
       const token = workerToken(opts.tokenFile);
       const tls = tlsPathsOf(opts.tlsDir);
-      const { startWorker, WorkerTokenError } = await import('@repvgg/worker');
+      const { startWorker, WorkerConfigError } = await import('@repvgg/worker');
       const worker = await startWorker({
         coordinator: opts.coordinator,
         host: opts.host,
@@ -138,7 +138,7 @@ export function registerWorker(program: Command): void {
         ...(token === undefined ? {} : { token }),
         ...(tls === undefined ? {} : { tls }),
       }).catch((err: unknown) => {
-        throw err instanceof WorkerTokenError ? new UsageError(err.problem, err.remedy) : err;
+        throw err instanceof WorkerConfigError ? new UsageError(err.problem, err.remedy) : err;
       });
       const drain = (): void => {
         void worker.drain();
