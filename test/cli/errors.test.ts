@@ -256,6 +256,20 @@ describe('repvgg bad input: one line on stderr, exit code 2', () => {
       );
     });
 
+    it('repvgg coordinator --tls-dir without the files', () => {
+      const tls = join(dir, 'no-tls-here');
+      expectUsageError(
+        runCli(['coordinator', '--tls-dir', tls], {
+          REPVGG_API_TOKENS: 'cli-test-token-0123456789',
+          REPVGG_DATA_ROOTS: dir,
+          REPVGG_ARTIFACTS: join(dir, 'artifacts'),
+        }),
+        new RegExp(
+          `REPVGG_TLS_DIR: cannot read the TLS file ${join(tls, 'ca.crt')} \\(ENOENT\\): the directory needs ca.crt, tls.crt, tls.key; fix the environment`,
+        ),
+      );
+    });
+
     it('an unknown REPVGG_BACKEND', () => {
       const out = join(dir, 'y.npy');
       expectUsageError(
