@@ -138,9 +138,11 @@ export async function armFault(
         throw new Error('cut-link needs the cluster to run with a LinkCutter');
       const all = await members(cluster);
       if (all.length < 2) throw new Error('cut-link needs two members');
-      const a = pickOf(all, fault.pick, 'member');
-      const others = all.filter((w) => w !== a);
-      const b = pickOf(others, (fault.pick * all.length) % 1, 'member');
+      // Ring neighbours (ranks r and r+1): with four or more members the others' links carry
+      // nothing, and cutting them would change nothing.
+      const i = Math.min(all.length - 1, Math.floor(fault.pick * all.length));
+      const a = pickOf(all.slice(i), 0, 'member');
+      const b = pickOf(all.slice((i + 1) % all.length), 0, 'member');
       const generation = await currentGeneration(cluster);
       let heal: (() => void) | undefined;
       return {

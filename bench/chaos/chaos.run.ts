@@ -214,16 +214,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         );
         break;
       }
-      // Every worker in the one generation first (replacements of the last fault have joined), so
-      // the targets chosen now are the ones the fault meets.
+      // Every worker the job can take in the one generation first (replacements of the last fault
+      // have joined; a thawed worker beyond `workers.max` stays idle), so the targets chosen now
+      // are the ones the fault meets.
       await until(
-        async () =>
-          (await members(cluster).catch(() => [])).length === cluster.workers.length &&
-          new Set(
-            ((await cluster.api('/v1/workers').catch(() => [])) as { generation?: number }[]).map(
-              (x) => x.generation,
-            ),
-          ).size === 1,
+        async () => {
+          const listed = (await cluster.api('/v1/workers').catch(() => [])) as {
+            jobId: string | null;
+            generation?: number | null;
+          }[];
+          const busy = listed.filter((x) => x.jobId !== null);
+          return (
+            busy.length === Math.min(cluster.workers.length, opts.workers + 1) &&
+            new Set(busy.map((x) => x.generation)).size === 1
+          );
+        },
         'every worker in one generation',
         60_000,
       ).catch((err: unknown) => {

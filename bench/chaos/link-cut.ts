@@ -45,16 +45,19 @@ function iptables(args: readonly string[]): void {
 }
 
 /**
- * Cuts and heals data links between workers of a chaos run. Each worker runs in a cgroup of its
- * own, and a cut is two iptables rules in this run's private network namespace: every packet a
- * worker sends to the other's data port is dropped (its SYNs, its chunks and its ACKs), so both
- * links of the pair go silent — no reset, as when a cable or a switch port dies — while
- * heartbeats, gRPC and every other pair keep flowing. Nothing outside the namespace is touched.
+ * Cuts and heals data links between workers of a chaos run, in this run's private network
+ * namespace (nothing outside it is touched). Each worker runs in a cgroup of its own, and every
+ * TCP connection a worker opens is marked with the worker's number (conntrack's connmark, set on
+ * its SYN). A data link is a connection its receiver opens to the sender's data port, so cutting
+ * A and B drops every packet, either way, of the connections B opened to A's data port and A
+ * opened to B's: their chunks, ACKs and SYNs go nowhere — no reset, as when a cable dies —
+ * while heartbeats, gRPC and the links to every other member keep flowing.
  */
 export class LinkCutter {
   private readonly root = cgroup2Root();
   private readonly base = `repvgg-chaos-${process.pid}`;
   private readonly made: string[] = [];
+  private readonly marks = new Map<string, number>();
 
   constructor() {
     if (!inPrivateNetns()) {
@@ -65,11 +68,29 @@ export class LinkCutter {
     mkdirSync(join(this.root, this.base), { recursive: true });
   }
 
-  /** The cgroup for a process named `name` (created here). */
+  /** The cgroup for a process named `name` (created here), its connections marked from now on. */
   cgroupFor(name: string): string {
     const rel = `${this.base}/${name}`;
     mkdirSync(join(this.root, rel), { recursive: true });
     this.made.push(rel);
+    const mark = this.marks.size + 1;
+    this.marks.set(rel, mark);
+    iptables([
+      '-A',
+      'OUTPUT',
+      '-m',
+      'cgroup',
+      '--path',
+      rel,
+      '-m',
+      'conntrack',
+      '--ctstate',
+      'NEW',
+      '-j',
+      'CONNMARK',
+      '--set-mark',
+      String(mark),
+    ]);
     return rel;
   }
 
@@ -86,24 +107,31 @@ export class LinkCutter {
     };
   }
 
-  /** Drops every packet between the two ends' data links; returns the healing. */
+  /** Drops every packet of the two ends' data links to each other; returns the healing. */
   cut(a: LinkEnd, b: LinkEnd): () => void {
-    const rules = [
-      [a.cgroup, b.dataPort],
-      [b.cgroup, a.dataPort],
-    ].map(([cg, port]) => [
-      'OUTPUT',
-      '-m',
-      'cgroup',
-      '--path',
-      String(cg),
-      '-p',
-      'tcp',
-      '--dport',
-      String(port),
-      '-j',
-      'DROP',
-    ]);
+    const pairs: [opener: LinkEnd, sender: LinkEnd][] = [
+      [b, a],
+      [a, b],
+    ];
+    const rules = pairs.flatMap(([opener, sender]) => {
+      const mark = this.marks.get(opener.cgroup);
+      if (mark === undefined) {
+        throw new Error(`no connection mark for ${opener.cgroup}: start it with cgroupFor`);
+      }
+      return ['--dport', '--sport'].map((side) => [
+        'OUTPUT',
+        '-m',
+        'connmark',
+        '--mark',
+        String(mark),
+        '-p',
+        'tcp',
+        side,
+        String(sender.dataPort),
+        '-j',
+        'DROP',
+      ]);
+    });
     for (const r of rules) iptables(['-A', ...r]);
     return () => {
       for (const r of rules) iptables(['-D', ...r]);

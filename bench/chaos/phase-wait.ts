@@ -1,4 +1,5 @@
 import { watch, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import type { JobWatch } from './job-watch';
 import type { PhaseTrigger } from './phase-aim';
 import type { CommittedStep } from './step-audit';
@@ -44,6 +45,25 @@ async function nextCommit(ctx: PhaseWaitContext, deadline: number): Promise<Comm
   return null;
 }
 
+/** Raises this process' scheduling priority when allowed; `restore` puts it back. */
+function raisePriority(): { restore(): void } {
+  const was = getPriority();
+  try {
+    setPriority(-10);
+  } catch {
+    // Not root: watch at the normal priority.
+  }
+  return {
+    restore: () => {
+      try {
+        setPriority(was);
+      } catch {
+        // Lowering back may only fail when raising failed too.
+      }
+    },
+  };
+}
+
 const sinceCommit = (s: CommittedStep | undefined): number | null =>
   s === undefined ? null : Date.now() - Date.parse(s.at);
 
@@ -79,19 +99,26 @@ export async function waitForPhase(
         const pid = ctx.follower();
         const from = pid === undefined ? undefined : bytesWritten(pid);
         if (pid === undefined || from === undefined) return missed('no follower to watch');
-        // Busy enough to see a 30 ms all-reduce begin; stops at the next commit (missed: retry).
-        for (let polls = 0; ctx.watch.history.steps.length === seen && Date.now() < deadline;) {
-          const now = bytesWritten(pid);
-          if (now === undefined) return missed('the follower is gone');
-          if (now - from >= trigger.minBytes) {
-            return {
-              struckOn: `${now - from} bytes sent by a follower`,
-              msAfterCommit: sinceCommit(s),
-            };
+        // On a loaded machine a normal-priority poller is off the CPU for longer than the whole
+        // all-reduce; a raised priority (root only) keeps it watching, for at most one step.
+        const priority = raisePriority();
+        try {
+          // Busy enough to see a 30 ms all-reduce begin; stops at the next commit (missed: retry).
+          for (let polls = 0; ctx.watch.history.steps.length === seen && Date.now() < deadline;) {
+            const now = bytesWritten(pid);
+            if (now === undefined) return missed('the follower is gone');
+            if (now - from >= trigger.minBytes) {
+              return {
+                struckOn: `${now - from} bytes sent by a follower`,
+                msAfterCommit: sinceCommit(s),
+              };
+            }
+            // setImmediate, not a timer: a 1 ms timer fires tens of ms late on a loaded machine.
+            await new Promise((r) => setImmediate(r));
+            if (++polls % 5000 === 0) await ctx.watch.poll(50).catch(() => undefined);
           }
-          // setImmediate, not a timer: a 1 ms timer fires tens of ms late on a loaded machine.
-          await new Promise((r) => setImmediate(r));
-          if (++polls % 5000 === 0) await ctx.watch.poll(50).catch(() => undefined);
+        } finally {
+          priority.restore();
         }
       }
       return missed('no all-reduce seen');
