@@ -1,5 +1,6 @@
 import { publishBenchResults, runBench } from './bench-output';
 import { leastKernelTimes, type KernelShare } from './kernel-profile';
+import { torchRatios, type TorchRatio } from './model-torch-peer';
 import type { Architecture } from '@repvgg/core/arch/arch-spec';
 import { resolveArch } from '@repvgg/core/arch/resolve-arch';
 import { parseArchSpecJson } from '@repvgg/core/arch/resolve-arch';
@@ -14,10 +15,11 @@ import { initStateDict } from '@repvgg/core/weights/init';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- model [a0|mini] [--iterations N]`: inference throughput of the multi-branch
- * training graph (BN in inference mode) against the fused single-branch model on the active
- * backend, and where each forward's time goes per kernel. A case filter and a smaller N give a
- * short run.
+ * `npm run bench -- model [a0|mini] [--iterations N] [--python PATH]`: inference throughput of the
+ * multi-branch training graph (BN in inference mode) against the fused single-branch model on the
+ * active backend, and where each forward's time goes per kernel. A case filter and a smaller N give
+ * a short run. With A0, PyTorch's ratio measured the same way on 1 and 2 threads, when `python`
+ * (default /usr/bin/python3) imports torch.
  */
 
 interface Case {
@@ -245,16 +247,46 @@ function markdown(backend: string, machine: Machine, results: readonly CaseResul
   ].join('\n');
 }
 
-/** `[case…] [--iterations N]`: a case matches when its label contains the word (any case). */
+function torchMarkdown(torch: TorchRatio[] | { readonly skipped: string }): string {
+  if (!Array.isArray(torch)) return `\nPyTorch yardstick skipped: ${torch.skipped}.\n`;
+  const rows = torch.map(
+    (t) =>
+      `| ${t.torch} | ${t.threads} | ${t.pairs} | ${t.loadAverage.toFixed(1)} | ${t.multiBranchMs.toFixed(0)} | ${t.fusedMs.toFixed(0)} | ${t.speedupWall.toFixed(2)}× | ${t.speedupCpu.toFixed(2)}× |`,
+  );
+  return [
+    '',
+    'PyTorch, RepVGG-A0 the same way (bench/peer/inference_ratio_peer.py, NCHW, eval mode):',
+    '',
+    '| torch | threads | pairs | load | multi-branch ms | fused ms | fused / multi-branch (wall) | (CPU) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+const VALUE_FLAGS = ['--iterations', '--python'];
+
+const flagValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+
+/**
+ * `[case…] [--iterations N]`: a case matches when its name (without `RepVGG-`) starts with the
+ * word, any case; no word selects every case.
+ */
 function selectCases(args: readonly string[]): Case[] {
-  const i = args.indexOf('--iterations');
-  const n = i >= 0 ? Number(args[i + 1]) : undefined;
+  const flagged = new Set(
+    VALUE_FLAGS.map((f) => args.indexOf(f))
+      .filter((j) => j >= 0)
+      .flatMap((j) => [j, j + 1]),
+  );
+  const iterations = flagValue('--iterations');
+  const n = iterations === undefined ? undefined : Number(iterations);
   if (n !== undefined && !(Number.isInteger(n) && n > 0)) {
     throw new Error('--iterations takes a positive integer, e.g. --iterations 5');
   }
-  const words = args
-    .filter((_, j) => i < 0 || (j !== i && j !== i + 1))
-    .map((a) => a.toLowerCase());
+  const words = args.filter((_, j) => !flagged.has(j)).map((a) => a.toLowerCase());
   const chosen = CASES.filter(
     (c) =>
       words.length === 0 ||
@@ -279,6 +311,15 @@ async function main(): Promise<void> {
     process.stderr.write(`bench model: ${c.label} at ${c.resolution}², batch ${c.batch} …\n`);
     results.push(await runCase(c));
   }
+  const a0 = cases.find((c) => c.label === 'RepVGG-A0');
+  const torch =
+    a0 === undefined
+      ? { skipped: 'A0 not selected' }
+      : torchRatios(flagValue('--python') ?? '/usr/bin/python3', [1, 2], {
+          batch: a0.batch,
+          resolution: a0.resolution,
+          pairs: a0.iterations,
+        });
   const report = {
     benchmark: 'model',
     date: new Date().toISOString(),
@@ -286,8 +327,9 @@ async function main(): Promise<void> {
     node: process.version,
     machine,
     results,
+    torch,
   };
-  const md = markdown(backend.name, machine, results);
+  const md = markdown(backend.name, machine, results) + torchMarkdown(torch);
   publishBenchResults('model', report, md);
 }
 
