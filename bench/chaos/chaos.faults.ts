@@ -51,9 +51,12 @@ function pickOf<T>(items: readonly T[], pick: number, what: string): T {
 
 export interface FaultTiming {
   readonly heartbeatTimeoutMs: number;
-  /** The collective's deadline for a silent peer (the worker's ring: 5 s floor). */
+  /**
+   * The collective's deadline for a silent peer as the generation's ring sets it
+   * (`AdaptiveDeadline`: 3 × the p99 of its step times, at least 5 s), from the committed steps.
+   */
   readonly collectiveDeadlineMs: number;
-  /** The last committed step's duration, for the cut-link detection bound. */
+  /** The longest step of the generation so far: the next collective may be that far away. */
   readonly stepMs: number;
 }
 
@@ -151,17 +154,18 @@ export async function armFault(
           heal = links.cut(end(a), end(b));
         },
         finish: async () => {
-          // A member blocked on the cut link gives up after the collective deadline; the next
-          // collective of a step may be a whole compute away.
-          const deadlineMs = timing.collectiveDeadlineMs + 1.5 * timing.stepMs + 1_000;
-          const holdMs = fault.hold * timing.collectiveDeadlineMs;
+          // A member blocked on the cut link gives up after the collective deadline; its next
+          // collective may be a step away; 1 s for its report and this poll.
+          const deadlineMs = timing.collectiveDeadlineMs + timing.stepMs + 1_000;
+          // Cut until the generation ends — a cut shorter than the deadline is only a stall the
+          // ring rides out — or, at the most, 2 × `hold` times the bound (so a late detection is
+          // still seen and judged by the bound; none is recorded undetected).
           const detected = await dropped(
             cluster,
             at,
             (ws) => ws.some((x) => (x.generation ?? -1) > generation),
-            holdMs,
+            2 * fault.hold * deadlineMs,
           );
-          await delay(Math.max(0, at + holdMs - Date.now()));
           heal?.();
           return {
             at,

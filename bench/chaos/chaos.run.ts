@@ -88,8 +88,23 @@ const WORKER_FAULTS: ReadonlySet<FaultKind> = new Set([
   'cut-link',
 ]);
 
-/** The worker's ring gives a silent peer this long (AdaptiveDeadline's floor; nothing widens it). */
-const COLLECTIVE_DEADLINE_MS = 5_000;
+/**
+ * How long the running generation's ring waits for a silent peer, as `AdaptiveDeadline` sets it
+ * (the shard runner feeds it every step's time): 3 × the p99 of the generation's step times, at
+ * least 5 s. Read from the committed steps' durations, with the longest step.
+ */
+function collectiveTiming(w: JobWatch): { collectiveDeadlineMs: number; stepMs: number } {
+  const latest = w.latest();
+  const ms = w.history.steps
+    .filter((s) => s.generation === latest?.generation)
+    .map((s) => 1000 * (s.seconds ?? 0))
+    .sort((a, b) => a - b);
+  const p99 = ms[Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)] ?? 0;
+  return {
+    collectiveDeadlineMs: Math.max(5_000, Math.ceil(3 * p99)),
+    stepMs: ms.at(-1) ?? 2_000,
+  };
+}
 
 /** Bytes of the model file of the job's latest checkpoint (about an all-reduce's gradient). */
 function modelBytes(checkpointDir: string): number {
@@ -241,8 +256,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         fault,
         {
           heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
-          collectiveDeadlineMs: COLLECTIVE_DEADLINE_MS,
-          stepMs: 1000 * (w.latest()?.seconds ?? 2),
+          ...collectiveTiming(w),
         },
         links,
       );
@@ -262,7 +276,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const outcome = await armed.finish();
       // A generation formed during a long wait for the phase is the one the fault met.
       const met = Math.max(before, hitGeneration(w, outcome.at));
-      const bound = WORKER_FAULTS.has(fault.kind) ? met : -1;
+      // A cut the generation rode out (not detected: the check fails) recovers with any commit.
+      const undetectedCut = fault.kind === 'cut-link' && outcome.detectedSeconds === undefined;
+      const bound = WORKER_FAULTS.has(fault.kind) && !undetectedCut ? met : -1;
       const recovered = await until(
         () => w.firstCommitAfter(outcome.at, bound) !== undefined,
         `a committed step after fault ${fault.index + 1} (${fault.kind})`,

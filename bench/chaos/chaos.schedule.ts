@@ -31,7 +31,10 @@ export interface ScheduledFault {
   readonly afterMs: number;
   /** Picks which member (a fraction of the candidates' count), so the choice is seeded too. */
   readonly pick: number;
-  /** cut-link: how long the link stays cut, as a multiple of the collective deadline (1.2–2). */
+  /**
+   * cut-link: the link stays cut until the generation ends, at the most 2 × `hold` (1.2–2) times
+   * the detection bound (the collective deadline, a step and 1 s).
+   */
   readonly hold: number;
 }
 
