@@ -1,8 +1,17 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { addRelu, batchNormBackward, batchNormForward, reluBackward } from './batch-norm.math';
+import {
+  addRelu,
+  batchNormBackward,
+  batchNormForward,
+  BN_BACKWARD_F64,
+  BN_FORWARD_F64,
+  reluBackward,
+  type BnPasses,
+} from './batch-norm.math';
 import { KernelIo, required, type HostBackendName } from './kernel-io';
 import { addReluWasm, reluBackwardWasm, trainKernels } from './simd/train-kernels';
+import { wasmBnPasses } from './simd/wasm-bn-passes';
 
 /**
  * BatchNorm with batch statistics and the block's add+ReLU as single-pass JS kernels on the cpu and
@@ -26,6 +35,31 @@ function epsOf(attrs: tf.NamedAttrMap | undefined): number {
   return eps;
 }
 
+/**
+ * Runs `run` with BatchNorm's passes: on wasm with an even channel count in SIMD (two channels per
+ * instruction, the same bits: simd/wasm-bn-passes.spec.ts), otherwise the JavaScript loops
+ * (`undefined`). The SIMD passes' heap scratch is allocated first, so allocate the outputs before
+ * and take heap views inside `run`.
+ */
+function withBnPasses(
+  name: HostBackendName,
+  backend: object,
+  channels: number,
+  f64Count: number,
+  run: (passes: BnPasses | undefined) => void,
+): void {
+  if (name !== 'wasm' || channels % 2 !== 0) {
+    run(undefined);
+    return;
+  }
+  const simd = wasmBnPasses(backend as BackendWasm, f64Count);
+  try {
+    run(simd.passes);
+  } finally {
+    simd.free();
+  }
+}
+
 function bnTrainKernel(name: HostBackendName) {
   return ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] => {
     const [x, gamma, beta] = required(inputs, ['x', 'gamma', 'beta']) as [
@@ -38,15 +72,18 @@ function bnTrainKernel(name: HostBackendName) {
     const y = io.alloc([...x.shape]);
     const mean = io.alloc([c]);
     const variance = io.alloc([c]);
-    batchNormForward(
-      io.view(x),
-      io.view(gamma),
-      io.view(beta),
-      epsOf(attrs),
-      io.view(y),
-      io.view(mean),
-      io.view(variance),
-    );
+    withBnPasses(name, backend, c, BN_FORWARD_F64(c), (passes) => {
+      batchNormForward(
+        io.view(x),
+        io.view(gamma),
+        io.view(beta),
+        epsOf(attrs),
+        io.view(y),
+        io.view(mean),
+        io.view(variance),
+        passes,
+      );
+    });
     return [y, mean, variance];
   };
 }
@@ -65,17 +102,20 @@ function bnTrainGradKernel(name: HostBackendName) {
     const dx = io.alloc([...x.shape]);
     const dgamma = io.alloc([c]);
     const dbeta = io.alloc([c]);
-    batchNormBackward(
-      io.view(dy),
-      io.view(x),
-      io.view(mean),
-      io.view(variance),
-      io.view(gamma),
-      epsOf(attrs),
-      io.view(dx),
-      io.view(dgamma),
-      io.view(dbeta),
-    );
+    withBnPasses(name, backend, c, BN_BACKWARD_F64(c), (passes) => {
+      batchNormBackward(
+        io.view(dy),
+        io.view(x),
+        io.view(mean),
+        io.view(variance),
+        io.view(gamma),
+        epsOf(attrs),
+        io.view(dx),
+        io.view(dgamma),
+        io.view(dbeta),
+        passes,
+      );
+    });
     return [dx, dgamma, dbeta];
   };
 }

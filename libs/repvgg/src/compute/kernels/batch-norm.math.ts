@@ -10,6 +10,115 @@ function tileSize(channels: number): number {
 }
 
 /**
+ * The passes over N·H·W·C data that BatchNorm makes; the per-channel arithmetic between them is
+ * shared. Each pass accumulates channel k in float64, row after row within a tile and tile after
+ * tile, so a version that keeps that order per channel (the SIMD one puts channels in lanes) gives
+ * the same bits.
+ */
+export interface BnPasses {
+  /** `length` float64 zeros (on the wasm heap for the SIMD passes). */
+  f64(length: number): Float64Array;
+  /** acc[k] += Σ x over channel k. */
+  sum(x: Float32Array, tile: number, acc: Float64Array): void;
+  /** acc[k] += Σ (x − mu[k])² over channel k. */
+  sumSq(x: Float32Array, tile: number, mu: Float64Array, acc: Float64Array): void;
+  /** y = x·scale[k] + shift[k]. */
+  affine(x: Float32Array, scale: Float64Array, shift: Float64Array, y: Float32Array): void;
+  /** sumDy[k] += Σ dy, sumDyXc[k] += Σ dy·(x − mean[k]) over channel k. */
+  gradSums(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    tile: number,
+    sumDy: Float64Array,
+    sumDyXc: Float64Array,
+  ): void;
+  /** dx = a[k]·dy − b[k]·x + bias[k]. */
+  gradAffine(
+    dy: Float32Array,
+    x: Float32Array,
+    a: Float64Array,
+    b: Float64Array,
+    bias: Float64Array,
+    dx: Float32Array,
+  ): void;
+}
+
+/** The passes as JavaScript loops (cpu, and wasm where channels are odd). */
+export const JS_BN_PASSES: BnPasses = {
+  f64: (length) => new Float64Array(length),
+  sum(x, tile, acc) {
+    const c = acc.length;
+    for (let t0 = 0; t0 < x.length; t0 += tile) {
+      const t1 = Math.min(x.length, t0 + tile);
+      for (let k = 0; k < c; k++) {
+        let sum = 0;
+        for (let o = t0 + k; o < t1; o += c) sum += x[o];
+        acc[k] += sum;
+      }
+    }
+  },
+  sumSq(x, tile, mu, acc) {
+    const c = acc.length;
+    for (let t0 = 0; t0 < x.length; t0 += tile) {
+      const t1 = Math.min(x.length, t0 + tile);
+      for (let k = 0; k < c; k++) {
+        const m = mu[k];
+        let sq = 0;
+        for (let o = t0 + k; o < t1; o += c) {
+          const d = x[o] - m;
+          sq += d * d;
+        }
+        acc[k] += sq;
+      }
+    }
+  },
+  affine(x, scale, shift, y) {
+    const c = scale.length;
+    const tile = tileSize(c);
+    for (let t0 = 0; t0 < x.length; t0 += tile) {
+      const t1 = Math.min(x.length, t0 + tile);
+      for (let k = 0; k < c; k++) {
+        const a = scale[k];
+        const b = shift[k];
+        for (let o = t0 + k; o < t1; o += c) y[o] = x[o] * a + b;
+      }
+    }
+  },
+  gradSums(dy, x, mean, tile, sumDy, sumDyXc) {
+    const c = mean.length;
+    for (let t0 = 0; t0 < x.length; t0 += tile) {
+      const t1 = Math.min(x.length, t0 + tile);
+      for (let k = 0; k < c; k++) {
+        const mu = mean[k];
+        let s = 0;
+        let sx = 0;
+        for (let o = t0 + k; o < t1; o += c) {
+          const g = dy[o];
+          s += g;
+          sx += g * (x[o] - mu);
+        }
+        sumDy[k] += s;
+        sumDyXc[k] += sx;
+      }
+    }
+  },
+  gradAffine(dy, x, a, b, bias, dx) {
+    const c = a.length;
+    const tile = tileSize(c);
+    for (let t0 = 0; t0 < x.length; t0 += tile) {
+      const t1 = Math.min(x.length, t0 + tile);
+      for (let k = 0; k < c; k++) {
+        const ak = a[k];
+        const bk = b[k];
+        const ck = bias[k];
+        for (let o = t0 + k; o < t1; o += c) dx[o] = ak * dy[o] - bk * x[o] + ck;
+      }
+    }
+  },
+};
+
+/**
  * BatchNorm over NHWC data with batch statistics, as PyTorch's training mode computes it: per
  * channel over N·H·W values, biased variance in the normalization, float64 accumulation.
  */
@@ -21,36 +130,19 @@ export function batchNormForward(
   y: Float32Array,
   mean: Float32Array,
   variance: Float32Array,
+  passes: BnPasses = JS_BN_PASSES,
 ): void {
   const c = gamma.length;
-  const n = x.length;
-  const rows = n / c;
+  const rows = x.length / c;
   const tile = tileSize(c);
-  const acc = new Float64Array(c);
-  for (let t0 = 0; t0 < n; t0 += tile) {
-    const t1 = Math.min(n, t0 + tile);
-    for (let k = 0; k < c; k++) {
-      let sum = 0;
-      for (let o = t0 + k; o < t1; o += c) sum += x[o];
-      acc[k] += sum;
-    }
-  }
-  const mu = acc.map((sum) => sum / rows);
+  const acc = passes.f64(c);
+  passes.sum(x, tile, acc);
+  const mu = passes.f64(c);
+  for (let k = 0; k < c; k++) mu[k] = acc[k] / rows;
   acc.fill(0);
-  for (let t0 = 0; t0 < n; t0 += tile) {
-    const t1 = Math.min(n, t0 + tile);
-    for (let k = 0; k < c; k++) {
-      const m = mu[k];
-      let sq = 0;
-      for (let o = t0 + k; o < t1; o += c) {
-        const d = x[o] - m;
-        sq += d * d;
-      }
-      acc[k] += sq;
-    }
-  }
-  const scale = new Float64Array(c);
-  const shift = new Float64Array(c);
+  passes.sumSq(x, tile, mu, acc);
+  const scale = passes.f64(c);
+  const shift = passes.f64(c);
   for (let k = 0; k < c; k++) {
     const v = acc[k] / rows;
     mean[k] = mu[k];
@@ -58,15 +150,13 @@ export function batchNormForward(
     scale[k] = gamma[k] / Math.sqrt(v + eps);
     shift[k] = beta[k] - mu[k] * scale[k];
   }
-  for (let t0 = 0; t0 < n; t0 += tile) {
-    const t1 = Math.min(n, t0 + tile);
-    for (let k = 0; k < c; k++) {
-      const a = scale[k];
-      const b = shift[k];
-      for (let o = t0 + k; o < t1; o += c) y[o] = x[o] * a + b;
-    }
-  }
+  passes.affine(x, scale, shift, y);
 }
+
+/** Float64 scratch `batchNormForward` asks its passes for. */
+export const BN_FORWARD_F64 = (channels: number): number => 4 * channels;
+/** Float64 scratch `batchNormBackward` asks its passes for. */
+export const BN_BACKWARD_F64 = (channels: number): number => 5 * channels;
 
 /**
  * The gradient of `batchNormForward` w.r.t. x, γ and β, including the paths through the batch
@@ -82,32 +172,17 @@ export function batchNormBackward(
   dx: Float32Array,
   dgamma: Float32Array,
   dbeta: Float32Array,
+  passes: BnPasses = JS_BN_PASSES,
 ): void {
   const c = gamma.length;
-  const n = x.length;
-  const rows = n / c;
-  const tile = tileSize(c);
-  const sumDy = new Float64Array(c);
-  const sumDyXc = new Float64Array(c);
-  for (let t0 = 0; t0 < n; t0 += tile) {
-    const t1 = Math.min(n, t0 + tile);
-    for (let k = 0; k < c; k++) {
-      const mu = mean[k];
-      let s = 0;
-      let sx = 0;
-      for (let o = t0 + k; o < t1; o += c) {
-        const g = dy[o];
-        s += g;
-        sx += g * (x[o] - mu);
-      }
-      sumDy[k] += s;
-      sumDyXc[k] += sx;
-    }
-  }
+  const rows = x.length / c;
+  const sumDy = passes.f64(c);
+  const sumDyXc = passes.f64(c);
+  passes.gradSums(dy, x, mean, tileSize(c), sumDy, sumDyXc);
   // dx = a·dy − b·x + bias per channel, the formula above expanded so one pass computes it.
-  const a = new Float64Array(c);
-  const b = new Float64Array(c);
-  const bias = new Float64Array(c);
+  const a = passes.f64(c);
+  const b = passes.f64(c);
+  const bias = passes.f64(c);
   for (let k = 0; k < c; k++) {
     const invStd = 1 / Math.sqrt(variance[k] + eps);
     a[k] = gamma[k] * invStd;
@@ -116,15 +191,7 @@ export function batchNormBackward(
     dbeta[k] = sumDy[k];
     dgamma[k] = sumDyXc[k] * invStd;
   }
-  for (let t0 = 0; t0 < n; t0 += tile) {
-    const t1 = Math.min(n, t0 + tile);
-    for (let k = 0; k < c; k++) {
-      const ak = a[k];
-      const bk = b[k];
-      const ck = bias[k];
-      for (let o = t0 + k; o < t1; o += c) dx[o] = ak * dy[o] - bk * x[o] + ck;
-    }
-  }
+  passes.gradAffine(dy, x, a, b, bias, dx);
 }
 
 /** y = max(0, Σ inputs) in one pass, the merge at the end of a RepVGG block (2 or 3 branches). */

@@ -220,4 +220,105 @@
         (local.set $b (i32.add (local.get $b) (i32.const 4)))
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $l1))))
+
+  ;; BatchNorm's passes (JS_BN_PASSES in ../batch-norm.math.ts) with channels k, k+1 in the two
+  ;; float64 lanes: each lane accumulates its channel row after row within a tile, tile after tile,
+  ;; exactly the JavaScript order, so the sums are the same bits. $c is even (the caller checks);
+  ;; float64 arrays are 8-byte aligned. $mode 0: acc += Σ x; 1: acc += Σ (x − mu)²;
+  ;; 2: acc += Σ dy (x is dy) and acc2 += Σ dy·(x2 − mean), with mean float32.
+  (func (export "bnSums")
+    (param $mode i32) (param $x i32) (param $x2 i32) (param $n i32) (param $c i32) (param $tile i32)
+    (param $mu i32) (param $acc i32) (param $acc2 i32)
+    (local $t0 i32) (local $t1 i32) (local $k i32) (local $p i32) (local $q i32) (local $end i32)
+    (local $stride i32) (local $s v128) (local $s2 v128) (local $m v128) (local $g v128) (local $d v128)
+    (local $a i32)
+    (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $t0 (i32.const 0))
+    (block $tdone
+      (loop $tl
+        (br_if $tdone (i32.ge_u (local.get $t0) (local.get $n)))
+        (local.set $t1 (i32.add (local.get $t0) (local.get $tile)))
+        (if (i32.gt_u (local.get $t1) (local.get $n)) (then (local.set $t1 (local.get $n))))
+        (local.set $end (i32.add (local.get $x) (i32.shl (local.get $t1) (i32.const 2))))
+        (local.set $k (i32.const 0))
+        (loop $kl
+          (local.set $p (i32.add (local.get $x) (i32.shl (i32.add (local.get $t0) (local.get $k)) (i32.const 2))))
+          (local.set $q (i32.add (local.get $x2) (i32.shl (i32.add (local.get $t0) (local.get $k)) (i32.const 2))))
+          (local.set $s (v128.const f64x2 0 0))
+          (local.set $s2 (v128.const f64x2 0 0))
+          (if (i32.eqz (local.get $mode))
+            (then
+              (block $od
+                (loop $ol
+                  (br_if $od (i32.ge_u (local.get $p) (local.get $end)))
+                  (local.set $s (f64x2.add (local.get $s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))
+                  (local.set $p (i32.add (local.get $p) (local.get $stride)))
+                  (br $ol)))))
+          (if (i32.eq (local.get $mode) (i32.const 1))
+            (then
+              (local.set $m (v128.load (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 3)))))
+              (block $od1
+                (loop $ol1
+                  (br_if $od1 (i32.ge_u (local.get $p) (local.get $end)))
+                  (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $m)))
+                  (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
+                  (local.set $p (i32.add (local.get $p) (local.get $stride)))
+                  (br $ol1)))))
+          (if (i32.eq (local.get $mode) (i32.const 2))
+            (then
+              (local.set $m (f64x2.promote_low_f32x4
+                (v128.load64_zero (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 2))))))
+              (block $od2
+                (loop $ol2
+                  (br_if $od2 (i32.ge_u (local.get $p) (local.get $end)))
+                  (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))
+                  (local.set $s (f64x2.add (local.get $s) (local.get $g)))
+                  (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $g)
+                    (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q))) (local.get $m)))))
+                  (local.set $p (i32.add (local.get $p) (local.get $stride)))
+                  (local.set $q (i32.add (local.get $q) (local.get $stride)))
+                  (br $ol2)))
+              (local.set $a (i32.add (local.get $acc2) (i32.shl (local.get $k) (i32.const 3))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $s2)))))
+          (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $k) (i32.const 3))))
+          (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $s)))
+          (local.set $k (i32.add (local.get $k) (i32.const 2)))
+          (br_if $kl (i32.lt_u (local.get $k) (local.get $c))))
+        (local.set $t0 (local.get $t1))
+        (br $tl))))
+
+  ;; y = x·a[k] + b[k] (x2 = 0), or y = a[k]·x − b[k]·x2 + bias[k] (the gradient's dx, x = dy), in
+  ;; float64 and rounded to float32, two channels at a time, row after row.
+  (func (export "bnAffine")
+    (param $x i32) (param $x2 i32) (param $n i32) (param $c i32) (param $a i32) (param $b i32)
+    (param $bias i32) (param $y i32)
+    (local $end i32) (local $k i32) (local $o i32) (local $r v128)
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+        (local.set $k (i32.const 0))
+        (loop $kl
+          (local.set $o (i32.shl (local.get $k) (i32.const 3)))
+          (if (local.get $x2)
+            (then
+              (local.set $r (f64x2.add
+                (f64x2.sub
+                  (f64x2.mul (v128.load (i32.add (local.get $a) (local.get $o)))
+                    (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
+                  (f64x2.mul (v128.load (i32.add (local.get $b) (local.get $o)))
+                    (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x2)))))
+                (v128.load (i32.add (local.get $bias) (local.get $o)))))
+              (local.set $x2 (i32.add (local.get $x2) (i32.const 8))))
+            (else
+              (local.set $r (f64x2.add
+                (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))
+                  (v128.load (i32.add (local.get $a) (local.get $o))))
+                (v128.load (i32.add (local.get $b) (local.get $o)))))))
+          (v128.store64_lane 0 (local.get $y) (f32x4.demote_f64x2_zero (local.get $r)))
+          (local.set $x (i32.add (local.get $x) (i32.const 8)))
+          (local.set $y (i32.add (local.get $y) (i32.const 8)))
+          (local.set $k (i32.add (local.get $k) (i32.const 2)))
+          (br_if $kl (i32.lt_u (local.get $k) (local.get $c))))
+        (br $row))))
 )

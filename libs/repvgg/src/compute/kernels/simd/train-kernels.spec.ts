@@ -1,5 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { seededFloats as seeded } from '../../../testing/seeded-floats';
 import { activeWasmBackend } from '../../../testing/wasm-backend';
 import { addRelu, reluBackward } from '../batch-norm.math';
 import { im2colTransposed, type PatchGeometry } from '../im2col';
@@ -10,18 +11,6 @@ import {
   reluBackwardWasm,
   trainKernels,
 } from './train-kernels';
-
-/** Values with every bit pattern class a copy could mangle: signs, zeros, tiny and large magnitudes. */
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 31 - 1) * 2 ** ((s >>> 7) % 40)) / 2 ** 20;
-  }
-  out[0] = -0;
-  return out;
-}
 
 function geometry(
   batch: number,

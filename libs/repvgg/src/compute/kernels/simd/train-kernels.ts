@@ -23,6 +23,29 @@ export interface TrainKernelsWasm {
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** `c` = 0: two terms. */
   addRelu(a: number, b: number, c: number, y: number, n: number): void;
+  /** mode 0: Σ x; 1: Σ (x − mu)²; 2: Σ dy and Σ dy·(x2 − mean). */
+  bnSums(
+    mode: 0 | 1 | 2,
+    x: number,
+    x2: number,
+    n: number,
+    c: number,
+    tile: number,
+    mu: number,
+    acc: number,
+    acc2: number,
+  ): void;
+  /** x2 = 0: x·a + b; else a·x − b·x2 + bias. */
+  bnAffine(
+    x: number,
+    x2: number,
+    n: number,
+    c: number,
+    a: number,
+    b: number,
+    bias: number,
+    y: number,
+  ): void;
 }
 
 /** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
