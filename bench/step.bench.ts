@@ -1,0 +1,153 @@
+import { publishBenchResults, runBench } from './bench-output';
+import { expandArch } from '@repvgg/core/arch/arch-spec';
+import { initBackend } from '@repvgg/core/compute/backend';
+import { tf } from '@repvgg/core/compute/tf';
+import { TrainModel } from '@repvgg/core/graph/train-model';
+import { initStateDict } from '@repvgg/core/weights/init';
+import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
+import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
+import { computeReplicaGradients } from '@repvgg/training/step/compute-gradients';
+import type { GradientPacket } from '@repvgg/training/step/gradient-packet';
+import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
+import { cpus, loadavg } from 'node:os';
+
+/**
+ * `npm run bench -- step [--steps N] [--warmup W] [--profile] [backend]`: one replica's share of a
+ * `repvgg train --dataset fashion-mnist` step (64 images at 28², forward + backward + every gradient
+ * and BN statistic read back, `computeReplicaGradients`), on this thread, with no optimizer and no
+ * data loading. Prints every step's time, their median, and a digest of the packet's bits so two
+ * builds can be compared for bit-identical gradients (the digest must not change between runs).
+ */
+
+const P = FASHION_MNIST_PRESET;
+const ARCH = expandArch(P.arch);
+const PER_REPLICA = P.globalBatch / P.replicas;
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} takes a whole number, e.g. ${name} ${String(fallback)}`);
+  }
+  return value;
+}
+
+function syntheticBatch(seed: number): ReplicaBatch {
+  let s = seed;
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const side = P.imageSize;
+  return {
+    images: Float32Array.from({ length: PER_REPLICA * side * side * 3 }, rnd),
+    shape: [PER_REPLICA, side, side, 3],
+    labels: Int32Array.from({ length: PER_REPLICA }, (_, i) => i % ARCH.head.numClasses),
+  };
+}
+
+/** FNV-1a over the bits of every float of the packet, in its map order. */
+function packetDigest(p: GradientPacket): string {
+  let h = 0x811c9dc5;
+  for (const m of [p.grads, p.bnMean, p.bnVar]) {
+    for (const v of m.values()) {
+      for (const word of new Uint32Array(v.buffer, v.byteOffset, v.length)) {
+        h = Math.imul(h ^ word, 0x01000193) >>> 0;
+      }
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const backend = process.argv.slice(2).find((a) => !a.startsWith('--') && Number.isNaN(+a));
+  const warmup = flag('--warmup', 5);
+  const steps = flag('--steps', 40);
+  const load = loadavg()[0] ?? 0;
+  await initBackend(backend ?? 'wasm');
+  const model = TrainModel.fromStateDict(ARCH, initStateDict(ARCH, 0));
+  const geometry = {
+    globalBatch: P.globalBatch,
+    labelSmoothing: P.labelSmoothing,
+    bnSpatial: bnSpatialSizes(ARCH, P.imageSize, P.imageSize),
+  };
+  const batch = syntheticBatch(1);
+  const digests = new Set<string>();
+  const step = (): void => {
+    digests.add(packetDigest(computeReplicaGradients(model, batch, geometry)));
+  };
+  for (let i = 0; i < warmup; i++) step();
+  // Wall time, and this process's CPU time: on a shared machine the second is what a step costs
+  // (the first also counts the time other jobs held the core).
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    step();
+    const c = process.cpuUsage(c0);
+    times.push(performance.now() - t0);
+    cpuTimes.push((c.user + c.system) / 1000);
+  }
+  const kernels: { kernel: string; ms: number; calls: number }[] = [];
+  if (process.argv.includes('--profile')) {
+    const info = await tf.profile(step);
+    const byName = new Map<string, { kernel: string; ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const row = byName.get(k.name) ?? { kernel: k.name, ms: 0, calls: 0 };
+      row.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      row.calls += 1;
+      byName.set(k.name, row);
+    }
+    kernels.push(...[...byName.values()].sort((a, b) => b.ms - a.ms));
+  }
+  model.dispose();
+  const sorted = [...times].sort((a, b) => a - b);
+  const medianMs = median(times);
+  const medianCpuMs = median(cpuTimes);
+  const report = {
+    benchmark: 'step',
+    date: new Date().toISOString(),
+    node: process.version,
+    backend: tf.getBackend(),
+    loadAverage: load,
+    images: PER_REPLICA,
+    warmup,
+    steps,
+    medianMs,
+    bestMs: sorted[0] ?? Number.NaN,
+    medianImgPerSec: (PER_REPLICA * 1000) / medianMs,
+    medianCpuMs,
+    digests: [...digests],
+    times,
+    cpuTimes,
+    kernels,
+  };
+  const md = [
+    `One replica of the fashion-mnist preset step (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
+    '',
+    `median ${medianMs.toFixed(1)} ms/step (best ${report.bestMs.toFixed(1)}), CPU ${medianCpuMs.toFixed(1)} ms/step, over ${String(steps)} steps; packet digest ${[...digests].join(', ')}`,
+    ...(kernels.length === 0
+      ? []
+      : [
+          '',
+          '| kernel | ms | calls |',
+          '|---|---|---|',
+          ...kernels.map((k) => `| ${k.kernel} | ${k.ms.toFixed(2)} | ${String(k.calls)} |`),
+        ]),
+    '',
+  ].join('\n');
+  if (digests.size !== 1) {
+    throw new Error(
+      `the same step gave ${String(digests.size)} different packets: not bit-reproducible`,
+    );
+  }
+  publishBenchResults('step', report, md);
+}
+
+runBench('step', main);
