@@ -91,11 +91,13 @@ export async function waitForPhase(
       };
     }
     case 'bytes-sent': {
-      while (Date.now() < deadline) {
+      for (let attempt = 0; Date.now() < deadline; attempt++) {
         const s = await nextCommit(ctx, deadline);
         if (s === null) break;
         const seen = ctx.watch.history.steps.length;
-        await delay(Date.parse(s.at) + trigger.afterCommitMs - Date.now());
+        // Aimed by the step before the arming; when steps got shorter since (a slow first step of
+        // a generation), watching from that far on misses every all-reduce: start earlier each time.
+        await delay(Date.parse(s.at) + trigger.afterCommitMs / 2 ** attempt - Date.now());
         const pid = ctx.follower();
         const from = pid === undefined ? undefined : bytesWritten(pid);
         if (pid === undefined || from === undefined) return missed('no follower to watch');
