@@ -1,6 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { col2imAdd } from './im2col';
+import { col2imAddWasm, heapOffset, trainKernels } from './simd/train-kernels';
 import {
   DEFAULT_MAX_PATCH_FLOATS,
   dyMatrix,
@@ -117,12 +117,11 @@ function viaCol2im(
         attrs: { transposeA: false, transposeB: false },
       }),
     );
-    col2imAdd(
-      backend.typedArrayFromHeap(cols) as Float32Array,
-      0,
+    col2imAddWasm(
+      trainKernels(backend),
+      heapOffset(backend, cols.dataId),
       patchGeometry(info, images),
-      backend.typedArrayFromHeap(dx) as Float32Array,
-      first * imageSize,
+      heapOffset(backend, dx.dataId) + 4 * first * imageSize,
     );
     backend.disposeData(cols.dataId);
     if (dyChunk !== dy2d) backend.disposeData(dyChunk.dataId);

@@ -321,4 +321,70 @@
           (local.set $k (i32.add (local.get $k) (i32.const 2)))
           (br_if $kl (i32.lt_u (local.get $k) (local.get $c))))
         (br $row))))
+
+  ;; dx += the patch gradients scattered back (col2imAdd in ../im2col.ts): the same loops, so each
+  ;; element of dx receives its terms in the same order; float32 adds are the JavaScript's (a float64
+  ;; sum of two float32 rounded to float32 is their float32 sum). Channels 4 at a time.
+  (func (export "col2imAdd")
+    (param $cols i32) (param $dx i32) (param $batch i32) (param $ih i32) (param $iw i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32)
+    (param $pt i32) (param $pl i32)
+    (local $rowBytes i32) (local $imageBytes i32) (local $pixBytes i32) (local $n i32) (local $i i32)
+    (local $j i32) (local $kh i32) (local $kw i32) (local $y i32) (local $x i32) (local $img i32)
+    (local $d i32) (local $s i32) (local $end i32) (local $src i32)
+    (local.set $pixBytes (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $iw) (local.get $pixBytes)))
+    (local.set $imageBytes (i32.mul (local.get $ih) (local.get $rowBytes)))
+    (local.set $src (local.get $cols))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $ln
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $batch)))
+      (local.set $img (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $imageBytes))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $li
+        (br_if $id (i32.ge_u (local.get $i) (local.get $oh)))
+        (local.set $j (i32.const 0))
+        (block $jd (loop $lj
+          (br_if $jd (i32.ge_u (local.get $j) (local.get $ow)))
+          (local.set $kh (i32.const 0))
+          (block $khd (loop $lkh
+            (br_if $khd (i32.ge_u (local.get $kh) (local.get $fh)))
+            (local.set $y (i32.sub (i32.add (i32.mul (local.get $i) (local.get $sh)) (local.get $kh)) (local.get $pt)))
+            (if (i32.and (i32.ge_s (local.get $y) (i32.const 0)) (i32.lt_s (local.get $y) (local.get $ih)))
+              (then
+                (local.set $kw (i32.const 0))
+                (block $kwd (loop $lkw
+                  (br_if $kwd (i32.ge_u (local.get $kw) (local.get $fw)))
+                  (local.set $x (i32.sub (i32.add (i32.mul (local.get $j) (local.get $sw)) (local.get $kw)) (local.get $pl)))
+                  (if (i32.and (i32.ge_s (local.get $x) (i32.const 0)) (i32.lt_s (local.get $x) (local.get $iw)))
+                    (then
+                      (local.set $d (i32.add (local.get $img)
+                        (i32.add (i32.mul (local.get $y) (local.get $rowBytes)) (i32.mul (local.get $x) (local.get $pixBytes)))))
+                      (local.set $s (i32.add (local.get $src)
+                        (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $pixBytes))))
+                      (local.set $end (i32.add (local.get $d) (local.get $pixBytes)))
+                      (block $c4d (loop $c4
+                        (br_if $c4d (i32.gt_u (i32.add (local.get $d) (i32.const 16)) (local.get $end)))
+                        (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+                        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+                        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                        (br $c4)))
+                      (block $c1d (loop $c1
+                        (br_if $c1d (i32.ge_u (local.get $d) (local.get $end)))
+                        (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
+                        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+                        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                        (br $c1)))))
+                  (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                  (br $lkw)))))
+            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+            (br $lkh)))
+          (local.set $src (i32.add (local.get $src)
+            (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $pixBytes))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $lj)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $li)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $ln))))
 )

@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { seededFloats as seeded } from '../../../testing/seeded-floats';
 import { activeWasmBackend } from '../../../testing/wasm-backend';
 import { addRelu, reluBackward } from '../batch-norm.math';
-import { im2colTransposed, type PatchGeometry } from '../im2col';
+import { col2imAdd, im2colTransposed, type PatchGeometry } from '../im2col';
 import {
   addReluWasm,
+  col2imAddWasm,
   heapOffset,
   im2colTransposedWasm,
   reluBackwardWasm,
@@ -136,6 +137,22 @@ describe('kernels.wat on the wasm heap', () => {
       addReluWasm(trainKernels(backend), [a, b], y);
     }).toThrow(/every tensor needs 4/);
     heap.free();
+  });
+
+  it.each(CASES)('col2imAdd equals the JavaScript col2imAdd bit for bit: %s', (_, g) => {
+    const imageFloats = g.inHeight * g.inWidth * g.inChannels;
+    const patch = g.filterHeight * g.filterWidth * g.inChannels;
+    const cols = seeded(g.batch * g.outHeight * g.outWidth * patch, 8);
+    // dx starts non-zero and the chunk sits one image in, as in the input gradient's later chunks
+    const dx0 = seeded((g.batch + 1) * imageFloats, 9);
+    const expected = Float32Array.from(dx0);
+    col2imAdd(cols, 0, g, expected, imageFloats);
+    const heap = onHeap([cols, dx0], 0, 0);
+    const [hcols, hdx] = heap.views;
+    col2imAddWasm(trainKernels(backend), hcols.byteOffset, g, hdx.byteOffset + 4 * imageFloats);
+    const got = bits(hdx);
+    heap.free();
+    expect(got).toEqual(bits(expected));
   });
 
   it('is instantiated once per backend memory', () => {

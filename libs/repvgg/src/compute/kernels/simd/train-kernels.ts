@@ -2,24 +2,26 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { PatchGeometry } from '../im2col';
 import { TRAIN_KERNELS_WASM_BASE64 } from './kernels.wasm';
 
+/** A PatchGeometry as kernels.wat's functions take it. */
+type GeometryArgs = [
+  batch: number,
+  inHeight: number,
+  inWidth: number,
+  inChannels: number,
+  outHeight: number,
+  outWidth: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+  padTop: number,
+  padLeft: number,
+];
+
 /** kernels.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
 export interface TrainKernelsWasm {
-  im2colT(
-    x: number,
-    out: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-    padTop: number,
-    padLeft: number,
-  ): void;
+  im2colT(x: number, out: number, ...g: GeometryArgs): void;
+  col2imAdd(cols: number, dx: number, ...g: GeometryArgs): void;
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** `c` = 0: two terms. */
   addRelu(a: number, b: number, c: number, y: number, n: number): void;
@@ -87,17 +89,8 @@ export function heapOffset(backend: BackendWasm, dataId: object): number {
   return backend.getMemoryOffset(dataId);
 }
 
-/** `im2colTransposed` (../im2col.ts) of a chunk starting at byte `x`, written at byte `out`. */
-export function im2colTransposedWasm(
-  kernels: TrainKernelsWasm,
-  x: number,
-  g: PatchGeometry,
-  out: number,
-): void {
-  if (g.batch === 0 || g.outHeight === 0 || g.outWidth === 0 || g.inChannels === 0) return;
-  kernels.im2colT(
-    x,
-    out,
+function geometryArgs(g: PatchGeometry): GeometryArgs {
+  return [
     g.batch,
     g.inHeight,
     g.inWidth,
@@ -110,7 +103,33 @@ export function im2colTransposedWasm(
     g.strideWidth,
     g.padTop,
     g.padLeft,
-  );
+  ];
+}
+
+function isEmpty(g: PatchGeometry): boolean {
+  return g.batch === 0 || g.outHeight === 0 || g.outWidth === 0 || g.inChannels === 0;
+}
+
+/** `im2colTransposed` (../im2col.ts) of a chunk starting at byte `x`, written at byte `out`. */
+export function im2colTransposedWasm(
+  kernels: TrainKernelsWasm,
+  x: number,
+  g: PatchGeometry,
+  out: number,
+): void {
+  if (isEmpty(g)) return;
+  kernels.im2colT(x, out, ...geometryArgs(g));
+}
+
+/** `col2imAdd` (../im2col.ts) of the patch gradients at byte `cols` into the chunk at byte `dx`. */
+export function col2imAddWasm(
+  kernels: TrainKernelsWasm,
+  cols: number,
+  g: PatchGeometry,
+  dx: number,
+): void {
+  if (isEmpty(g)) return;
+  kernels.col2imAdd(cols, dx, ...geometryArgs(g));
 }
 
 function sameLength(views: readonly Float32Array[], n: number, what: string): void {
