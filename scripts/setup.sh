@@ -9,8 +9,9 @@ set -euo pipefail
 exec 1>&2
 cd "$(dirname "$0")/.."
 
-# redis-server: the local cluster's private Redis; dataset-fashion-mnist: the embedded default's data.
-packages=(redis-server dataset-fashion-mnist)
+# redis-server: the local cluster's private Redis; dataset-fashion-mnist: the embedded default's data;
+# openssl: the local cluster's CA and certificates (mutual TLS between its processes).
+packages=(redis-server dataset-fashion-mnist openssl)
 # chromium: the dashboard's browser tests; unzip: .ci/install-kubectl.sh.
 if [ "${1:-}" = --test ]; then packages+=(chromium unzip); fi
 
