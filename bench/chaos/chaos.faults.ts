@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ChaosCluster, exited, type ChaosWorker } from './chaos.cluster';
 import type { ScheduledFault } from './chaos.schedule';
 import type { LinkCutter } from './link-cut';
@@ -19,8 +20,6 @@ interface ListedWorker {
   readonly rank: number | null;
   readonly generation?: number | null;
 }
-
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function listed(cluster: ChaosCluster): Promise<ListedWorker[]> {
   return (await cluster.api('/v1/workers')) as ListedWorker[];

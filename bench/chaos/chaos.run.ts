@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,8 +76,6 @@ export interface ChaosResult {
   readonly passed: boolean;
   readonly dir: string | null;
 }
-
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const WORKER_FAULTS: ReadonlySet<FaultKind> = new Set([
   'kill-leader',

@@ -1,8 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ChaosCluster } from './chaos.cluster';
 import type { LogLine } from './recovery.phases';
 import { StepHistory, type CommittedStep } from './step-audit';
-
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface JobView {
   readonly state: string;

@@ -1,11 +1,8 @@
 import type { StepPhase } from './chaos.schedule';
+import type { CommittedStep } from './step-audit';
 
-/** What the chaos run knows of the last committed step (GET /v1/jobs/:id/metrics `steps`). */
-export interface StepSplit {
-  readonly step: number;
-  readonly dataWaitSeconds?: number | undefined;
-  readonly computeSeconds?: number | undefined;
-}
+/** What aiming reads of the last committed step. */
+export type StepSplit = Pick<CommittedStep, 'step' | 'dataWaitSeconds' | 'computeSeconds'>;
 
 /** The job's shape as far as aiming goes. */
 export interface AimLayout {

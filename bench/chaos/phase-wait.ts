@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { watch, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { JobWatch } from './job-watch';
@@ -20,8 +21,6 @@ export interface PhaseWaitContext {
   /** Give up waiting after this long and strike anyway (the record says so). */
   readonly timeoutMs: number;
 }
-
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Bytes the process has written (to files and sockets) so far; undefined once it is gone. */
 function bytesWritten(pid: number): number | undefined {
