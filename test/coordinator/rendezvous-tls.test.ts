@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { readTls } from '@repvgg/contracts/tls/tls-files';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config';
 import { loadRendezvousProto } from '../../apps/coordinator/src/rendezvous/rendezvous.grpc-server';
 import { ensureClusterTls, type ClusterTls } from '../../apps/cli/src/cluster/cluster-tls';
+import { forkTs } from '../support/fork-ts';
 import { onlyTlsAnswered, plaintextHttp2Answer } from '../support/plaintext-probe';
 import { RendezvousClient as RendezvousWorkerClient } from '../../apps/worker/src/rendezvous.client';
 import { CoordinatorTlsError } from '../../apps/worker/src/worker.error';
@@ -118,6 +120,31 @@ describe('mutual TLS on the rendezvous', () => {
       );
     } finally {
       await Promise.all([plain.close(), other.close()]);
+    }
+  });
+
+  it('a worker dialling the coordinator at 127.0.0.1 sends no IP address as TLS server name (DEP0123), and still checks the IP', async () => {
+    const dial = async (port: number): Promise<{ warnings: string[]; error: string }> => {
+      const child = forkTs(
+        join(__dirname, 'rendezvous-dial.fixture.ts'),
+        [`127.0.0.1:${port}`, cluster.worker],
+        'pipe',
+      );
+      const [reply] = (await once(child, 'message')) as [{ warnings: string[]; error: string }];
+      await once(child, 'exit');
+      return reply;
+    };
+    const admitted = await dial(h.coordinator.grpcPort);
+    expect(admitted).toEqual({ warnings: [], error: '' });
+    // Same CA, but a certificate without IP:127.0.0.1 (the workers' one names repvgg-worker only):
+    // the address dialled is what the certificate is checked for, not the server name sent.
+    const unnamed = await startHarness({ REPVGG_TLS_DIR: cluster.worker });
+    try {
+      const refused = await dial(unnamed.coordinator.grpcPort);
+      expect(refused.warnings).toEqual([]);
+      expect(refused.error).toMatch(/is not trusted .*IP: 127\.0\.0\.1 is not in the cert's list/);
+    } finally {
+      await unnamed.close();
     }
   });
 

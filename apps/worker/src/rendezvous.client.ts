@@ -17,7 +17,7 @@ import {
   type StepReply__Output,
   type StepReport,
 } from '@repvgg/contracts';
-import { channelCredentials } from '@repvgg/contracts/tls/grpc-credentials';
+import { dialTls } from '@repvgg/contracts/tls/ip-address-dial';
 import { readTls, type TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { CoordinatorTlsError, RendezvousCallError, WorkerTokenError } from './worker.error';
 
@@ -67,11 +67,11 @@ export class RendezvousClient {
     if (token !== undefined) this.metadata.set('authorization', `Bearer ${token}`);
     const definition = protoLoader.loadSync(protoPath('rendezvous.proto'), PROTO_LOADER_OPTIONS);
     const proto = grpc.loadPackageDefinition(definition) as unknown as RendezvousProto;
-    this.client = new proto.repvgg.rendezvous.v1.Rendezvous(
-      coordinator,
-      channelCredentials(tls && readTls(tls)),
-      CHANNEL_OPTIONS,
-    );
+    const dial = dialTls(coordinator, tls && readTls(tls));
+    this.client = new proto.repvgg.rendezvous.v1.Rendezvous(coordinator, dial.credentials, {
+      ...CHANNEL_OPTIONS,
+      ...dial.options,
+    });
   }
 
   register(req: RegisterRequest): Promise<RegisterReply__Output> {
