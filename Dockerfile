@@ -50,6 +50,11 @@ RUN npm pkg delete scripts.prepare \
  && rm -rf node_modules/@tensorflow/tfjs-node-gpu \
  && npm cache clean --force \
  && rm -rf /root/.npm /tmp/*
+# The openssl CLI: `repvgg bootstrap-secrets` (the Job of k8s/components/bootstrap-secrets) makes the
+# TLS Secret's CA and certificate with it, as `repvgg cluster up` does; the node base lacks it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/dist ./dist
 # The rendezvous and collective .proto files are loaded at run time from libs/contracts/proto.
 COPY libs/contracts/proto ./libs/contracts/proto

@@ -1,9 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApiStandIn, kubeStatus, type SeenRequest } from '../support/kube-api-stand-in';
 import { FakeWorker } from './fake-worker';
 import {
   AUTH,
@@ -15,65 +13,23 @@ import {
   type Harness,
 } from './coordinator.harness';
 
-interface Seen {
-  method: string;
-  path: string;
-  contentType: string | undefined;
-  authorization: string | undefined;
-  body: unknown;
-}
-
 const SCALE_PATH = '/apis/apps/v1/namespaces/repvgg/statefulsets/repvgg-worker/scale';
 
 /**
- * A stand-in for the Kubernetes API server (this machine has no cluster): it serves the one subresource the
- * coordinator's Role allows — GET and PATCH of the worker StatefulSet's scale — keeps its replica count, and records
- * every request, so the test asserts exactly what the coordinator sends.
+ * The Kubernetes API server's stand-in (test/support: this machine has no cluster) serving the one
+ * subresource the coordinator's Role allows — GET and PATCH of the worker StatefulSet's scale — with
+ * a replica count it keeps; it records every request, so the test asserts exactly what the
+ * coordinator sends.
  */
-class ApiServerStandIn {
+class ScaleSubresource {
   replicas = 0;
-  readonly seen: Seen[] = [];
-  private readonly server: Server = createServer((req, res) => {
-    void this.handle(req).then(([status, body]) => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
-    });
-  });
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => {
-      this.server.close(() => {
-        resolve();
-      });
-    });
-  }
-
-  patches(): Seen[] {
-    return this.seen.filter((s) => s.method !== 'GET');
-  }
-
-  private async handle(req: IncomingMessage): Promise<[number, unknown]> {
-    let text = '';
-    for await (const chunk of req) text += (chunk as Buffer).toString();
-    const seen: Seen = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      contentType: req.headers['content-type'],
-      authorization: req.headers.authorization,
-      body: text === '' ? undefined : JSON.parse(text),
-    };
-    this.seen.push(seen);
-    if (seen.path !== SCALE_PATH) return [404, { kind: 'Status', code: 404 }];
+  readonly handle = (seen: SeenRequest): [number, unknown] => {
+    if (seen.path !== SCALE_PATH) return [404, kubeStatus(404, 'NotFound')];
     if (seen.method === 'PATCH') {
       this.replicas = (seen.body as { spec: { replicas: number } }).spec.replicas;
     } else if (seen.method !== 'GET') {
-      return [405, { kind: 'Status', code: 405 }];
+      return [405, kubeStatus(405, 'MethodNotAllowed')];
     }
     return [
       200,
@@ -85,39 +41,18 @@ class ApiServerStandIn {
         status: { replicas: this.replicas },
       },
     ];
-  }
+  };
 }
 
-let api: ApiServerStandIn;
+const scale = new ScaleSubresource();
+let api: KubeApiStandIn;
 let h: Harness;
 const workers: FakeWorker[] = [];
 
 beforeAll(async () => {
-  api = new ApiServerStandIn();
-  const port = await api.listen();
-  const kubeconfig = join(
-    (await import('node:os')).tmpdir(),
-    `kubeconfig-${process.pid}-${port}.yaml`,
-  );
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `  - name: stand-in`,
-      // plain HTTP on loopback, which the client only allows with verification off
-      `    cluster: { server: 'http://127.0.0.1:${port}', insecure-skip-tls-verify: true }`,
-      'users:',
-      '  - name: coordinator',
-      '    user: { token: stand-in-token }',
-      'contexts:',
-      '  - name: stand-in',
-      '    context: { cluster: stand-in, user: coordinator, namespace: repvgg }',
-      'current-context: stand-in',
-      '',
-    ].join('\n'),
-  );
+  api = new KubeApiStandIn(scale.handle);
+  await api.listen();
+  const kubeconfig = api.kubeconfig('repvgg');
   h = await startHarness({
     REPVGG_SCALER: 'kubernetes',
     REPVGG_SCALER_INTERVAL_MS: '100',
@@ -132,14 +67,15 @@ afterAll(async () => {
   await api.close();
 });
 
+const patches = (): SeenRequest[] => api.seen.filter((s) => s.method !== 'GET');
 const replicasReach = (n: number, what: string): Promise<void> =>
-  until(() => api.replicas === n, `${what}: replicas ${n}`, 30_000);
+  until(() => scale.replicas === n, `${what}: replicas ${n}`, 30_000);
 
 describe('REPVGG_SCALER=kubernetes', () => {
   it('patches only the worker StatefulSet scale: up at once, down one at a time, also when a job finishes', async () => {
     // nothing runnable: it reads the scale and leaves it alone
     await until(() => api.seen.length >= 3, 'the scaler reading the scale');
-    expect(api.patches()).toEqual([]);
+    expect(patches()).toEqual([]);
 
     const a = await submitJob(h, { workers: { min: 1, max: 2 }, epochs: 1 });
     await replicasReach(2, 'job a wants 2');
@@ -155,9 +91,7 @@ describe('REPVGG_SCALER=kubernetes', () => {
     await until(async () => (await viewJob(h, a)).state === 'succeeded', 'a to succeed', 60_000);
     await replicasReach(0, 'a finished');
 
-    expect(
-      api.patches().map((p) => [p.method, p.path, p.contentType, JSON.stringify(p.body)]),
-    ).toEqual(
+    expect(patches().map((p) => [p.method, p.path, p.contentType, JSON.stringify(p.body)])).toEqual(
       [2, 4, 3, 2, 1, 0].map((n) => [
         'PATCH',
         SCALE_PATH,

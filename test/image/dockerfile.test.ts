@@ -116,6 +116,12 @@ describe.each(FILES)('%s', (_file, df) => {
     expect(df.text).not.toMatch(/--chown|chown |chmod /);
     expect(of(final(df), 'VOLUME')).toEqual([]);
   });
+
+  it('carries the openssl CLI, which `repvgg bootstrap-secrets` makes the TLS Secret with', () => {
+    const installs = runs(df, 'runtime').filter((r) => /apt-get install\b/.test(r));
+    expect(installs.some((r) => /--no-install-recommends[^&]*\bopenssl\b/.test(r))).toBe(true);
+    expect(installs.every((r) => /rm -rf \/var\/lib\/apt\/lists\/\*/.test(r))).toBe(true);
+  });
 });
 
 describe('Dockerfile (CPU)', () => {

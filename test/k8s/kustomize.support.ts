@@ -56,7 +56,20 @@ export function manifestIt(name: string, body: () => void | Promise<void>): void
 export const workloads = (objs: Obj[]): Obj[] =>
   objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
 
-/** A workload's pod template. */
+/** Every rendered object that makes pods: the workloads and the Jobs (components/bootstrap-secrets). */
+export const podOwners = (objs: Obj[]): Obj[] => [
+  ...workloads(objs),
+  ...objs.filter((o) => o.kind === 'Job'),
+];
+
+/** The rendered object `kind`/`name`; throws when it is not rendered. */
+export function named(objs: Obj[], kind: string, name: string): Obj {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (o === undefined) throw new Error(`${kind}/${name} is not rendered`);
+  return o;
+}
+
+/** A workload's (or a Job's) pod template. */
 export const template = (o: Obj): IPodTemplateSpec =>
   (o.spec as { template: IPodTemplateSpec }).template;
 

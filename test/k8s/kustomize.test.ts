@@ -1,4 +1,5 @@
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
@@ -12,12 +13,13 @@ import { Service } from 'kubernetes-models/v1/Service';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { describe, expect } from 'vitest';
 import { CRD_VALIDATORS, validateCrd } from './crd-schema.support';
-import { manifestIt, render, TARGETS, template, workloads, type Obj } from './kustomize.support';
+import { manifestIt, podOwners, render, TARGETS, template, type Obj } from './kustomize.support';
 
 /** Every kind the manifests may contain, with the model that validates it: an unknown kind fails. */
 const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
   'apps/v1/Deployment': (o) => new Deployment(o),
   'apps/v1/StatefulSet': (o) => new StatefulSet(o),
+  'batch/v1/Job': (o) => new Job(o),
   'policy/v1/PodDisruptionBudget': (o) => new PodDisruptionBudget(o),
   'v1/Namespace': (o) => new Namespace(o),
   'v1/PersistentVolumeClaim': (o) => new PersistentVolumeClaim(o),
@@ -68,16 +70,21 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
   });
 
   manifestIt('runs every container non-root on a read-only root filesystem', () => {
-    for (const w of workloads(render(target))) {
+    for (const w of podOwners(render(target))) {
       const pod = template(w).spec!;
       for (const c of containers(w)) {
         const where = `${w.metadata.name}/${c.name}`;
         const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
         expect(nonRoot, where).toBe(true);
+        expect(pod.securityContext?.seccompProfile?.type, where).toBe('RuntimeDefault');
         expect(c.securityContext?.readOnlyRootFilesystem, where).toBe(true);
         expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);
-        expect(c.readinessProbe, `${where}: readiness probe`).toBeDefined();
-        expect(c.livenessProbe, `${where}: liveness probe`).toBeDefined();
+        expect(c.securityContext?.capabilities?.drop, where).toEqual(['ALL']);
+        // a Job's container runs to completion: nothing to probe
+        if (w.kind !== 'Job') {
+          expect(c.readinessProbe, `${where}: readiness probe`).toBeDefined();
+          expect(c.livenessProbe, `${where}: liveness probe`).toBeDefined();
+        }
         expect(c.resources?.requests?.cpu, where).toBeDefined();
         expect(c.resources?.requests?.memory, where).toBeDefined();
         expect(c.resources?.limits?.memory, where).toBeDefined();
@@ -188,10 +195,10 @@ describe.each(TARGETS)('kubectl kustomize k8s/%s', (target) => {
 
   manifestIt('uses the one repvgg-dist image and requests GPUs only in gpu', () => {
     const objs = render(target);
-    for (const w of workloads(objs).filter((o) => o.metadata.name.startsWith('repvgg-'))) {
+    for (const w of podOwners(objs).filter((o) => o.metadata.name.startsWith('repvgg-'))) {
       for (const c of containers(w)) expect(c.image).toMatch(/^repvgg-dist:/);
     }
-    const gpuHolders = workloads(objs).flatMap((w) =>
+    const gpuHolders = podOwners(objs).flatMap((w) =>
       containers(w)
         .filter((c) => c.resources?.limits?.['nvidia.com/gpu'] !== undefined)
         .map((c) => `${w.metadata.name}/${c.name}`),

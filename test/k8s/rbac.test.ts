@@ -5,6 +5,9 @@ import { manifestIt, render, TARGETS, template, workloads } from './kustomize.su
 
 /** Overlays in which the coordinator scales the workers itself (components/coordinator-scaler). */
 const WITH_SCALER = new Set(['overlays/dev']);
+/** The Role of components/coordinator-scaler; components/bootstrap-secrets' is checked in bootstrap-secrets.test.ts. */
+const SCALER_ROLE = 'repvgg-worker-scaler';
+const BOOTSTRAP_ROLE = 'repvgg-bootstrap';
 
 describe.each(TARGETS)('Kubernetes API access in k8s/%s', (target) => {
   manifestIt(
@@ -14,15 +17,21 @@ describe.each(TARGETS)('Kubernetes API access in k8s/%s', (target) => {
     () => {
       const objs = render(target);
       expect(objs.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
-      const roles = objs.filter((o) => o.kind === 'Role') as unknown as IRole[];
-      const bindings = objs.filter((o) => o.kind === 'RoleBinding') as unknown as IRoleBinding[];
+      const allRoles = objs.filter((o) => o.kind === 'Role') as unknown as IRole[];
+      // no Role but these two
+      for (const r of allRoles) expect([SCALER_ROLE, BOOTSTRAP_ROLE]).toContain(r.metadata!.name);
+      const roles = allRoles.filter((r) => r.metadata!.name !== BOOTSTRAP_ROLE);
+      const bindings = (
+        objs.filter((o) => o.kind === 'RoleBinding') as unknown as IRoleBinding[]
+      ).filter((b) => b.roleRef.name !== BOOTSTRAP_ROLE);
       const pods = workloads(objs);
       const coordinator = pods.find((o) => o.metadata.name === 'repvgg-coordinator')!;
       const scalerEnv = template(coordinator)
         .spec!.containers.flatMap((c) => c.env ?? [])
         .find((e) => e.name === 'REPVGG_SCALER')?.value;
 
-      // No pod but a scaling coordinator carries a service account token.
+      // No workload's pod but a scaling coordinator carries a service account token (the bootstrap
+      // Job's does: bootstrap-secrets.test.ts).
       for (const w of pods) {
         const pod = template(w).spec!;
         const scales = WITH_SCALER.has(target) && w === coordinator;

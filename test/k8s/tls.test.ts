@@ -5,12 +5,12 @@ import { TLS_FILES, WORKER_SERVER_NAME } from '@repvgg/contracts/tls/tls-dir';
 import { CRD_VALIDATORS, validateCrd } from './crd-schema.support';
 import {
   manifestIt,
+  named,
   render,
   renderWith,
   TARGETS,
   template,
   workloads,
-  type Obj,
 } from './kustomize.support';
 
 const SECRET = 'repvgg-tls';
@@ -26,12 +26,6 @@ interface IssuerSpec {
   selfSigned?: object;
   ca?: { secretName: string };
 }
-
-const named = (objs: Obj[], kind: string, name: string): Obj => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  if (o === undefined) throw new Error(`${kind} ${name} is not rendered`);
-  return o;
-};
 
 /** The directory the pod mounts the Secret `repvgg-tls` at, from its volumes and mounts. */
 function tlsMountOf(spec: IPodSpec, container: IContainer): string | undefined {

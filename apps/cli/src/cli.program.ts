@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { registerBootstrapSecrets } from './commands/bootstrap-secrets.command';
 import { registerCluster } from './commands/cluster.command';
 import { registerConvert } from './commands/convert.command';
 import { registerEvaluate } from './commands/evaluate.command';
@@ -44,6 +45,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   registerResume,
   registerDelete,
   registerCluster,
+  registerBootstrapSecrets,
 ];
 
 function commandPath(cmd: Command): string {

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTlsDir, TlsDirError, WORKER_SERVER_NAME } from '@repvgg/contracts/tls/tls-dir';
-import { createCertificateAuthority, issueCertificate } from './certificate-authority';
+import { createCertificateAuthority, issueCertificate, type Leaf } from './certificate-authority';
 
 /** The local cluster's TLS directories, one per role, each a `--tls-dir`. */
 export interface ClusterTls {
@@ -22,8 +22,17 @@ export interface ClusterTls {
 export const CLUSTER_TLS_DIR = 'tls';
 /** The coordinator's Service in k8s/base, the host workers dial there (`repvgg-coordinator:50051`). */
 const KUBERNETES_COORDINATOR_NAME = 'repvgg-coordinator';
-const CA_DAYS = 3650;
+export const CA_DAYS = 3650;
 const LEAF_DAYS = 825;
+/**
+ * The certificate of a Kubernetes cluster's `repvgg-tls` Secret: every pod presents it, as server and
+ * client, so it names the host workers dial the rendezvous at and the name peers check each other for.
+ */
+export const KUBERNETES_LEAF: Leaf = {
+  commonName: KUBERNETES_COORDINATOR_NAME,
+  altNames: [`DNS:${KUBERNETES_COORDINATOR_NAME}`, `DNS:${WORKER_SERVER_NAME}`],
+  days: LEAF_DAYS,
+};
 /** Certificates this close to expiring are made again at `up`. */
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
@@ -66,11 +75,7 @@ export function ensureClusterTls(clusterDir: string): ClusterTls {
       altNames: [`DNS:${WORKER_SERVER_NAME}`],
       days: LEAF_DAYS,
     });
-    issueCertificate(ca, join(scratch, 'kubernetes'), {
-      commonName: KUBERNETES_COORDINATOR_NAME,
-      altNames: [`DNS:${KUBERNETES_COORDINATOR_NAME}`, `DNS:${WORKER_SERVER_NAME}`],
-      days: LEAF_DAYS,
-    });
+    issueCertificate(ca, join(scratch, 'kubernetes'), KUBERNETES_LEAF);
     rmSync(join(scratch, 'ca'), { recursive: true });
     if (existsSync(root)) rmSync(root, { recursive: true });
     renameSync(scratch, root);

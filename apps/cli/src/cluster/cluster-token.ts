@@ -13,6 +13,9 @@ export interface ClusterToken {
   readonly created: boolean;
 }
 
+/** A fresh token: TOKEN_BYTES from the CSPRNG, hex. */
+export const newToken = (): string => randomBytes(TOKEN_BYTES).toString('hex');
+
 /** The token the cluster's workers present on every rendezvous call (the coordinator's REPVGG_WORKER_TOKEN_FILE). */
 export const CLUSTER_WORKER_TOKEN_FILE = 'worker-token';
 
@@ -34,6 +37,6 @@ export function ensureClusterToken(dir: string, name = CLUSTER_TOKEN_FILE): Clus
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return { file, created: false };
   }
-  writeFileSync(file, `${randomBytes(TOKEN_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, `${newToken()}\n`, { mode: 0o600, flag: 'wx' });
   return { file, created: true };
 }

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator-config';
-import { StatefulSetScaleRepository } from '../repositories/statefulset-scale.repository';
+import { StatefulSetScaleRepository } from '@repvgg/contracts/kubernetes/statefulset-scale.repository';
 import { AutoscaleService } from './autoscale.service';
 import { WorkerScaler } from './worker-scaler';
 

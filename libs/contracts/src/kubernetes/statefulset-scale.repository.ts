@@ -1,14 +1,15 @@
 import {
   AppsV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type ConfigurationOptions,
 } from '@kubernetes/client-node';
+import { contextNamespace, loadKubeConfig } from './kube-config';
 
 /**
- * The one place that speaks to the Kubernetes API: the scale subresource of one StatefulSet, and nothing
+ * The coordinator's access to the Kubernetes API: the scale subresource of one StatefulSet, and nothing
  * else (its RBAC Role, k8s/components/coordinator-scaler, grants only `statefulsets/scale` get/patch/update).
+ * Every Kubernetes API client of this project lives in this folder.
  */
 export class StatefulSetScaleRepository {
   private readonly api: AppsV1Api;
@@ -24,14 +25,9 @@ export class StatefulSetScaleRepository {
    * @param kubeconfigPath a kubeconfig file; without one, the pod's service account (in-cluster)
    */
   constructor(target: string, kubeconfigPath?: string) {
-    const kc = new KubeConfig();
-    if (kubeconfigPath === undefined) kc.loadFromCluster();
-    else kc.loadFromFile(kubeconfigPath);
+    const kc = loadKubeConfig(kubeconfigPath);
     const slash = target.indexOf('/');
-    this.namespace =
-      slash >= 0
-        ? target.slice(0, slash)
-        : (kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default');
+    this.namespace = slash >= 0 ? target.slice(0, slash) : contextNamespace(kc);
     this.name = target.slice(slash + 1);
     this.api = kc.makeApiClient(AppsV1Api);
   }
