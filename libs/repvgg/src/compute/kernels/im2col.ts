@@ -15,48 +15,6 @@ export interface PatchGeometry {
 }
 
 /**
- * Writes the transposed patch matrix of an NHWC input: row `(kh·fw + kw)·Cin + ci`, column
- * `(n·Ho + i)·Wo + j` holds `x[n, i·sh + kh − pt, j·sw + kw − pl, ci]` (0 outside the image).
- * Transposed because `patchesᵀ · dy` is the one matMul form the wasm backend runs at XNNPACK speed;
- * rows of one tap are written together so each source pixel's channels are read once, contiguously.
- */
-export function im2colTransposed(
-  x: Float32Array,
-  xOffset: number,
-  g: PatchGeometry,
-  out: Float32Array,
-  outOffset: number,
-): void {
-  const cols = g.batch * g.outHeight * g.outWidth;
-  const cin = g.inChannels;
-  const rowStride = g.inWidth * cin;
-  const imageStride = g.inHeight * rowStride;
-  for (let kh = 0; kh < g.filterHeight; kh++) {
-    for (let kw = 0; kw < g.filterWidth; kw++) {
-      const tapBase = outOffset + (kh * g.filterWidth + kw) * cin * cols;
-      let col = 0;
-      for (let n = 0; n < g.batch; n++) {
-        const imageBase = xOffset + n * imageStride;
-        for (let i = 0; i < g.outHeight; i++) {
-          const y = i * g.strideHeight + kh - g.padTop;
-          const rowInside = y >= 0 && y < g.inHeight;
-          for (let j = 0; j < g.outWidth; j++, col++) {
-            const xx = j * g.strideWidth + kw - g.padLeft;
-            let dst = tapBase + col;
-            if (!rowInside || xx < 0 || xx >= g.inWidth) {
-              for (let c = 0; c < cin; c++, dst += cols) out[dst] = 0;
-              continue;
-            }
-            let src = imageBase + y * rowStride + xx * cin;
-            for (let c = 0; c < cin; c++, dst += cols, src++) out[dst] = x[src];
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
  * The adjoint of im2col: adds each patch row of `cols` ([pixels, fh·fw·Cin], row `(n·Ho + i)·Wo + j`,
  * column `(kh·fw + kw)·Cin + ci`) back onto the NHWC image it was read from. `dx` must start zeroed.
  */

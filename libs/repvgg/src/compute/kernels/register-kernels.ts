@@ -38,7 +38,7 @@ export function registerKernels(): void {
   // wasm's scalar-loop Conv2DBackpropInput (kept for NCHW) and its copying Identity (kept for strings)
   replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInputWasmConfig);
   replaceWasmKernel('Identity', identityWasmConfig);
-  for (const config of [conv2dBackpropFilterWasmConfig(), ...hostKernelConfigs()]) {
+  for (const config of [conv2dBackpropFilterWasmConfig, ...hostKernelConfigs()]) {
     if (lookup(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
   }
   for (const grad of [bnTrainGradConfig, addReluGradConfig]) {

@@ -1,159 +1,191 @@
 ;; Training kernels that run on tfjs-backend-wasm's own heap (the memory is imported, so no tensor is
 ;; copied). Each is the same arithmetic as its JavaScript twin in ../im2col.ts or ../batch-norm.math.ts,
-;; in the same order, so the results are bit-identical. Pointers are byte offsets into the heap.
+;; or as the XNNPACK GEMM it replaces (convFilterGrad), in the same order, so the results are
+;; bit-identical. Pointers are byte offsets into the heap.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; n float32 zeros at p (a loop: memory.fill costs a runtime call, too much for a few floats)
-  (func $zero (param $p i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done
-      (loop $l4
-        (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
-        (v128.store (local.get $p) (v128.const i32x4 0 0 0 0))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $l4)))
-    (block $done1
-      (loop $l1
-        (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (local.get $p) (f32.const 0))
-        (local.set $p (i32.add (local.get $p) (i32.const 4)))
-        (br $l1))))
+  ;; Copies an NHWC batch into a zeroed [batch, hp, wp, cin] buffer at (pt, pl), so every tap of
+  ;; every output pixel reads memory: the padding becomes zeros, as im2col's patches had them.
+  (func (export "padImages")
+    (param $x i32) (param $xp i32) (param $batch i32) (param $ih i32) (param $iw i32) (param $cin i32)
+    (param $hp i32) (param $wp i32) (param $pt i32) (param $pl i32)
+    (local $pix i32) (local $row i32) (local $n i32) (local $y i32)
+    (local.set $pix (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $iw) (local.get $pix)))
+    (memory.fill (local.get $xp) (i32.const 0)
+      (i32.mul (i32.mul (local.get $batch) (local.get $hp)) (i32.mul (local.get $wp) (local.get $pix))))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $ln
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $batch)))
+      (local.set $y (i32.const 0))
+      (block $yd (loop $ly
+        (br_if $yd (i32.ge_u (local.get $y) (local.get $ih)))
+        (memory.copy
+          (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $hp))
+            (i32.add (local.get $y) (local.get $pt))) (local.get $wp)) (local.get $pl)) (local.get $pix)))
+          (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $n) (local.get $ih)) (local.get $y)) (local.get $row)))
+          (local.get $row))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $ly)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $ln))))
 
-;; The transposed patch matrix of an NHWC input (im2colTransposed in ../im2col.ts): row
-  ;; (kh·fw + kw)·cin + c, column (n·oh + i)·ow + j holds x[n, i·sh + kh − pt, j·sw + kw − pl, c],
-  ;; 0 outside the image. Rows are written in groups of 4 channels (1 when cin is not a multiple of
-  ;; 4), each group's rows front to back, so only 4 write streams are open at a time: writing all
-  ;; cin rows of a tap together (the JavaScript order) thrashes the cache when a row's length is a
-  ;; power of two (4×4 images × 64). 4 columns × 4 channels move as one 4×4 transpose.
-  (func (export "im2colT")
-    (param $x i32) (param $out i32) (param $batch i32) (param $ih i32) (param $iw i32) (param $cin i32)
-    (param $oh i32) (param $ow i32) (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32)
-    (param $pt i32) (param $pl i32)
-    (local $colBytes i32) (local $rowBytes i32) (local $imageBytes i32) (local $pixBytes i32)
-    (local $kh i32) (local $kw i32) (local $tap i32) (local $n i32) (local $i i32) (local $j i32)
-    (local $c i32) (local $y i32) (local $img i32) (local $row i32) (local $g i32)
-    (local $jlo i32) (local $jhi i32) (local $src i32) (local $dst i32) (local $step i32) (local $k i32)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $colBytes (i32.shl (i32.mul (local.get $batch) (i32.mul (local.get $oh) (local.get $ow))) (i32.const 2)))
-    (local.set $pixBytes (i32.shl (local.get $cin) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $iw) (local.get $pixBytes)))
-    (local.set $imageBytes (i32.mul (local.get $ih) (local.get $rowBytes)))
-    ;; bytes between the first pixels of neighbouring output columns
-    (local.set $step (i32.mul (local.get $sw) (local.get $pixBytes)))
-    ;; channels per group of rows
-    (local.set $g (select (i32.const 4) (i32.const 1) (i32.eqz (i32.and (local.get $cin) (i32.const 3)))))
-    (local.set $kh (i32.const 0))
-    (loop $lkh
-      (local.set $kw (i32.const 0))
-      (loop $lkw
-        ;; valid output columns: 0 ≤ j·sw + kw − pl < iw  ⇔  jlo ≤ j < jhi
-        (local.set $jlo (i32.const 0))
-        (if (i32.gt_s (local.get $pl) (local.get $kw))
-          (then (local.set $jlo (i32.div_u (i32.sub (i32.add (i32.sub (local.get $pl) (local.get $kw)) (local.get $sw)) (i32.const 1)) (local.get $sw)))))
-        (local.set $jhi (i32.const 0))
-        (if (i32.gt_s (i32.add (local.get $iw) (i32.sub (local.get $pl) (local.get $kw))) (i32.const 0))
-          (then (local.set $jhi (i32.div_u (i32.sub (i32.add (i32.add (local.get $iw) (i32.sub (local.get $pl) (local.get $kw))) (local.get $sw)) (i32.const 1)) (local.get $sw)))))
-        (if (i32.gt_s (local.get $jhi) (local.get $ow)) (then (local.set $jhi (local.get $ow))))
-        (if (i32.gt_s (local.get $jlo) (local.get $ow)) (then (local.set $jlo (local.get $ow))))
-        (if (i32.lt_s (local.get $jhi) (local.get $jlo)) (then (local.set $jhi (local.get $jlo))))
-        (local.set $c (i32.const 0))
-        (loop $lc
-          ;; first row of this channel group; $dst walks along it, the group's other rows follow at colBytes
-          (local.set $dst (i32.add (local.get $out)
-            (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $cin)) (local.get $c)) (local.get $colBytes))))
-          (local.set $n (i32.const 0))
-          (loop $ln
-            (local.set $img (i32.add (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $imageBytes))) (i32.shl (local.get $c) (i32.const 2))))
-            (local.set $i (i32.const 0))
-            (loop $li
-              (local.set $y (i32.sub (i32.add (i32.mul (local.get $i) (local.get $sh)) (local.get $kh)) (local.get $pt)))
-              (if (i32.or (i32.lt_s (local.get $y) (i32.const 0)) (i32.ge_s (local.get $y) (local.get $ih)))
-                (then
-                  ;; the whole output row reads padding
-                  (local.set $k (i32.const 0))
-                  (loop $lz
-                    (call $zero (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $colBytes))) (local.get $ow))
-                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                    (br_if $lz (i32.lt_u (local.get $k) (local.get $g)))))
-                (else
-                  (local.set $row (i32.add (local.get $img) (i32.mul (local.get $y) (local.get $rowBytes))))
-                  ;; padding columns on the left and on the right
-                  (if (i32.or (i32.gt_s (local.get $jlo) (i32.const 0)) (i32.lt_s (local.get $jhi) (local.get $ow)))
-                    (then
-                      (local.set $k (i32.const 0))
-                      (loop $lpad
-                        (local.set $tap (i32.add (local.get $dst) (i32.mul (local.get $k) (local.get $colBytes))))
-                        (call $zero (local.get $tap) (local.get $jlo))
-                        (call $zero (i32.add (local.get $tap) (i32.shl (local.get $jhi) (i32.const 2))) (i32.sub (local.get $ow) (local.get $jhi)))
-                        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                        (br_if $lpad (i32.lt_u (local.get $k) (local.get $g))))))
-                  (local.set $j (local.get $jlo))
-                  (local.set $src (i32.add (local.get $row)
-                    (i32.mul (i32.sub (i32.add (i32.mul (local.get $j) (local.get $sw)) (local.get $kw)) (local.get $pl)) (local.get $pixBytes))))
-                  (local.set $tap (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
-                  (if (i32.eq (local.get $g) (i32.const 4))
-                    (then
-                      ;; 4 columns × 4 channels at a time
-                      (block $b4
-                        (loop $l4
-                          (br_if $b4 (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $jhi)))
-                          (local.set $v0 (v128.load (local.get $src)))
-                          (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $step))))
-                          (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $step) (i32.const 1)))))
-                          (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $step) (i32.const 3)))))
-                          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-                          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
-                          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
-                          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-                          (v128.store (local.get $tap)
-                            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-                          (v128.store (i32.add (local.get $tap) (local.get $colBytes))
-                            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-                          (v128.store (i32.add (local.get $tap) (i32.shl (local.get $colBytes) (i32.const 1)))
-                            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-                          (v128.store (i32.add (local.get $tap) (i32.mul (local.get $colBytes) (i32.const 3)))
-                            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
-                          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $step) (i32.const 2))))
-                          (local.set $tap (i32.add (local.get $tap) (i32.const 16)))
-                          (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                          (br $l4)))
-                      ;; the remaining columns one at a time, 4 channels each
-                      (block $b1
-                        (loop $l1
-                          (br_if $b1 (i32.ge_s (local.get $j) (local.get $jhi)))
-                          (local.set $v0 (v128.load (local.get $src)))
-                          (f32.store (local.get $tap) (f32x4.extract_lane 0 (local.get $v0)))
-                          (f32.store (i32.add (local.get $tap) (local.get $colBytes)) (f32x4.extract_lane 1 (local.get $v0)))
-                          (f32.store (i32.add (local.get $tap) (i32.shl (local.get $colBytes) (i32.const 1))) (f32x4.extract_lane 2 (local.get $v0)))
-                          (f32.store (i32.add (local.get $tap) (i32.mul (local.get $colBytes) (i32.const 3))) (f32x4.extract_lane 3 (local.get $v0)))
-                          (local.set $src (i32.add (local.get $src) (local.get $step)))
-                          (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
-                          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                          (br $l1))))
-                    (else
-                      ;; one channel: copy its value column by column (i32 moves keep every bit pattern)
-                      (block $bs
-                        (loop $ls
-                          (br_if $bs (i32.ge_s (local.get $j) (local.get $jhi)))
-                          (i32.store (local.get $tap) (i32.load (local.get $src)))
-                          (local.set $src (i32.add (local.get $src) (local.get $step)))
-                          (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
-                          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                          (br $ls)))))))
-              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $ow) (i32.const 2))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br_if $li (i32.lt_u (local.get $i) (local.get $oh))))
-            (local.set $n (i32.add (local.get $n) (i32.const 1)))
-            (br_if $ln (i32.lt_u (local.get $n) (local.get $batch))))
-          (local.set $c (i32.add (local.get $c) (local.get $g)))
-          (br_if $lc (i32.lt_u (local.get $c) (local.get $cin))))
-        (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
-        (br_if $lkw (i32.lt_u (local.get $kw) (local.get $fw))))
-      (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
-      (br_if $lkh (i32.lt_u (local.get $kh) (local.get $fh)))))
+  ;; Byte offset, within a padded image, of row r = (kh·fw + kw)·cin + c of the filter gradient.
+  (func $tapOffset (param $r i32) (param $fw i32) (param $cin i32) (param $wp i32) (result i32)
+    (local $perKh i32) (local $kh i32) (local $rest i32)
+    (local.set $perKh (i32.mul (local.get $fw) (local.get $cin)))
+    (local.set $kh (i32.div_u (local.get $r) (local.get $perKh)))
+    (local.set $rest (i32.sub (local.get $r) (i32.mul (local.get $kh) (local.get $perKh))))
+    (i32.shl
+      (i32.add
+        (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $wp)) (i32.div_u (local.get $rest) (local.get $cin))) (local.get $cin))
+        (i32.rem_u (local.get $rest) (local.get $cin)))
+      (i32.const 2)))
+
+;; Byte address in xp of each output pixel's first tap, pixel k = (n·oh + i)·ow + j, as int32s at
+  ;; $table: convFilterGrad walks pixels through it, whatever the image and row sizes.
+  (func (export "pixelTable")
+    (param $table i32) (param $xp i32) (param $batch i32) (param $hp i32) (param $wp i32) (param $cin i32)
+    (param $oh i32) (param $ow i32) (param $sh i32) (param $sw i32)
+    (local $n i32) (local $i i32) (local $a i32) (local $end i32) (local $step i32) (local $row i32)
+    (local.set $row (i32.shl (i32.mul (local.get $wp) (local.get $cin)) (i32.const 2)))
+    (local.set $step (i32.shl (i32.mul (local.get $sw) (local.get $cin)) (i32.const 2)))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $ln
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $batch)))
+      (local.set $i (i32.const 0))
+      (block $id (loop $li
+        (br_if $id (i32.ge_u (local.get $i) (local.get $oh)))
+        (local.set $a (i32.add (local.get $xp) (i32.mul (local.get $row)
+          (i32.add (i32.mul (local.get $n) (local.get $hp)) (i32.mul (local.get $i) (local.get $sh))))))
+        (local.set $end (i32.add (local.get $table) (i32.shl (local.get $ow) (i32.const 2))))
+        (block $jd (loop $lj
+          (br_if $jd (i32.ge_u (local.get $table) (local.get $end)))
+          (i32.store (local.get $table) (local.get $a))
+          (local.set $a (i32.add (local.get $a) (local.get $step)))
+          (local.set $table (i32.add (local.get $table) (i32.const 4)))
+          (br $lj)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $li)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $ln))))
+
+  ;; dW[r, o] += Σ_k xp[table[k] + offset of r] · dy[k, o], the filter gradient patchesᵀ · dy without
+  ;; building the patches: xp is the padded input ([batch, hp, wp, cin], padImages), r = (kh·fw + kw)·cin
+  ;; + c sits at byte offset ((kh·wp + kw)·cin + c)·4 from a pixel's first tap, dy is [pixels, cout], dW
+  ;; [rows, cout], cout a multiple of 8. Each element of dW is one float32 accumulator that takes its
+  ;; products in pixel order, a multiply then an add per term (padding pixels add 0·dy): the order and
+  ;; operations of a GEMM along K, XNNPACK's included. Tiles of 4 rows × 8 outputs stay in registers
+  ;; over a block of $block pixels (dW is loaded and stored once per block, which changes no bit), so
+  ;; a block's dy and xp stay in cache while every tile reads them. When cin is a multiple of 4 a
+  ;; tile's rows are one tap's consecutive channels, read at fixed offsets from one address.
+  (func (export "convFilterGrad")
+    (param $table i32) (param $dy i32) (param $dw i32) (param $pixels i32) (param $rows i32)
+    (param $cout i32) (param $fw i32) (param $cin i32) (param $wp i32) (param $block i32)
+    (local $dyPix i32) (local $k0 i32) (local $k1 i32) (local $r i32) (local $co i32) (local $last i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $t i32) (local $tEnd i32) (local $a i32) (local $d i32) (local $contiguous i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $dyPix (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $rows) (i32.const 1)))
+    (local.set $contiguous (i32.eqz (i32.and (local.get $cin) (i32.const 3))))
+    (local.set $k0 (i32.const 0))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.ge_u (local.get $k0) (local.get $pixels)))
+      (local.set $k1 (i32.add (local.get $k0) (local.get $block)))
+      (if (i32.gt_u (local.get $k1) (local.get $pixels)) (then (local.set $k1 (local.get $pixels))))
+      (local.set $r (i32.const 0))
+      (block $rowsDone (loop $rowTiles
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        ;; rows past the last repeat it: computed with its values, stored over it with the same bits
+        (local.set $o0 (call $tapOffset (local.get $r) (local.get $fw) (local.get $cin) (local.get $wp)))
+        (local.set $o1 (call $tapOffset (call $minU (i32.add (local.get $r) (i32.const 1)) (local.get $last))
+          (local.get $fw) (local.get $cin) (local.get $wp)))
+        (local.set $o2 (call $tapOffset (call $minU (i32.add (local.get $r) (i32.const 2)) (local.get $last))
+          (local.get $fw) (local.get $cin) (local.get $wp)))
+        (local.set $o3 (call $tapOffset (call $minU (i32.add (local.get $r) (i32.const 3)) (local.get $last))
+          (local.get $fw) (local.get $cin) (local.get $wp)))
+        (local.set $co (i32.const 0))
+        (block $colsDone (loop $colTiles
+          (br_if $colsDone (i32.ge_u (local.get $co) (local.get $dyPix)))
+          (local.set $p0 (i32.add (i32.add (local.get $dw) (i32.mul (local.get $r) (local.get $dyPix))) (local.get $co)))
+          (local.set $p1 (i32.add (i32.add (local.get $dw) (i32.mul (call $minU (i32.add (local.get $r) (i32.const 1)) (local.get $last)) (local.get $dyPix))) (local.get $co)))
+          (local.set $p2 (i32.add (i32.add (local.get $dw) (i32.mul (call $minU (i32.add (local.get $r) (i32.const 2)) (local.get $last)) (local.get $dyPix))) (local.get $co)))
+          (local.set $p3 (i32.add (i32.add (local.get $dw) (i32.mul (call $minU (i32.add (local.get $r) (i32.const 3)) (local.get $last)) (local.get $dyPix))) (local.get $co)))
+          (local.set $c0 (v128.load (local.get $p0)))
+          (local.set $c1 (v128.load offset=16 (local.get $p0)))
+          (local.set $c2 (v128.load (local.get $p1)))
+          (local.set $c3 (v128.load offset=16 (local.get $p1)))
+          (local.set $c4 (v128.load (local.get $p2)))
+          (local.set $c5 (v128.load offset=16 (local.get $p2)))
+          (local.set $c6 (v128.load (local.get $p3)))
+          (local.set $c7 (v128.load offset=16 (local.get $p3)))
+          (local.set $t (i32.add (local.get $table) (i32.shl (local.get $k0) (i32.const 2))))
+          (local.set $tEnd (i32.add (local.get $table) (i32.shl (local.get $k1) (i32.const 2))))
+          (local.set $d (i32.add (i32.add (local.get $dy) (i32.mul (local.get $k0) (local.get $dyPix))) (local.get $co)))
+          (if (local.get $contiguous)
+            (then
+              (loop $lc
+                (local.set $a (i32.add (i32.load (local.get $t)) (local.get $o0)))
+                (local.set $b0 (v128.load (local.get $d)))
+                (local.set $b1 (v128.load offset=16 (local.get $d)))
+                (local.set $s (v128.load32_splat offset=0 (local.get $a)))
+                (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=4 (local.get $a)))
+                (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=8 (local.get $a)))
+                (local.set $c4 (f32x4.add (local.get $c4) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c5 (f32x4.add (local.get $c5) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat offset=12 (local.get $a)))
+                (local.set $c6 (f32x4.add (local.get $c6) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c7 (f32x4.add (local.get $c7) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                (local.set $d (i32.add (local.get $d) (local.get $dyPix)))
+                (br_if $lc (i32.lt_u (local.get $t) (local.get $tEnd)))))
+            (else
+              (loop $lg
+                (local.set $a (i32.load (local.get $t)))
+                (local.set $b0 (v128.load (local.get $d)))
+                (local.set $b1 (v128.load offset=16 (local.get $d)))
+                (local.set $s (v128.load32_splat (i32.add (local.get $a) (local.get $o0))))
+                (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat (i32.add (local.get $a) (local.get $o1))))
+                (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat (i32.add (local.get $a) (local.get $o2))))
+                (local.set $c4 (f32x4.add (local.get $c4) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c5 (f32x4.add (local.get $c5) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $s (v128.load32_splat (i32.add (local.get $a) (local.get $o3))))
+                (local.set $c6 (f32x4.add (local.get $c6) (f32x4.mul (local.get $s) (local.get $b0))))
+                (local.set $c7 (f32x4.add (local.get $c7) (f32x4.mul (local.get $s) (local.get $b1))))
+                (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                (local.set $d (i32.add (local.get $d) (local.get $dyPix)))
+                (br_if $lg (i32.lt_u (local.get $t) (local.get $tEnd))))))
+          (v128.store (local.get $p3) (local.get $c6))
+          (v128.store offset=16 (local.get $p3) (local.get $c7))
+          (v128.store (local.get $p2) (local.get $c4))
+          (v128.store offset=16 (local.get $p2) (local.get $c5))
+          (v128.store (local.get $p1) (local.get $c2))
+          (v128.store offset=16 (local.get $p1) (local.get $c3))
+          (v128.store (local.get $p0) (local.get $c0))
+          (v128.store offset=16 (local.get $p0) (local.get $c1))
+          (local.set $co (i32.add (local.get $co) (i32.const 32)))
+          (br $colTiles)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rowTiles)))
+      (local.set $k0 (local.get $k1))
+      (br $blocks))))
+
+  (func $minU (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b))))
+
   ;; dx = dy · ceil(min(y, 1)) for n floats (reluBackward in ../batch-norm.math.ts): y ≥ 0, so the
   ;; factor is the 0/1 mask; every operation is exact, so float32 lanes give the JavaScript bits.
   (func (export "reluGrad") (param $dy i32) (param $y i32) (param $dx i32) (param $n i32)

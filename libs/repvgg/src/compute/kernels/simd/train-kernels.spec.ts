@@ -3,15 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { seededFloats as seeded } from '../../../testing/seeded-floats';
 import { activeWasmBackend } from '../../../testing/wasm-backend';
 import { addRelu, reluBackward } from '../batch-norm.math';
-import { col2imAdd, im2colTransposed, type PatchGeometry } from '../im2col';
-import {
-  addReluWasm,
-  col2imAddWasm,
-  heapOffset,
-  im2colTransposedWasm,
-  reluBackwardWasm,
-  trainKernels,
-} from './train-kernels';
+import { col2imAdd, type PatchGeometry } from '../im2col';
+import { addReluWasm, col2imAddWasm, reluBackwardWasm, trainKernels } from './train-kernels';
 
 function geometry(
   batch: number,
@@ -54,31 +47,6 @@ describe('kernels.wat on the wasm heap', () => {
   let backend: BackendWasm;
   beforeAll(async () => {
     backend = await activeWasmBackend();
-  });
-
-  it.each(CASES)('im2colT equals im2colTransposed bit for bit: %s', (_, g) => {
-    const pixels = g.batch * g.inHeight * g.inWidth * g.inChannels;
-    // one image of offset, as the filter gradient's chunks have
-    const skip = g.inHeight * g.inWidth * g.inChannels;
-    const xs = seeded(skip + pixels, 7);
-    const rows = g.filterHeight * g.filterWidth * g.inChannels;
-    const cols = g.batch * g.outHeight * g.outWidth;
-    const expected = new Float32Array(rows * cols).fill(Number.NaN);
-    im2colTransposed(xs, skip, g, expected, 0);
-    const x = backend.makeOutput([skip + pixels], 'float32');
-    const out = backend.makeOutput([rows * cols], 'float32');
-    (backend.typedArrayFromHeap(x) as Float32Array).set(xs);
-    (backend.typedArrayFromHeap(out) as Float32Array).fill(Number.NaN);
-    im2colTransposedWasm(
-      trainKernels(backend),
-      heapOffset(backend, x.dataId) + 4 * skip,
-      g,
-      heapOffset(backend, out.dataId),
-    );
-    const got = (backend.typedArrayFromHeap(out) as Float32Array).slice();
-    backend.disposeData(x.dataId);
-    backend.disposeData(out.dataId);
-    expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
   });
 
   /** Heap tensors holding `values`, then `outputs` NaN-filled ones of `n` floats; `free` frees all. */

@@ -20,7 +20,42 @@ type GeometryArgs = [
 
 /** kernels.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
 export interface TrainKernelsWasm {
-  im2colT(x: number, out: number, ...g: GeometryArgs): void;
+  padImages(
+    x: number,
+    xp: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  pixelTable(
+    table: number,
+    xp: number,
+    batch: number,
+    paddedHeight: number,
+    paddedWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+  ): void;
+  convFilterGrad(
+    table: number,
+    dy: number,
+    dw: number,
+    pixels: number,
+    rows: number,
+    outChannels: number,
+    filterWidth: number,
+    inChannels: number,
+    paddedWidth: number,
+    blockPixels: number,
+  ): void;
   col2imAdd(cols: number, dx: number, ...g: GeometryArgs): void;
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** `c` = 0: two terms. */
@@ -108,17 +143,6 @@ function geometryArgs(g: PatchGeometry): GeometryArgs {
 
 function isEmpty(g: PatchGeometry): boolean {
   return g.batch === 0 || g.outHeight === 0 || g.outWidth === 0 || g.inChannels === 0;
-}
-
-/** `im2colTransposed` (../im2col.ts) of a chunk starting at byte `x`, written at byte `out`. */
-export function im2colTransposedWasm(
-  kernels: TrainKernelsWasm,
-  x: number,
-  g: PatchGeometry,
-  out: number,
-): void {
-  if (isEmpty(g)) return;
-  kernels.im2colT(x, out, ...geometryArgs(g));
 }
 
 /** `col2imAdd` (../im2col.ts) of the patch gradients at byte `cols` into the chunk at byte `dx`. */
