@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { KubernetesApiError } from '@repvgg/contracts/kubernetes/kube-config';
-import { SecretRepository } from '@repvgg/contracts/kubernetes/secret.repository';
+import { KubernetesApiError } from '@repvgg/contracts/kubernetes/kubernetes-api.error';
 import { bootstrapSecrets } from '../bootstrap/bootstrap-secrets';
 import { EXIT_FAILURE, ExitCodeError } from '../errors/exit-code.error';
 import { UsageError } from '../errors/usage.error';
@@ -52,7 +51,10 @@ export function registerBootstrapSecrets(program: Command): void {
       "a kubeconfig (default: KUBECONFIG, else the pod's service account)",
     )
     .action(async (opts: BootstrapOptions) => {
-      const store = new SecretRepository(opts.namespace, kubeconfigOf(opts.kubeconfig));
+      const kubeconfig = kubeconfigOf(opts.kubeconfig);
+      // Loaded here: @kubernetes/client-node takes seconds to load, which no other command should pay.
+      const { SecretRepository } = await import('@repvgg/contracts/kubernetes/secret.repository');
+      const store = new SecretRepository(opts.namespace, kubeconfig);
       try {
         await bootstrapSecrets(store, (line) => process.stdout.write(`${line}\n`));
       } catch (err) {

@@ -15,15 +15,3 @@ export function loadKubeConfig(path?: string): KubeConfig {
 export function contextNamespace(kc: KubeConfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }
-
-/** An API call that failed, in one line: what was asked, the HTTP status and the server's reason. */
-export class KubernetesApiError extends Error {
-  override readonly name = 'KubernetesApiError';
-  constructor(
-    what: string,
-    readonly status: number | undefined,
-    reason: string,
-  ) {
-    super(`${what}: ${status === undefined ? '' : `HTTP ${String(status)} `}${reason}`);
-  }
-}

@@ -1,5 +1,6 @@
 import { ApiException, CoreV1Api, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
-import { contextNamespace, KubernetesApiError, loadKubeConfig } from './kube-config';
+import { contextNamespace, loadKubeConfig } from './kube-config';
+import { KubernetesApiError } from './kubernetes-api.error';
 
 /** A Secret to create: its name, type and the string values of its keys. */
 export interface SecretDraft {
