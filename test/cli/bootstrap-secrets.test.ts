@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiStandIn, kubeStatus, type SeenRequest } from '../support/kube-api-stand-in';
+import { forkTs } from '../support/fork-ts';
 import { lines, repvgg } from './in-process-cli';
 
 const NS = 'repvgg-dev';
@@ -183,5 +186,13 @@ describe('repvgg bootstrap-secrets (against an HTTP stand-in for the Kubernetes 
     expect(lines(run.stderr)).toEqual([
       'repvgg: no Kubernetes API to talk to (not in a pod, no KUBECONFIG); pass --kubeconfig FILE or set KUBECONFIG',
     ]);
+  });
+
+  it('costs the other commands nothing: the CLI starts without loading @kubernetes/client-node', async () => {
+    const child = forkTs(join(__dirname, 'cli-modules.fixture.ts'), [], 'pipe');
+    const [packages] = (await once(child, 'message')) as [string[]];
+    await once(child, 'exit');
+    expect(packages).toContain('commander');
+    expect(packages).not.toContain('@kubernetes/client-node');
   });
 });
