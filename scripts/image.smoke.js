@@ -1,9 +1,13 @@
 'use strict';
 // `npm run image -- --smoke`: runs the built image with `buildah run --isolation chroot` (podman run
 // needs cgroups this machine does not give it), which shares the host's network:
-//   1. `repvgg info --arch A0` in the image;
-//   2. a coordinator from the image, on a private redis-server, answers /health/live;
-//   3. a worker from the image and a worker on the host train a tiny job together, over REST.
+//   1. `repvgg info --arch A0` in the image, and `repvgg bootstrap-secrets` (the Kubernetes Job's
+//      command) against a stand-in for the Kubernetes API server (scripts/image.bootstrap.js);
+//   2. a coordinator from the image, on a private redis-server, answers /health/live, its rendezvous
+//      speaking mutual TLS (a CA made for this run) and requiring a worker token;
+//   3. a worker from the image without the worker token is refused (exit 2);
+//   4. a worker from the image and a worker on the host, each with the token and a certificate of
+//      that CA, train a tiny job together over TLS (rendezvous and both collective planes).
 // Everything in the image runs as uid 1000 with /tmp a tmpfs, as the manifests run it; afterwards no
 // file in the image's root filesystem may have changed (the manifests mount it read-only).
 const { spawnSync } = require('node:child_process');
@@ -13,6 +17,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { log, stage, run, cleanup, lastLine } = require('./image.util');
 const { freePort, Fatal, until, startProcess, redisPing } = require('./image.process');
+const { smokeSecrets, tlsAnswers } = require('./image.secrets');
+const { bootstrapInImage } = require('./image.bootstrap');
 
 const UID = '1000:1000';
 const TOKEN = crypto.randomBytes(16).toString('hex');
@@ -107,6 +113,10 @@ async function smoke({ root, image }) {
   writeIdx(path.join(data, 'tiny'), 't10k', 16);
   // Every process of the smoke runs as uid 1000, as the manifests run the pods.
   for (const d of [work, artifacts, hostHome]) fs.chownSync(d, 1000, 1000);
+  const secrets = smokeSecrets(root, path.join(work, 'secrets'));
+  const kube = path.join(work, 'kube');
+  fs.mkdirSync(kube);
+  fs.chownSync(kube, 1000, 1000);
   const marker = path.join(work, 'marker');
   fs.writeFileSync(marker, '');
   const failWithLogs = (err) => {
@@ -115,80 +125,122 @@ async function smoke({ root, image }) {
     throw new Error(`${err instanceof Error ? err.message : String(err)} (process logs: ${kept})`);
   };
 
-  const mounts = [`${data}:${data}:ro`, `${artifacts}:${artifacts}`];
+  const mounts = [
+    `${data}:${data}:ro`,
+    `${artifacts}:${artifacts}`,
+    `${path.join(work, 'secrets')}:${path.join(work, 'secrets')}:ro`,
+    `${kube}:${kube}:ro`,
+  ];
   const coord = await container(image, `repvgg-smoke-coordinator-${id}`, mounts);
   const worker = await container(image, `repvgg-smoke-worker-${id}`, mounts);
 
-  await stage('smoke 1/3: repvgg info --arch A0 in the image', async () => {
+  await stage('smoke 1/4: repvgg info --arch A0 in the image', async () => {
     const out = await run('buildah', coord.runArgs({}, ['info', '--arch', 'A0']), {
       what: 'repvgg info --arch A0 in the image',
     });
     if (!/A0/.test(out)) throw new Error(`repvgg info --arch A0 printed no A0: ${lastLine(out)}`);
   });
 
+  await stage(
+    'smoke 1/4: repvgg bootstrap-secrets in the image (a stand-in Kubernetes API server)',
+    () => bootstrapInImage(coord, kube),
+  );
+
   const [redisPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
   const base = `http://127.0.0.1:${httpPort}`;
   let coordinator;
   try {
-    await stage('smoke 2/3: coordinator from the image answers /health/live', async () => {
-      const redis = startProcess(
-        'redis',
-        'redis-server',
-        [
-          '--port',
-          String(redisPort),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--dir',
-          work,
-        ],
-        logs,
-      );
-      await until(() => redisPing(redisPort), 'redis-server to answer PING', 15_000, [redis]);
-      const env = {
-        HOST: '127.0.0.1',
-        PORT: String(httpPort),
-        GRPC_PORT: String(grpcPort),
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        REPVGG_REDIS_PREFIX: `smoke${id.replace(/[^A-Za-z0-9]/g, '')}`,
-        REPVGG_API_TOKENS: TOKEN,
-        REPVGG_DATA_ROOTS: data,
-        REPVGG_ARTIFACTS: artifacts,
-      };
-      coordinator = startProcess(
-        'coordinator',
-        'buildah',
-        coord.runArgs(env, ['coordinator']),
-        logs,
-      );
-      await until(
-        async () => (await fetch(`${base}/health/live`)).status === 200,
-        'the coordinator to answer /health/live',
-        120_000,
-        [coordinator],
-      );
-    });
+    await stage(
+      'smoke 2/4: coordinator from the image answers /health/live, its rendezvous TLS',
+      async () => {
+        const redis = startProcess(
+          'redis',
+          'redis-server',
+          [
+            '--port',
+            String(redisPort),
+            '--bind',
+            '127.0.0.1',
+            '--save',
+            '',
+            '--appendonly',
+            'no',
+            '--dir',
+            work,
+          ],
+          logs,
+        );
+        await until(() => redisPing(redisPort), 'redis-server to answer PING', 15_000, [redis]);
+        const env = {
+          HOST: '127.0.0.1',
+          PORT: String(httpPort),
+          GRPC_PORT: String(grpcPort),
+          REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+          REPVGG_REDIS_PREFIX: `smoke${id.replace(/[^A-Za-z0-9]/g, '')}`,
+          REPVGG_API_TOKENS: TOKEN,
+          REPVGG_WORKER_TOKEN_FILE: secrets.workerToken,
+          REPVGG_TLS_DIR: secrets.coordinatorTls,
+          REPVGG_DATA_ROOTS: data,
+          REPVGG_ARTIFACTS: artifacts,
+        };
+        coordinator = startProcess(
+          'coordinator',
+          'buildah',
+          coord.runArgs(env, ['coordinator']),
+          logs,
+        );
+        await until(
+          async () => (await fetch(`${base}/health/live`)).status === 200,
+          'the coordinator to answer /health/live',
+          120_000,
+          [coordinator],
+        );
+        await until(
+          () => tlsAnswers(grpcPort, secrets.workerTls),
+          'the rendezvous to answer a TLS handshake with a certificate of the smoke CA',
+          30_000,
+          [coordinator],
+        );
+      },
+    );
+
+    // Every worker: the rendezvous at 127.0.0.1 over TLS, the smoke CA's worker certificate.
+    const workerArgs = [
+      '--backend',
+      'wasm',
+      'worker',
+      '--coordinator',
+      `127.0.0.1:${grpcPort}`,
+      '--tls-dir',
+      secrets.workerTls,
+    ];
+    // The artifact store is mounted at the same path in the image as on the host.
+    const workerEnv = { REPVGG_ARTIFACTS: artifacts };
 
     await stage(
-      'smoke 3/3: a worker from the image and one on the host train a tiny job',
+      'smoke 3/4: a worker from the image without the worker token is refused',
       async () => {
-        const workerArgs = [
-          '--backend',
-          'wasm',
-          'worker',
-          '--coordinator',
-          `127.0.0.1:${grpcPort}`,
-        ];
-        // The artifact store is mounted at the same path in the image as on the host.
-        const workerEnv = { REPVGG_ARTIFACTS: artifacts };
+        const refused = spawnSync('buildah', worker.runArgs(workerEnv, workerArgs), {
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        const line = refused.stderr.split('\n').find((l) => l.startsWith('repvgg:')) ?? '';
+        if (refused.status !== 2 || !/refused this worker/.test(line)) {
+          throw new Error(
+            `a worker without the token: exit ${refused.status ?? refused.signal}, ${line || lastLine(refused.stderr)}`,
+          );
+        }
+      },
+    );
+
+    await stage(
+      'smoke 4/4: a worker from the image and one on the host train a tiny job over TLS',
+      async () => {
+        const tokenArgs = [...workerArgs, '--token-file', secrets.workerToken];
         const inImage = startProcess(
           'worker-image',
           'buildah',
-          worker.runArgs(workerEnv, workerArgs),
+          worker.runArgs(workerEnv, tokenArgs),
           logs,
         );
         // As uid 1000 too: in a cluster every pod shares the artifact volume under that uid. A
@@ -205,8 +257,8 @@ async function smoke({ root, image }) {
           'worker-host',
           readable ? 'setpriv' : 'sh',
           readable
-            ? [...asPod, process.execPath, cli, ...workerArgs]
-            : ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, cli, ...workerArgs],
+            ? [...asPod, process.execPath, cli, ...tokenArgs]
+            : ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, cli, ...tokenArgs],
           logs,
           {
             ...process.env,
@@ -263,8 +315,13 @@ async function smoke({ root, image }) {
           if (code !== 0)
             throw new Error(`${w.name} did not drain cleanly (${w.exited}): ${w.last()}`);
         }
+        // Both dialled the rendezvous by IP address over TLS: no TLS server name set to it.
+        for (const w of [inImage, onHost]) {
+          const text = fs.readFileSync(path.join(logs, `${w.name}.log`), 'utf8');
+          if (text.includes('DEP0123')) throw new Error(`${w.name} logged DEP0123: ${w.last()}`);
+        }
         log(
-          `job ${job.id} succeeded on the image's worker and the host's; fused bundle equivalent`,
+          `job ${job.id} succeeded over mutual TLS with worker tokens on the image's worker and the host's; fused bundle equivalent`,
         );
       },
     );
