@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { tf } from '../tf';
-import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.wasm';
 
 type Pad =
   | 'valid'
@@ -101,24 +100,6 @@ describe('wasm convolution gradients (our Conv2DBackpropFilter and Conv2DBackpro
       expect(maxRelErr(got.dx, ref.dx)).toBeLessThan(1e-5);
     });
   }
-
-  it('give the same input gradient when its patch gradients are built in chunks of images', async () => {
-    const c = CASES[1];
-    const whole = await convGrads(c, 'wasm');
-    const ours = tf.getKernel('Conv2DBackpropInput', 'wasm');
-    const swap = (input: tf.KernelConfig): void => {
-      tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-      tf.registerKernel(input);
-    };
-    // One image's patches: 27 rows × 16 pixels = 432 floats, so 500 forces one image per chunk.
-    swap(conv2dBackpropInputWasmConfig(ours.kernelFunc, 500));
-    try {
-      const chunked = await convGrads(c, 'wasm');
-      expect(maxRelErr(chunked.dx, whole.dx)).toBeLessThan(1e-6);
-    } finally {
-      swap(ours);
-    }
-  });
 
   it('leaves no tensors or heap data behind', async () => {
     await tf.setBackend('wasm');

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededFloats } from '../../testing/seeded-floats';
+import { expectNoHeapLeak } from '../../testing/heap-leak';
 import { activeWasmBackend } from '../../testing/wasm-backend';
 import { tf } from '../tf';
 
@@ -162,11 +163,6 @@ describe('wasm Conv2DBackpropFilter (kernels.wat convFilterGrad)', () => {
   it('leaves no tensors or heap data behind', async () => {
     const c = CASES[5];
     const { x, dy } = inputs(c);
-    await filterGradient(c, x, dy);
-    const tensors = tf.memory().numTensors;
-    const dataIds = tf.engine().backend.numDataIds();
-    await filterGradient(c, x, dy);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+    await expectNoHeapLeak(() => filterGradient(c, x, dy));
   });
 });

@@ -2,6 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { UnsupportedConvError } from './kernel.error';
 import { heapOffset, trainKernels } from './simd/train-kernels';
+import { paddedSize } from './wasm-kernel-utils';
 
 interface BackpropFilterAttrs {
   readonly strides: number | [number, number];
@@ -13,21 +14,6 @@ interface BackpropFilterAttrs {
 
 /** Output pixels per block of kernels.wat's convFilterGrad: a block's dy and input stay in cache. */
 const BLOCK_PIXELS = 128;
-
-/** The zero-bordered input every tap of every output pixel can read: [batch, height, width, cin]. */
-export function paddedSize(info: tf.backend_util.Conv2DInfo): { height: number; width: number } {
-  const { padInfo: p } = info;
-  return {
-    height: Math.max(
-      p.top + info.inHeight,
-      (info.outHeight - 1) * info.strideHeight + info.filterHeight,
-    ),
-    width: Math.max(
-      p.left + info.inWidth,
-      (info.outWidth - 1) * info.strideWidth + info.filterWidth,
-    ),
-  };
-}
 
 /** [rows, cols] floats at `src` into a zeroed [rows, stride] matrix at `dst` (stride ≥ cols). */
 function widenColumns(src: Float32Array, dst: Float32Array, cols: number, stride: number): void {
@@ -109,6 +95,7 @@ function conv2dBackpropFilter(args: {
       padded.width,
       info.padInfo.top,
       info.padInfo.left,
+      1,
     );
   }
   if (dyWide !== dy) widenColumns(view(dy), view(dyWide), cout, stride);

@@ -1,15 +1,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { col2imAddWasm, heapOffset, trainKernels } from './simd/train-kernels';
-import {
-  DEFAULT_MAX_PATCH_FLOATS,
-  dyMatrix,
-  dyRowsOfImages,
-  imagesPerChunk,
-  patchGeometry,
-  single,
-  wasmKernel,
-} from './wasm-kernel-utils';
+import { heapOffset, trainKernels } from './simd/train-kernels';
+import { paddedSize, single, wasmKernel } from './wasm-kernel-utils';
 
 interface BackpropInputAttrs {
   readonly strides: number | [number, number];
@@ -36,13 +28,6 @@ function rotateFilter(w: Float32Array, shape: readonly number[], out: Float32Arr
         for (let o = 0; o < co; o++) out[dst + o * ci + i] = w[src + i * co + o];
       }
     }
-  }
-}
-
-/** [K, Cout] → [Cout, K] for a small filter matrix. */
-function transposeInto(w: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
   }
 }
 
@@ -84,50 +69,74 @@ function viaForwardConv(
   return dx;
 }
 
-/** Strided convs: patch gradients dy · Wᵀ by XNNPACK matMul, then scattered back by col2im. */
-function viaCol2im(
+/** Output pixels per block of kernels.wat's convInputGrad: a block's patch gradients stay in cache. */
+const BLOCK_FLOATS = 4096;
+
+/**
+ * Strided convs: kernels.wat's convInputGrad multiplies dy by Wᵀ a block of pixels at a time and
+ * scatters each block's patch gradients onto a zero-padded dx (col2im without bounds checks), in
+ * the order and with the operations of XNNPACK's BatchMatMul followed by col2im, so the same bits.
+ */
+function viaPatchGemm(
   backend: BackendWasm,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
-  maxPatchFloats: number,
 ): tf.TensorInfo {
-  const patch = info.filterHeight * info.filterWidth * info.inChannels;
-  const imageSize = info.inHeight * info.inWidth * info.inChannels;
-  const chunk = imagesPerChunk(info, maxPatchFloats);
-  const matMul = wasmKernel('BatchMatMul');
-
+  const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: cin, outChannels: cout } = info;
+  const rows = info.filterHeight * info.filterWidth * cin;
+  const rowsP = Math.ceil(rows / 8) * 8;
+  const block = Math.max(4, Math.floor(BLOCK_FLOATS / rowsP / 4) * 4);
+  const padded = paddedSize(info);
   const dx = backend.makeOutput([...info.inShape], 'float32');
-  const filterT = backend.makeOutput([info.outChannels, patch], 'float32');
-  transposeInto(
-    backend.typedArrayFromHeap(filter) as Float32Array,
-    patch,
-    info.outChannels,
-    backend.typedArrayFromHeap(filterT) as Float32Array,
-  );
-  (backend.typedArrayFromHeap(dx) as Float32Array).fill(0);
-  const dy2d = dyMatrix(backend, dy, info);
-  for (let first = 0; first < info.batchSize; first += chunk) {
-    const images = Math.min(chunk, info.batchSize - first);
-    const dyChunk = dyRowsOfImages(backend, dy2d, info, first, images);
-    const cols = single(
-      matMul({
-        inputs: { a: dyChunk, b: filterT },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      }),
+  const copyOut = padded.height !== info.inHeight || padded.width !== info.inWidth;
+  // Every allocation before any heap address is taken for a kernel call.
+  const scratch = [
+    copyOut ? backend.makeOutput([n, padded.height, padded.width, cin], 'float32') : dx,
+    backend.makeOutput([cout, rowsP], 'float32'),
+    backend.makeOutput([block, rowsP], 'float32'),
+    backend.makeOutput([n * oh * ow], 'int32'),
+  ] as const;
+  const [dxp, wt, cols, table] = scratch.map((t) => heapOffset(backend, t.dataId)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const kernels = trainKernels(backend);
+  (backend.typedArrayFromHeap(scratch[0]) as Float32Array).fill(0);
+  kernels.transposeFilter(heapOffset(backend, filter.dataId), wt, rows, cout, rowsP);
+  const paddedImages = [n, padded.height, padded.width, cin] as const;
+  kernels.pixelTable(table, dxp, ...paddedImages, oh, ow, info.strideHeight, info.strideWidth);
+  if (n * oh * ow > 0) {
+    const taps = [info.filterHeight, info.filterWidth, cin, padded.width] as const;
+    kernels.convInputGrad(
+      table,
+      heapOffset(backend, dy.dataId),
+      wt,
+      cols,
+      n * oh * ow,
+      cout,
+      rowsP,
+      ...taps,
+      block,
     );
-    col2imAddWasm(
-      trainKernels(backend),
-      heapOffset(backend, cols.dataId),
-      patchGeometry(info, images),
-      heapOffset(backend, dx.dataId) + 4 * first * imageSize,
-    );
-    backend.disposeData(cols.dataId);
-    if (dyChunk !== dy2d) backend.disposeData(dyChunk.dataId);
   }
-  backend.disposeData(dy2d.dataId);
-  backend.disposeData(filterT.dataId);
+  if (copyOut) {
+    const { top, left } = info.padInfo;
+    const image = [n, info.inHeight, info.inWidth, cin] as const;
+    kernels.padImages(
+      heapOffset(backend, dx.dataId),
+      dxp,
+      ...image,
+      padded.height,
+      padded.width,
+      top,
+      left,
+      0,
+    );
+  }
+  for (const t of scratch.slice(copyOut ? 0 : 1)) backend.disposeData(t.dataId);
   return dx;
 }
 
@@ -135,10 +144,7 @@ function viaCol2im(
  * The wasm backend's own Conv2DBackpropInput is a scalar loop; this one runs on XNNPACK. NCHW
  * inputs go to the built-in kernel.
  */
-export function conv2dBackpropInputWasmConfig(
-  builtIn: tf.KernelFunc,
-  maxPatchFloats = DEFAULT_MAX_PATCH_FLOATS,
-): tf.KernelConfig {
+export function conv2dBackpropInputWasmConfig(builtIn: tf.KernelFunc): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const attrs = args.attrs as unknown as BackpropInputAttrs;
     const { dy, filter } = args.inputs;
@@ -162,7 +168,7 @@ export function conv2dBackpropInputWasmConfig(
     if (info.strideHeight === 1 && info.strideWidth === 1 && adjointPadsValid) {
       return viaForwardConv(args.backend, dy, filter, info);
     }
-    return viaCol2im(args.backend, dy, filter, info, maxPatchFloats);
+    return viaPatchGemm(args.backend, dy, filter, info);
   };
   return {
     kernelName: 'Conv2DBackpropInput',

@@ -1,31 +1,36 @@
 ;; Training kernels that run on tfjs-backend-wasm's own heap (the memory is imported, so no tensor is
-;; copied). Each is the same arithmetic as its JavaScript twin in ../im2col.ts or ../batch-norm.math.ts,
-;; or as the XNNPACK GEMM it replaces (convFilterGrad), in the same order, so the results are
-;; bit-identical. Pointers are byte offsets into the heap.
+;; copied). Each is the same arithmetic as its JavaScript twin in ../batch-norm.math.ts, or as the
+;; XNNPACK GEMM and col2im it replaces (convFilterGrad, convInputGrad), in the same order, so the
+;; results are bit-identical. Pointers are byte offsets into the heap.
 (module
   (import "env" "memory" (memory 1))
 
-  ;; Copies an NHWC batch into a zeroed [batch, hp, wp, cin] buffer at (pt, pl), so every tap of
-  ;; every output pixel reads memory: the padding becomes zeros, as im2col's patches had them.
+  ;; $into = 1: copies an NHWC batch x into a zeroed [batch, hp, wp, cin] buffer xp at (pt, pl), so
+  ;; every tap of every output pixel reads memory (the padding becomes zeros, as im2col's patches had
+  ;; them); $into = 0: copies that window of xp back into x.
   (func (export "padImages")
     (param $x i32) (param $xp i32) (param $batch i32) (param $ih i32) (param $iw i32) (param $cin i32)
-    (param $hp i32) (param $wp i32) (param $pt i32) (param $pl i32)
-    (local $pix i32) (local $row i32) (local $n i32) (local $y i32)
+    (param $hp i32) (param $wp i32) (param $pt i32) (param $pl i32) (param $into i32)
+    (local $pix i32) (local $row i32) (local $n i32) (local $y i32) (local $inner i32) (local $outer i32)
     (local.set $pix (i32.shl (local.get $cin) (i32.const 2)))
     (local.set $row (i32.mul (local.get $iw) (local.get $pix)))
-    (memory.fill (local.get $xp) (i32.const 0)
-      (i32.mul (i32.mul (local.get $batch) (local.get $hp)) (i32.mul (local.get $wp) (local.get $pix))))
+    (if (local.get $into)
+      (then
+        (memory.fill (local.get $xp) (i32.const 0)
+          (i32.mul (i32.mul (local.get $batch) (local.get $hp)) (i32.mul (local.get $wp) (local.get $pix))))))
     (local.set $n (i32.const 0))
     (block $nd (loop $ln
       (br_if $nd (i32.ge_u (local.get $n) (local.get $batch)))
       (local.set $y (i32.const 0))
       (block $yd (loop $ly
         (br_if $yd (i32.ge_u (local.get $y) (local.get $ih)))
-        (memory.copy
-          (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $hp))
-            (i32.add (local.get $y) (local.get $pt))) (local.get $wp)) (local.get $pl)) (local.get $pix)))
-          (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $n) (local.get $ih)) (local.get $y)) (local.get $row)))
-          (local.get $row))
+        (local.set $inner (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $hp))
+          (i32.add (local.get $y) (local.get $pt))) (local.get $wp)) (local.get $pl)) (local.get $pix))))
+        (local.set $outer
+          (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $n) (local.get $ih)) (local.get $y)) (local.get $row))))
+        (if (local.get $into)
+          (then (memory.copy (local.get $inner) (local.get $outer) (local.get $row)))
+          (else (memory.copy (local.get $outer) (local.get $inner) (local.get $row))))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $ly)))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
@@ -180,6 +185,147 @@
           (br $colTiles)))
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $rowTiles)))
+      (local.set $k0 (local.get $k1))
+      (br $blocks))))
+
+  ;; wt[o, r] = w[r, o] for a [rows, cout] filter, rows padded with zeros to $rowsP (a multiple of 8).
+  (func (export "transposeFilter") (param $w i32) (param $wt i32) (param $rows i32) (param $cout i32) (param $rowsP i32)
+    (local $o i32) (local $r i32) (local $src i32) (local $dst i32)
+    (local.set $o (i32.const 0))
+    (block $od (loop $lo
+      (br_if $od (i32.ge_u (local.get $o) (local.get $cout)))
+      (local.set $src (i32.add (local.get $w) (i32.shl (local.get $o) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $o) (local.get $rowsP)) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $rd (loop $lr
+        (br_if $rd (i32.ge_u (local.get $r) (local.get $rowsP)))
+        (i32.store (local.get $dst)
+          (select (i32.load (local.get $src)) (i32.const 0) (i32.lt_u (local.get $r) (local.get $rows))))
+        (if (i32.lt_u (local.get $r) (local.get $rows))
+          (then (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cout) (i32.const 2))))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $lo))))
+
+  ;; dxp += the patch gradients dy · Wᵀ scattered back (the strided input gradient, what XNNPACK's
+  ;; BatchMatMul and col2imAdd computed): for a block of $block pixels (a multiple of 4), the patch
+  ;; gradients cols[k, r] = Σ_o dy[k, o]·wt[o, r] go to the scratch $cols, each one float32
+  ;; accumulator from +0 taking its products in o order (a multiply then an add, as the GEMM did),
+  ;; 4 pixels × 8 rows in registers; then the block's pixels add their patches onto dxp in pixel
+  ;; order, so every element of dx takes its terms in the order col2im gave them. dxp is the
+  ;; zero-padded input gradient ([batch, hp, wp, cin]) and table[k] the address of pixel k's first tap
+  ;; in it (pixelTable), so no tap needs a bounds check; wt is [cout, rowsP] (transposeFilter).
+  (func (export "convInputGrad")
+    (param $table i32) (param $dy i32) (param $wt i32) (param $cols i32) (param $pixels i32)
+    (param $cout i32) (param $rowsP i32) (param $fh i32) (param $fw i32) (param $cin i32) (param $wp i32)
+    (param $block i32)
+    (local $dyPix i32) (local $colPix i32) (local $k0 i32) (local $k1 i32) (local $q i32) (local $r i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $w i32) (local $wEnd i32)
+    (local $out i32) (local $lastPix i32) (local $k i32) (local $kh i32) (local $kw i32) (local $d i32)
+    (local $s i32) (local $end i32) (local $pix i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $b0 v128) (local $b1 v128) (local $v v128)
+    (local.set $dyPix (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $colPix (i32.shl (local.get $rowsP) (i32.const 2)))
+    (local.set $pix (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $lastPix (i32.add (local.get $dy) (i32.mul (i32.sub (local.get $pixels) (i32.const 1)) (local.get $dyPix))))
+    (local.set $k0 (i32.const 0))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.ge_u (local.get $k0) (local.get $pixels)))
+      (local.set $k1 (i32.add (local.get $k0) (local.get $block)))
+      (if (i32.gt_u (local.get $k1) (local.get $pixels)) (then (local.set $k1 (local.get $pixels))))
+      ;; the GEMM, 4 pixels at a time (pixels past the last repeat it; their rows are never read)
+      (local.set $q (local.get $k0))
+      (block $qDone (loop $lq
+        (br_if $qDone (i32.ge_u (local.get $q) (local.get $k1)))
+        (local.set $r (i32.const 0))
+        (block $rDone (loop $lr
+          (br_if $rDone (i32.ge_u (local.get $r) (local.get $rowsP)))
+          (local.set $a0 (i32.add (local.get $dy) (i32.mul (local.get $q) (local.get $dyPix))))
+          (local.set $a1 (call $minU (i32.add (local.get $a0) (local.get $dyPix)) (local.get $lastPix)))
+          (local.set $a2 (call $minU (i32.add (local.get $a1) (local.get $dyPix)) (local.get $lastPix)))
+          (local.set $a3 (call $minU (i32.add (local.get $a2) (local.get $dyPix)) (local.get $lastPix)))
+          (local.set $w (i32.add (local.get $wt) (i32.shl (local.get $r) (i32.const 2))))
+          (local.set $wEnd (i32.add (local.get $w) (i32.mul (local.get $cout) (local.get $colPix))))
+          (local.set $c0 (v128.const i32x4 0 0 0 0))
+          (local.set $c1 (v128.const i32x4 0 0 0 0))
+          (local.set $c2 (v128.const i32x4 0 0 0 0))
+          (local.set $c3 (v128.const i32x4 0 0 0 0))
+          (local.set $c4 (v128.const i32x4 0 0 0 0))
+          (local.set $c5 (v128.const i32x4 0 0 0 0))
+          (local.set $c6 (v128.const i32x4 0 0 0 0))
+          (local.set $c7 (v128.const i32x4 0 0 0 0))
+          (loop $lo
+            (local.set $b0 (v128.load (local.get $w)))
+            (local.set $b1 (v128.load offset=16 (local.get $w)))
+            (local.set $v (v128.load32_splat (local.get $a0)))
+            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $v) (local.get $b0))))
+            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $v) (local.get $b1))))
+            (local.set $v (v128.load32_splat (local.get $a1)))
+            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $v) (local.get $b0))))
+            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $v) (local.get $b1))))
+            (local.set $v (v128.load32_splat (local.get $a2)))
+            (local.set $c4 (f32x4.add (local.get $c4) (f32x4.mul (local.get $v) (local.get $b0))))
+            (local.set $c5 (f32x4.add (local.get $c5) (f32x4.mul (local.get $v) (local.get $b1))))
+            (local.set $v (v128.load32_splat (local.get $a3)))
+            (local.set $c6 (f32x4.add (local.get $c6) (f32x4.mul (local.get $v) (local.get $b0))))
+            (local.set $c7 (f32x4.add (local.get $c7) (f32x4.mul (local.get $v) (local.get $b1))))
+            (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+            (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
+            (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
+            (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+            (local.set $w (i32.add (local.get $w) (local.get $colPix)))
+            (br_if $lo (i32.lt_u (local.get $w) (local.get $wEnd))))
+          (local.set $out (i32.add (i32.add (local.get $cols)
+            (i32.mul (i32.sub (local.get $q) (local.get $k0)) (local.get $colPix))) (i32.shl (local.get $r) (i32.const 2))))
+          (v128.store (local.get $out) (local.get $c0))
+          (v128.store offset=16 (local.get $out) (local.get $c1))
+          (local.set $out (i32.add (local.get $out) (local.get $colPix)))
+          (v128.store (local.get $out) (local.get $c2))
+          (v128.store offset=16 (local.get $out) (local.get $c3))
+          (local.set $out (i32.add (local.get $out) (local.get $colPix)))
+          (v128.store (local.get $out) (local.get $c4))
+          (v128.store offset=16 (local.get $out) (local.get $c5))
+          (local.set $out (i32.add (local.get $out) (local.get $colPix)))
+          (v128.store (local.get $out) (local.get $c6))
+          (v128.store offset=16 (local.get $out) (local.get $c7))
+          (local.set $r (i32.add (local.get $r) (i32.const 8)))
+          (br $lr)))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (br $lq)))
+      ;; col2im of the block, pixel after pixel
+      (local.set $k (local.get $k0))
+      (block $kDone (loop $lk
+        (br_if $kDone (i32.ge_u (local.get $k) (local.get $k1)))
+        (local.set $s (i32.add (local.get $cols) (i32.mul (i32.sub (local.get $k) (local.get $k0)) (local.get $colPix))))
+        (local.set $kh (i32.const 0))
+        (loop $lkh
+          (local.set $kw (i32.const 0))
+          (loop $lkw
+            (local.set $d (i32.add (i32.load (i32.add (local.get $table) (i32.shl (local.get $k) (i32.const 2))))
+              (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $wp)) (local.get $kw)) (local.get $pix))))
+            (local.set $end (i32.add (local.get $d) (local.get $pix)))
+            (block $c4d (loop $c4l
+              (br_if $c4d (i32.gt_u (i32.add (local.get $d) (i32.const 16)) (local.get $end)))
+              (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+              (local.set $d (i32.add (local.get $d) (i32.const 16)))
+              (local.set $s (i32.add (local.get $s) (i32.const 16)))
+              (br $c4l)))
+            (block $c1d (loop $c1l
+              (br_if $c1d (i32.ge_u (local.get $d) (local.get $end)))
+              (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
+              (local.set $d (i32.add (local.get $d) (i32.const 4)))
+              (local.set $s (i32.add (local.get $s) (i32.const 4)))
+              (br $c1l)))
+            (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+            (br_if $lkw (i32.lt_u (local.get $kw) (local.get $fw))))
+          (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+          (br_if $lkh (i32.lt_u (local.get $kh) (local.get $fh))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $lk)))
       (local.set $k0 (local.get $k1))
       (br $blocks))))
 
@@ -353,70 +499,4 @@
           (local.set $k (i32.add (local.get $k) (i32.const 2)))
           (br_if $kl (i32.lt_u (local.get $k) (local.get $c))))
         (br $row))))
-
-  ;; dx += the patch gradients scattered back (col2imAdd in ../im2col.ts): the same loops, so each
-  ;; element of dx receives its terms in the same order; float32 adds are the JavaScript's (a float64
-  ;; sum of two float32 rounded to float32 is their float32 sum). Channels 4 at a time.
-  (func (export "col2imAdd")
-    (param $cols i32) (param $dx i32) (param $batch i32) (param $ih i32) (param $iw i32) (param $cin i32)
-    (param $oh i32) (param $ow i32) (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32)
-    (param $pt i32) (param $pl i32)
-    (local $rowBytes i32) (local $imageBytes i32) (local $pixBytes i32) (local $n i32) (local $i i32)
-    (local $j i32) (local $kh i32) (local $kw i32) (local $y i32) (local $x i32) (local $img i32)
-    (local $d i32) (local $s i32) (local $end i32) (local $src i32)
-    (local.set $pixBytes (i32.shl (local.get $cin) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $iw) (local.get $pixBytes)))
-    (local.set $imageBytes (i32.mul (local.get $ih) (local.get $rowBytes)))
-    (local.set $src (local.get $cols))
-    (local.set $n (i32.const 0))
-    (block $nd (loop $ln
-      (br_if $nd (i32.ge_u (local.get $n) (local.get $batch)))
-      (local.set $img (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $imageBytes))))
-      (local.set $i (i32.const 0))
-      (block $id (loop $li
-        (br_if $id (i32.ge_u (local.get $i) (local.get $oh)))
-        (local.set $j (i32.const 0))
-        (block $jd (loop $lj
-          (br_if $jd (i32.ge_u (local.get $j) (local.get $ow)))
-          (local.set $kh (i32.const 0))
-          (block $khd (loop $lkh
-            (br_if $khd (i32.ge_u (local.get $kh) (local.get $fh)))
-            (local.set $y (i32.sub (i32.add (i32.mul (local.get $i) (local.get $sh)) (local.get $kh)) (local.get $pt)))
-            (if (i32.and (i32.ge_s (local.get $y) (i32.const 0)) (i32.lt_s (local.get $y) (local.get $ih)))
-              (then
-                (local.set $kw (i32.const 0))
-                (block $kwd (loop $lkw
-                  (br_if $kwd (i32.ge_u (local.get $kw) (local.get $fw)))
-                  (local.set $x (i32.sub (i32.add (i32.mul (local.get $j) (local.get $sw)) (local.get $kw)) (local.get $pl)))
-                  (if (i32.and (i32.ge_s (local.get $x) (i32.const 0)) (i32.lt_s (local.get $x) (local.get $iw)))
-                    (then
-                      (local.set $d (i32.add (local.get $img)
-                        (i32.add (i32.mul (local.get $y) (local.get $rowBytes)) (i32.mul (local.get $x) (local.get $pixBytes)))))
-                      (local.set $s (i32.add (local.get $src)
-                        (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $pixBytes))))
-                      (local.set $end (i32.add (local.get $d) (local.get $pixBytes)))
-                      (block $c4d (loop $c4
-                        (br_if $c4d (i32.gt_u (i32.add (local.get $d) (i32.const 16)) (local.get $end)))
-                        (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (v128.load (local.get $s))))
-                        (local.set $d (i32.add (local.get $d) (i32.const 16)))
-                        (local.set $s (i32.add (local.get $s) (i32.const 16)))
-                        (br $c4)))
-                      (block $c1d (loop $c1
-                        (br_if $c1d (i32.ge_u (local.get $d) (local.get $end)))
-                        (f32.store (local.get $d) (f32.add (f32.load (local.get $d)) (f32.load (local.get $s))))
-                        (local.set $d (i32.add (local.get $d) (i32.const 4)))
-                        (local.set $s (i32.add (local.get $s) (i32.const 4)))
-                        (br $c1)))))
-                  (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
-                  (br $lkw)))))
-            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
-            (br $lkh)))
-          (local.set $src (i32.add (local.get $src)
-            (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $pixBytes))))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $lj)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $li)))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $ln))))
 )

@@ -1,22 +1,5 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { PatchGeometry } from '../im2col';
 import { TRAIN_KERNELS_WASM_BASE64 } from './kernels.wasm';
-
-/** A PatchGeometry as kernels.wat's functions take it. */
-type GeometryArgs = [
-  batch: number,
-  inHeight: number,
-  inWidth: number,
-  inChannels: number,
-  outHeight: number,
-  outWidth: number,
-  filterHeight: number,
-  filterWidth: number,
-  strideHeight: number,
-  strideWidth: number,
-  padTop: number,
-  padLeft: number,
-];
 
 /** kernels.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
 export interface TrainKernelsWasm {
@@ -31,6 +14,8 @@ export interface TrainKernelsWasm {
     paddedWidth: number,
     padTop: number,
     padLeft: number,
+    /** 1: x into the zeroed xp; 0: that window of xp back into x */
+    into: 0 | 1,
   ): void;
   pixelTable(
     table: number,
@@ -56,7 +41,21 @@ export interface TrainKernelsWasm {
     paddedWidth: number,
     blockPixels: number,
   ): void;
-  col2imAdd(cols: number, dx: number, ...g: GeometryArgs): void;
+  transposeFilter(w: number, wt: number, rows: number, outChannels: number, rowsP: number): void;
+  convInputGrad(
+    table: number,
+    dy: number,
+    wt: number,
+    cols: number,
+    pixels: number,
+    outChannels: number,
+    rowsP: number,
+    filterHeight: number,
+    filterWidth: number,
+    inChannels: number,
+    paddedWidth: number,
+    blockPixels: number,
+  ): void;
   reluGrad(dy: number, y: number, dx: number, n: number): void;
   /** `c` = 0: two terms. */
   addRelu(a: number, b: number, c: number, y: number, n: number): void;
@@ -122,38 +121,6 @@ export function trainKernels(backend: BackendWasm): TrainKernelsWasm {
 /** Byte offset of a tensor's data in the wasm heap. */
 export function heapOffset(backend: BackendWasm, dataId: object): number {
   return backend.getMemoryOffset(dataId);
-}
-
-function geometryArgs(g: PatchGeometry): GeometryArgs {
-  return [
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  ];
-}
-
-function isEmpty(g: PatchGeometry): boolean {
-  return g.batch === 0 || g.outHeight === 0 || g.outWidth === 0 || g.inChannels === 0;
-}
-
-/** `col2imAdd` (../im2col.ts) of the patch gradients at byte `cols` into the chunk at byte `dx`. */
-export function col2imAddWasm(
-  kernels: TrainKernelsWasm,
-  cols: number,
-  g: PatchGeometry,
-  dx: number,
-): void {
-  if (isEmpty(g)) return;
-  kernels.col2imAdd(cols, dx, ...geometryArgs(g));
 }
 
 function sameLength(views: readonly Float32Array[], n: number, what: string): void {
