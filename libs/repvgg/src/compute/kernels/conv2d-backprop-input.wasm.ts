@@ -1,6 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
-import { heapOffset, trainKernels } from './simd/train-kernels';
+import { heapOffset, trainKernels, type TrainKernelsWasm } from './simd/train-kernels';
 import { paddedSize, single, wasmKernel } from './wasm-kernel-utils';
 
 interface BackpropInputAttrs {
@@ -17,17 +17,20 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** Writes `w` [kh, kw, ci, co] into `out` as [fh−1−kh, fw−1−kw, co, ci]: the kernel of the adjoint conv. */
-function rotateFilter(w: Float32Array, shape: readonly number[], out: Float32Array): void {
+/**
+ * Writes the filter at byte `w`, [kh, kw, ci, co], at byte `out` as [fh−1−kh, fw−1−kw, co, ci]: the
+ * kernel of the adjoint conv, one wasm transpose per tap.
+ */
+function rotateFilter(
+  kernels: TrainKernelsWasm,
+  w: number,
+  shape: readonly number[],
+  out: number,
+): void {
   const [fh, fw, ci, co] = shape as [number, number, number, number];
-  for (let kh = 0; kh < fh; kh++) {
-    for (let kw = 0; kw < fw; kw++) {
-      const src = (kh * fw + kw) * ci * co;
-      const dst = ((fh - 1 - kh) * fw + (fw - 1 - kw)) * co * ci;
-      for (let i = 0; i < ci; i++) {
-        for (let o = 0; o < co; o++) out[dst + o * ci + i] = w[src + i * co + o];
-      }
-    }
+  const taps = fh * fw;
+  for (let t = 0; t < taps; t++) {
+    kernels.transposeFilter(w + 4 * t * ci * co, out + 4 * (taps - 1 - t) * co * ci, ci, co, ci);
   }
 }
 
@@ -44,9 +47,10 @@ function viaForwardConv(
   const { filterHeight: fh, filterWidth: fw, padInfo } = info;
   const rotated = backend.makeOutput([fh, fw, info.outChannels, info.inChannels], 'float32');
   rotateFilter(
-    backend.typedArrayFromHeap(filter) as Float32Array,
+    trainKernels(backend),
+    heapOffset(backend, filter.dataId),
     filter.shape,
-    backend.typedArrayFromHeap(rotated) as Float32Array,
+    heapOffset(backend, rotated.dataId),
   );
   const dx = single(
     wasmKernel('Conv2D')({

@@ -188,7 +188,7 @@
       (local.set $k0 (local.get $k1))
       (br $blocks))))
 
-  ;; wt[o, r] = w[r, o] for a [rows, cout] filter, rows padded with zeros to $rowsP (a multiple of 8).
+  ;; wt[o, r] = w[r, o] for a [rows, cout] filter, rows padded with zeros to $rowsP ≥ rows.
   (func (export "transposeFilter") (param $w i32) (param $wt i32) (param $rows i32) (param $cout i32) (param $rowsP i32)
     (local $o i32) (local $r i32) (local $src i32) (local $dst i32)
     (local.set $o (i32.const 0))
