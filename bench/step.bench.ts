@@ -6,13 +6,16 @@ import { TrainModel } from '@repvgg/core/graph/train-model';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
+import { partCount, planBuckets } from '@repvgg/training/step/bucket-plan';
 import { computeReplicaGradients } from '@repvgg/training/step/compute-gradients';
+import { packetFromParts } from '@repvgg/training/step/packet-parts';
+import { streamReplicaGradients } from '@repvgg/training/step/stream-gradients';
 import type { GradientPacket } from '@repvgg/training/step/gradient-packet';
 import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- step [--steps N] [--warmup W] [--profile] [backend]`: one replica's share of a
+ * `npm run bench -- step [--steps N] [--warmup W] [--profile] [--streamed] [backend]`: one replica's share of a
  * `repvgg train --dataset fashion-mnist` step (64 images at 28², forward + backward + every gradient
  * and BN statistic read back, `computeReplicaGradients`), on this thread, with no optimizer and no
  * data loading. Prints every step's time, their median, and a digest of the packet's bits so two
@@ -78,8 +81,31 @@ async function main(): Promise<void> {
   };
   const batch = syntheticBatch(1);
   const digests = new Set<string>();
+  // --streamed: the packet in parts as a worker's lanes compute it with the overlap
+  // (streamReplicaGradients, a gradient tap per parameter), put back in variable order
+  const streamed = process.argv.includes('--streamed');
+  const reference = computeReplicaGradients(model, batch, geometry);
+  const plan = planBuckets(
+    [...reference.grads].map(([k, v]) => [k, v.length] as const),
+    [...reference.bnMean].map(([k, v]) => [k, v.length] as const),
+  );
+  const streamedPacket = (): GradientPacket => {
+    const parts = new Array<Float32Array>(partCount(plan));
+    streamReplicaGradients(model, batch, geometry, plan, (part, data) => {
+      parts[part] = data;
+    });
+    const p = packetFromParts(plan, parts);
+    return {
+      ...p,
+      grads: new Map(
+        [...reference.grads.keys()].map((k) => [k, p.grads.get(k) ?? new Float32Array()]),
+      ),
+    };
+  };
   const step = (): void => {
-    digests.add(packetDigest(computeReplicaGradients(model, batch, geometry)));
+    digests.add(
+      packetDigest(streamed ? streamedPacket() : computeReplicaGradients(model, batch, geometry)),
+    );
   };
   for (let i = 0; i < warmup; i++) step();
   // Wall time, and this process's CPU time: on a shared machine the second is what a step costs
@@ -129,7 +155,7 @@ async function main(): Promise<void> {
     kernels,
   };
   const md = [
-    `One replica of the fashion-mnist preset step (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
+    `One replica of the fashion-mnist preset step (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back${streamed ? ', streamed in parts through gradient taps' : ''}), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
     '',
     `median ${medianMs.toFixed(1)} ms/step (best ${report.bestMs.toFixed(1)}), CPU ${medianCpuMs.toFixed(1)} ms/step, over ${String(steps)} steps; packet digest ${[...digests].join(', ')}`,
     ...(kernels.length === 0

@@ -10,7 +10,9 @@ import {
   ThreadReplicaPool,
 } from '@repvgg/training/parallel/thread-replica.pool';
 import { bnSpatialSizes } from '@repvgg/training/step/bn-sample-counts';
+import { partCount, planBuckets } from '@repvgg/training/step/bucket-plan';
 import type { GradientPacket } from '@repvgg/training/step/gradient-packet';
+import { packetFromParts } from '@repvgg/training/step/packet-parts';
 import { archOf, batch, loaded } from '../worker/validation.fixture';
 import { STANDIN_BACKEND } from './addon-standin.backend';
 
@@ -48,6 +50,38 @@ const bits = (p: GradientPacket): unknown[] => [
   ),
 ];
 
+/** Every value of a packet by name (the order of its maps aside), as hex of its bits. */
+const named = (p: GradientPacket): string[] =>
+  [
+    `${p.replicas} ${p.samples} ${p.correct} ${Math.fround(p.lossSum)}`,
+    ...(['grads', 'bnMean', 'bnVar'] as const).flatMap((m) =>
+      [...p[m]].map(
+        ([k, v]) =>
+          `${m} ${k} ${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`,
+      ),
+    ),
+  ].sort();
+
+/**
+ * Each replica's packet from `computeEach`, and from `computeStream`'s parts (the overlap's
+ * `streamReplicaGradients`: BN statistics after forward, gradient buckets during backward).
+ */
+async function wholeAndStreamed(pool: ReplicaLanePool): Promise<string[][][]> {
+  const each = await pool.computeEach(params, replicas);
+  const plan = planBuckets(
+    [...each[0].grads].map(([k, v]) => [k, v.length] as const),
+    [...each[0].bnMean].map(([k, v]) => [k, v.length] as const),
+    1024,
+  );
+  expect(plan.buckets.length).toBeGreaterThan(2);
+  const parts = replicas.map(() => new Array<Float32Array>(partCount(plan)));
+  await pool.computeStream(params, replicas, plan, (replica, part, data) => {
+    expect(parts[replica][part]).toBeUndefined();
+    parts[replica][part] = data;
+  });
+  return [each.map(named), parts.map((p) => named(packetFromParts(plan, p)))];
+}
+
 async function step(pool: ReplicaLanePool): Promise<unknown[]> {
   const sum = await pool.compute(params, replicas);
   const each = await pool.computeEach(params, replicas);
@@ -82,12 +116,16 @@ describe('process lanes (the lane kind for tfjs-node)', () => {
   }, 120_000);
 
   for (const backend of ['wasm', 'cpu']) {
-    it(`${backend}: two process lanes give the packets of two thread lanes, bit for bit`, async () => {
+    it(`${backend}: two process lanes give the packets of two thread lanes, bit for bit, whole or streamed in parts`, async () => {
       const processes = await ProcessReplicaPool.start(2, init(backend));
       const threads = await ThreadReplicaPool.start(2, init(backend));
       try {
         expect(processes.lanes).toBe(2);
         expect(await step(processes)).toEqual(await step(threads));
+        for (const pool of [processes, threads]) {
+          const [whole, streamed] = await wholeAndStreamed(pool);
+          expect(streamed).toEqual(whole);
+        }
         // a request a lane cannot compute fails alone; the lanes carry on
         await expect(processes.compute(params, [batch(1, SIZE, 5)])).rejects.toThrow(
           /a replica process failed: BatchNorm/,

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { GradientPacket, MicroBatch, MicroBatchRequest, TrainState } from '@repvgg/training';
+import type {
+  BucketPlan,
+  GradientPacket,
+  MicroBatch,
+  MicroBatchRequest,
+  PartSink,
+  TrainState,
+} from '@repvgg/training';
 import { runShard, type ShardRun } from './shard.runner';
 
 // The arithmetic of a step (the update, the schedule) is tested in libs/training; here only the
@@ -38,24 +45,36 @@ function packet(): GradientPacket {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A fast-mode job's replicas streaming their packets in parts, as lanes do (`computeStream`). */
+interface Streaming {
+  /** Runs between offering part `part` of `step` and the next part (default: nothing). */
+  readonly between?: (step: number, part: number) => Promise<void>;
+}
+
 /**
  * One member (world size 1, the leader) on a shard of `steps` steps; `answer(step)` is the
- * coordinator's ReportStep reply after REPORT_MS (or its failure).
+ * coordinator's ReportStep reply after REPORT_MS (or its failure). With `streaming` the job is in
+ * fast mode and its packets are all-reduced in parts while they are computed.
  */
 function shardRun(
   steps: number,
   answer: (step: number) => boolean | Error,
+  streaming?: Streaming,
 ): {
   run: ShardRun;
   state: TrainState;
   trace: Trace;
 } {
   const trace: Trace = { events: [], reduced: [] };
-  const state = { step: 0, params: new Map() } as unknown as TrainState;
+  const state = {
+    step: 0,
+    params: new Map([['w', new Float32Array(2)]]),
+    running: new Map(),
+  } as unknown as TrainState;
   const ctx = {
     sampleShape: [1, 1, 1],
     schedule: {},
-    spec: { checkpointEvery: 1_000 },
+    spec: { checkpointEvery: 1_000, mode: streaming === undefined ? 'deterministic' : 'fast' },
     applied: undefined,
     totalsOf: () => ({ lossSum: 0, correct: 0, samples: 0, stepSeconds: 0, lr: 0 }),
     loader: {
@@ -80,11 +99,34 @@ function shardRun(
         trace.events.push(`compute ${step} end`);
         return micro.map(() => packet());
       },
+      computeStream: async (
+        _params: unknown,
+        micro: readonly unknown[],
+        plan: BucketPlan,
+        onPart: PartSink,
+      ) => {
+        const step = state.step;
+        trace.events.push(`compute ${step} start`);
+        const p = packet();
+        const parts = [
+          Float32Array.of(p.replicas, p.samples, p.lossSum, p.correct),
+          ...plan.buckets.map((b) => new Float32Array(b.length).fill(1)),
+        ];
+        for (let part = 0; part < parts.length; part++) {
+          micro.forEach((_, replica) => {
+            onPart(replica, part, parts[part]);
+          });
+          await streaming?.between?.(step, part);
+        }
+        await sleep(COMPUTE_MS);
+        trace.events.push(`compute ${step} end`);
+      },
     },
   };
   const ring = {
     worldSize: 1,
     allReduceContributions: (globalStep: number, flats: Float32Array[]) => {
+      trace.events.push(`reduce ${globalStep}`);
       trace.reduced.push(globalStep);
       return Promise.resolve(flats[0]);
     },
@@ -120,12 +162,18 @@ function shardRun(
   return { run, state, trace };
 }
 
-describe('runShard', () => {
+/** The steps all-reduced, each once however many parts it was reduced in. */
+const reducedSteps = (trace: Trace): number[] => [...new Set(trace.reduced)];
+
+describe.each([
+  ['whole packets', undefined],
+  ['packets streamed in parts', {}],
+])('runShard (%s)', (_name, streaming: Streaming | undefined) => {
   it("computes step s + 1 while the leader's ReportStep of step s is in flight", async () => {
-    const { run, state, trace } = shardRun(4, () => true);
+    const { run, state, trace } = shardRun(4, () => true, streaming);
     await runShard(run, state);
     expect(state.step).toBe(4);
-    expect(trace.reduced).toEqual([0, 1, 2, 3]);
+    expect(reducedSteps(trace)).toEqual([0, 1, 2, 3]);
     // step s + 1's compute starts before step s's report is answered (sequentially it would follow it)
     for (let s = 0; s < 3; s++) {
       expect(trace.events.indexOf(`compute ${s + 1} start`)).toBeLessThan(
@@ -137,11 +185,11 @@ describe('runShard', () => {
   });
 
   it('applies no step after the coordinator halts: the computed next step is discarded', async () => {
-    const { run, state, trace } = shardRun(6, (step) => step < 2);
+    const { run, state, trace } = shardRun(6, (step) => step < 2, streaming);
     await runShard(run, state);
     // steps 0, 1, 2 were applied and reported; the halt after 2 stops step 3 before its all-reduce
     expect(state.step).toBe(3);
-    expect(trace.reduced).toEqual([0, 1, 2]);
+    expect(reducedSteps(trace)).toEqual([0, 1, 2]);
     expect(trace.events.filter((e) => e.endsWith('sent'))).toEqual([
       'report 0 sent',
       'report 1 sent',
@@ -151,9 +199,38 @@ describe('runShard', () => {
 
   it('fails the shard with the commit error, without applying the step computed meanwhile', async () => {
     const lost = new Error('coordinator unreachable');
-    const { run, state, trace } = shardRun(6, (step) => (step === 1 ? lost : true));
+    const { run, state, trace } = shardRun(6, (step) => (step === 1 ? lost : true), streaming);
     await expect(runShard(run, state)).rejects.toBe(lost);
     expect(state.step).toBe(2);
-    expect(trace.reduced).toEqual([0, 1]);
+    expect(reducedSteps(trace)).toEqual([0, 1]);
+  });
+});
+
+describe('runShard, packets streamed in parts', () => {
+  it("all-reduces a step's parts while later parts are still being computed", async () => {
+    // Part 1 of a step is offered only once part 0 of that step has reached the ring: without the
+    // overlap the step would never finish.
+    const reachedRing = new Map<number, () => void>();
+    const { run, state, trace } = shardRun(2, () => true, {
+      between: (step, part) =>
+        part === 0
+          ? new Promise<void>((resolve) => reachedRing.set(step, resolve))
+          : Promise.resolve(),
+    });
+    const ring = run.ring as unknown as {
+      allReduceContributions: (step: number, flats: Float32Array[]) => Promise<Float32Array>;
+    };
+    const reduce = ring.allReduceContributions;
+    ring.allReduceContributions = (step, flats) => {
+      reachedRing.get(step)?.();
+      return reduce(step, flats);
+    };
+    await runShard(run, state);
+    expect(state.step).toBe(2);
+    // step 1's first part is reduced after step 0's commit and before step 1's compute ends
+    const at = (e: string): number => trace.events.indexOf(e);
+    const firstReduce1 = trace.events.findIndex((e) => e === 'reduce 1');
+    expect(firstReduce1).toBeGreaterThan(at('report 0 answered'));
+    expect(firstReduce1).toBeLessThan(at('compute 1 end'));
   });
 });

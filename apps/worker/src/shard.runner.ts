@@ -6,8 +6,14 @@ import {
   flattenPacket,
   learningRate,
   microBatchRequests,
+  packetFromParts,
   packetLayout,
+  partCount,
+  PartReduction,
+  planBuckets,
   unflattenPacket,
+  type BucketPlan,
+  type GradientPacket,
   type MicroBatch,
   type ReplicaBatch,
   type TrainState,
@@ -36,6 +42,11 @@ export interface ShardRun {
    */
   readonly superseded?: AbortSignal;
   readonly metrics?: WorkerMetrics;
+  /**
+   * All-reduce gradient buckets while backward still computes (fast mode; default true). Every
+   * member of a job must agree: the two ways split a step into different all-reduce calls.
+   */
+  readonly overlap?: boolean;
 }
 
 const PROCEED = Uint8Array.of(1);
@@ -65,6 +76,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     first += 1;
   }
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
+  const plan = run.overlap !== false && ctx.spec.mode === 'fast' ? stepPlan(state) : undefined;
   const superseded = supersededBy(run.superseded);
   // The previous step's commit, in flight while this step loads and computes.
   let previous: Promise<boolean> | undefined;
@@ -80,8 +92,17 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       // compute (the lane finishes it unobserved while the next generation forms).
       const digest = gatherStepDigest(ring, globalStep, a.rank, digestSamples(consumed));
       // on the compute threads: heartbeats, the Watch stream and peers' gRPC keep being served
-      const computing = ctx.replicas.computeEach(state.params, micro);
+      const { computing, reduction } = startCompute(run, plan, globalStep, state, micro);
       computing.catch(() => undefined);
+      // Nothing of this step reaches the ring before the previous one is committed (exactly once).
+      if (reduction !== undefined) {
+        (previous ?? Promise.resolve(true)).then(
+          (ok) => {
+            if (ok) reduction.start();
+          },
+          () => undefined,
+        );
+      }
       digest.catch(() => undefined);
       // A newer generation or a failed commit ends the step at once, not after its compute.
       const interrupted = Promise.race([superseded, failureOf(previous)]);
@@ -97,15 +118,15 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const commitSeconds = previous === undefined ? 0 : secondsSince(commitStart);
       previous = undefined;
       if (!proceed) return;
-      const layout = packetLayout(packets[0]);
+      // With the overlap, what of the all-reduce the compute did not hide.
       const reduceStart = performance.now();
-      const summed = await ring.allReduceContributions(
-        globalStep,
-        packets.map((p) => flattenPacket(p, layout)),
-      );
+      const summed =
+        reduction === undefined || plan === undefined
+          ? await reduceWhole(ring, globalStep, packets ?? [])
+          : packetFromParts(plan, await reduction.done);
       const reduceSeconds = secondsSince(reduceStart);
       const applyStart = performance.now();
-      const packet = unflattenPacket(summed, layout);
+      const packet = summed;
       const lr = learningRate(ctx.schedule, state.step);
       applyGradients(state, packet, { lr });
       const applySeconds = secondsSince(applyStart);
@@ -133,13 +154,69 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       };
       previous = commitStep(run, ctx.applied);
       previous.catch(() => undefined);
-      run.metrics?.observeStep(ctx.applied, seconds, summed.byteLength);
+      run.metrics?.observeStep(ctx.applied, seconds, packetBytes(packet));
       ring.observeStepTime(performance.now() - started);
     }
     if (previous !== undefined) await Promise.race([previous, superseded]);
   } finally {
     await batches.return();
   }
+}
+
+/**
+ * The bucket plan of this job's packets (the same on every member: it follows the architecture),
+ * from the trainable tensors in forward order and the BatchNorms.
+ */
+function stepPlan(state: TrainState): BucketPlan {
+  return planBuckets(
+    [...state.params].map(([key, v]) => [key, v.length] as const),
+    [...state.running].map(([key, r]) => [key, r.mean.length] as const),
+  );
+}
+
+/**
+ * Starts the replicas' compute: with a plan, streamed in parts that `reduction` all-reduces as they
+ * arrive (once started); without, whole packets.
+ */
+function startCompute(
+  run: ShardRun,
+  plan: BucketPlan | undefined,
+  globalStep: number,
+  state: TrainState,
+  micro: readonly ReplicaBatch[],
+): { computing: Promise<GradientPacket[] | undefined>; reduction?: PartReduction } {
+  const { ctx, ring } = run;
+  if (plan === undefined) return { computing: ctx.replicas.computeEach(state.params, micro) };
+  const reduction = new PartReduction(partCount(plan), micro.length, (_, contributions) =>
+    ring.allReduceContributions(globalStep, contributions),
+  );
+  const computing = ctx.replicas
+    .computeStream(state.params, micro, plan, (replica, part, data) => {
+      reduction.offer(replica, part, data);
+    })
+    .then(() => undefined);
+  return { computing, reduction };
+}
+
+/** The packets' sum over every member, flattened into one all-reduce. */
+async function reduceWhole(
+  ring: RingCollective,
+  globalStep: number,
+  packets: readonly GradientPacket[],
+): Promise<GradientPacket> {
+  const layout = packetLayout(packets[0]);
+  const summed = await ring.allReduceContributions(
+    globalStep,
+    packets.map((p) => flattenPacket(p, layout)),
+  );
+  return unflattenPacket(summed, layout);
+}
+
+/** Bytes of a packet's values as one all-reduce carries them. */
+function packetBytes(p: GradientPacket): number {
+  let values = 4;
+  for (const m of [p.grads, p.bnMean, p.bnVar]) for (const v of m.values()) values += v.length;
+  return 4 * values;
 }
 
 /** The micro-batches of this member's replicas at `step` and the dataset indices they consume. */

@@ -31,6 +31,13 @@ const MAX_STAGING_BYTES = 256 * MiB;
 /** The arenas a collective keeps: the caller's (`reduceBuffer`) and its own scratch sums. */
 type ArenaRole = 'buffer' | 'sum' | 'fixed';
 
+/**
+ * Scratch arenas kept per role, one per size: a step all-reduced in parts (`PartReduction`) sums
+ * a few sizes over and over, and making an arena (a WebAssembly memory) per call would cost more
+ * than the adds it speeds up.
+ */
+const KEPT_SCRATCH_SIZES = 32;
+
 /** Steps whose call counters are kept: calls of that many recent steps may interleave. */
 const COUNTED_STEPS = 16;
 
@@ -45,6 +52,8 @@ export class RingCollective {
   /** The next call index of each recent step. */
   private readonly calls = new Map<number, number>();
   private readonly arenas = new Map<ArenaRole, ReduceArena>();
+  /** Scratch arenas by role, element and size (`KEPT_SCRATCH_SIZES`). */
+  private readonly scratchArenas = new Map<string, ReduceArena>();
   /** Arenas whose staging area an unfinished call is using (calls may overlap). */
   private readonly leased = new Set<ReduceArena>();
 
@@ -161,17 +170,27 @@ export class RingCollective {
     );
   }
 
-  /** This collective's own arena for `role`, leased to the caller; `undefined`: use plain arrays. */
+  /**
+   * This collective's own arena for `role` and `elements`, leased to the caller; `undefined`: use
+   * plain arrays.
+   */
   private scratch<K extends ArenaElement>(
     role: ArenaRole,
     element: K,
     elements: number,
   ): ReduceArena<K> | undefined {
-    const current = this.arenas.get(role);
+    const key = `${role}:${element}:${elements}`;
+    const kept = this.scratchArenas.get(key) as ReduceArena<K> | undefined;
     // An unfinished call holds it: this one takes the plain path rather than replace it.
-    if (current !== undefined && this.leased.has(current)) return undefined;
-    const arena = this.arenaFor(role, element, elements);
-    return arena === undefined ? undefined : this.lease(arena);
+    if (kept !== undefined) return this.lease(kept);
+    const arena = this.makeArena(element, elements);
+    if (arena === undefined) return undefined;
+    if (this.scratchArenas.size >= KEPT_SCRATCH_SIZES) {
+      const idle = [...this.scratchArenas].find(([, a]) => !this.leased.has(a));
+      if (idle !== undefined) this.scratchArenas.delete(idle[0]);
+    }
+    this.scratchArenas.set(key, arena);
+    return this.lease(arena);
   }
 
   /** The arena kept for `role` if it fits `elements`, else a new one in its place. */

@@ -60,21 +60,35 @@ export function disposeTrainBlock(b: TrainBlock): void {
   tf.dispose([b.dense.weight, b.oneByOne.weight]);
 }
 
+/**
+ * What a training forward reads each trainable variable through, by its official key: e.g. an
+ * identity whose gradient hands the parameter's finished gradient on during backward. The default
+ * reads the variable itself.
+ */
+export type ParamTap = <R extends tf.Rank>(key: string, v: tf.Tensor<R>) => tf.Tensor<R>;
+
+export const untapped: ParamTap = (_key, v) => v;
+
 /** Training mode: every BN normalizes with its batch statistics, reported through `onStats`. */
 export function trainBlockForward(
   x: tf.Tensor4D,
   b: TrainBlock,
   onStats: (prefix: string, stats: BnBatchStats) => void,
+  tap: ParamTap = untapped,
 ): tf.Tensor4D {
   const bn = (t: tf.Tensor4D, p: BatchNormParams): tf.Tensor4D => {
-    const r = batchNormTrain(t, p.gamma, p.beta, BN_EPS);
+    const gamma = tap(`${p.prefix}.weight`, p.gamma);
+    const r = batchNormTrain(t, gamma, tap(`${p.prefix}.bias`, p.beta), BN_EPS);
     onStats(p.prefix, { mean: r.mean, variance: r.variance });
     return r.y;
   };
   const s = b.spec;
   const terms = [
-    bn(groupedConv2d(x, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
-    bn(groupedConv2d(x, b.oneByOne.weight, s.stride, 'valid', s.groups), b.oneByOne.bn),
+    bn(groupedConv2d(x, tap(b.dense.key, b.dense.weight), s.stride, PAD_3X3, s.groups), b.dense.bn),
+    bn(
+      groupedConv2d(x, tap(b.oneByOne.key, b.oneByOne.weight), s.stride, 'valid', s.groups),
+      b.oneByOne.bn,
+    ),
   ];
   if (b.identity !== undefined) terms.push(bn(x, b.identity));
   return addRelu(terms);

@@ -11,12 +11,14 @@ import {
   variableOf,
   trainBlockForward,
   trainBlockPredict,
+  untapped,
   type BatchNormParams,
   type BnBatchStats,
+  type ParamTap,
   type TrainBlock,
 } from './train-block';
 
-export type { BnBatchStats } from './train-block';
+export type { BnBatchStats, ParamTap } from './train-block';
 
 const NUM_BATCHES_TRACKED = '.num_batches_tracked';
 
@@ -54,15 +56,26 @@ export class TrainModel {
   /**
    * Logits with BatchNorm in training mode (batch statistics), and those statistics keyed by BN
    * prefix. Differentiable w.r.t. `trainableVariables()`; the running statistics are left to the
-   * caller (PyTorch's momentum update needs the unbiased variance and the replica mean).
+   * caller (PyTorch's momentum update needs the unbiased variance and the replica mean). Every
+   * trainable variable is read through `tap` under its key.
    */
-  forwardTrain(x: tf.Tensor4D): { logits: tf.Tensor2D; bnStats: Map<string, BnBatchStats> } {
+  forwardTrain(
+    x: tf.Tensor4D,
+    tap: ParamTap = untapped,
+  ): { logits: tf.Tensor2D; bnStats: Map<string, BnBatchStats> } {
     const bnStats = new Map<string, BnBatchStats>();
     const onStats = (prefix: string, s: BnBatchStats): void => {
       bnStats.set(prefix, s);
     };
-    const h = this.blocks.reduce((acc, b) => trainBlockForward(acc, b, onStats), x);
-    return { logits: this.head(h), bnStats };
+    const h = this.blocks.reduce((acc, b) => trainBlockForward(acc, b, onStats, tap), x);
+    const { weight, bias } = this.linear;
+    return {
+      logits: classify(h, {
+        weight: tap('linear.weight', weight),
+        bias: tap('linear.bias', bias),
+      }),
+      bnStats,
+    };
   }
 
   /** Trainable tensors under their official keys, in state-dict order. */

@@ -1,4 +1,5 @@
 import type { StateDict } from '@repvgg/core';
+import type { BucketPlan } from '../step/bucket-plan';
 import { addPacket, emptyPacket, type GradientPacket } from '../step/gradient-packet';
 import type { ReplicaBatch } from '../step/replica-model';
 import type { ValidationMetrics } from '../trainer/epoch-metrics';
@@ -25,12 +26,22 @@ export interface LaneEndpoint {
   terminate(): Promise<void>;
 }
 
-type Answer = Exclude<ReplicaReply, { type: 'ready' } | { type: 'error' }>;
+type Answer = Exclude<ReplicaReply, { type: 'ready' } | { type: 'error' } | { type: 'part' }>;
+
+/** Receives the parts of a streamed compute: `replica` indexes the step's replicas. */
+export type PartSink = (replica: number, part: number, data: Float32Array) => void;
+
+interface Pending {
+  resolve: (r: Answer) => void;
+  reject: (e: Error) => void;
+  /** A streamed compute's parts, by the request's own replica index. */
+  onPart?: (replica: number, part: number, data: Float32Array) => void;
+}
 
 interface Lane {
   readonly endpoint: LaneEndpoint;
   /** Requests posted and not yet answered, by id (a lane answers them in order). */
-  readonly pending: Map<number, { resolve: (r: Answer) => void; reject: (e: Error) => void }>;
+  readonly pending: Map<number, Pending>;
   /** Set when the lane failed or exited: later requests are refused instead of waiting forever. */
   failure: Error | undefined;
 }
@@ -114,6 +125,9 @@ export class ReplicaLanePool implements ReplicaPool {
                   pending?.reject(error);
                   return;
                 }
+                case 'part':
+                  lane.pending.get(msg.id)?.onPart?.(msg.replica, msg.part, msg.data);
+                  return;
                 case 'packets':
                 case 'metrics':
                 case 'done': {
@@ -158,6 +172,37 @@ export class ReplicaLanePool implements ReplicaPool {
     replicas: readonly ReplicaBatch[],
   ): Promise<GradientPacket[]> {
     return (await this.computeLanes(params, replicas, true)).flat();
+  }
+
+  /**
+   * `computeEach` in parts (`BucketPlan`): `onPart` gets each replica's tail and gradient buckets as
+   * the lanes finish them (`streamReplicaGradients`), while later parts are still being computed;
+   * resolves once every part of every replica was delivered.
+   */
+  async computeStream(
+    params: ReadonlyMap<string, Float32Array>,
+    replicas: readonly ReplicaBatch[],
+    plan: BucketPlan,
+    onPart: PartSink,
+  ): Promise<void> {
+    const n = this.laneList.length;
+    const work = this.laneList.map(async (lane, i) => {
+      const from = Math.floor((i * replicas.length) / n);
+      const to = Math.floor(((i + 1) * replicas.length) / n);
+      if (from === to) return;
+      const own = replicas.slice(from, to).map(ownBatch);
+      const reply = await this.request(
+        lane,
+        { type: 'compute', id: this.nextId++, params, replicas: own, each: true, stream: plan },
+        own.flatMap((r) => transferable(r)),
+        (replica, part, data) => {
+          onPart(from + replica, part, data);
+        },
+      );
+      if (reply.type !== 'done')
+        throw new ReplicaWorkerError(`answered ${reply.type} to a streamed compute`, this.host);
+    });
+    await Promise.all(work);
   }
 
   /**
@@ -224,10 +269,15 @@ export class ReplicaLanePool implements ReplicaPool {
     return Promise.all(work);
   }
 
-  private request(lane: Lane, req: ReplicaRequest, transfer: ArrayBuffer[] = []): Promise<Answer> {
+  private request(
+    lane: Lane,
+    req: ReplicaRequest,
+    transfer: ArrayBuffer[] = [],
+    onPart?: Pending['onPart'],
+  ): Promise<Answer> {
     if (lane.failure !== undefined) return Promise.reject(lane.failure);
     return new Promise<Answer>((resolve, reject) => {
-      lane.pending.set(req.id, { resolve, reject });
+      lane.pending.set(req.id, { resolve, reject, onPart });
       lane.endpoint.post(req, transfer);
     });
   }

@@ -2,6 +2,7 @@ import { initLaneBackend } from '@repvgg/core/compute/backend';
 import type { DeployModel } from '@repvgg/core/graph/deploy-model';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { computeGradients, computeReplicaGradients } from '../step/compute-gradients';
+import { streamReplicaGradients } from '../step/stream-gradients';
 import { uploadParams } from '../step/upload-params';
 import { evaluationModel } from '../trainer/evaluation-model';
 import { evaluateBatch } from '../trainer/validate';
@@ -41,6 +42,18 @@ export async function serveReplicaLane(
       switch (req.type) {
         case 'compute': {
           uploadParams(model, req.params);
+          const plan = req.stream;
+          if (plan !== undefined) {
+            req.replicas.forEach((mb, replica) => {
+              streamReplicaGradients(model, mb, geometry, plan, (part, data) => {
+                reply({ type: 'part', id: req.id, replica, part, data }, [
+                  data.buffer as ArrayBuffer,
+                ]);
+              });
+            });
+            reply({ type: 'done', id: req.id });
+            return;
+          }
           const packets = req.each
             ? req.replicas.map((mb) => computeReplicaGradients(model, mb, geometry))
             : [computeGradients(model, req.replicas, geometry)];

@@ -1,4 +1,5 @@
 import type { Architecture, StateDict } from '@repvgg/core';
+import type { BucketPlan } from '../step/bucket-plan';
 import type { GradientPacket } from '../step/gradient-packet';
 import type { ReplicaBatch } from '../step/replica-model';
 import type { BatchEvaluation } from '../trainer/validate';
@@ -27,6 +28,11 @@ export type ReplicaRequest =
       readonly replicas: readonly ReplicaBatch[];
       /** Answer one packet per replica instead of their sum (`computeGradients`). */
       readonly each: boolean;
+      /**
+       * Send each replica's packet in these parts as they become known (`part` replies,
+       * `streamReplicaGradients`), then `done`, instead of `packets`.
+       */
+      readonly stream?: BucketPlan;
     }
   /**
    * Builds the lane's evaluation model (inference-mode BatchNorm) from an official training state
@@ -43,7 +49,18 @@ export type ReplicaReply =
   /** One packet per replica of the request, in its order, or (without `each`) their sum alone. */
   | { readonly type: 'packets'; readonly id: number; readonly packets: readonly GradientPacket[] }
   | { readonly type: 'metrics'; readonly id: number; readonly metrics: BatchEvaluation }
-  /** `eval-load` or `eval-release` done. */
+  /**
+   * One part of the packet of the request's `replica`-th replica (a streamed `compute`); more
+   * replies of the same request follow.
+   */
+  | {
+      readonly type: 'part';
+      readonly id: number;
+      readonly replica: number;
+      readonly part: number;
+      readonly data: Float32Array;
+    }
+  /** `eval-load`, `eval-release` or a streamed `compute` done. */
   | { readonly type: 'done'; readonly id: number }
   /** With an `id`: that request failed (the lane carries on); without: the lane itself failed. */
   | { readonly type: 'error'; readonly id?: number; readonly message: string };

@@ -2,7 +2,8 @@ import { tf } from '@repvgg/core/compute/tf';
 import { crossEntropySum } from './cross-entropy.loss';
 import { addPacket, emptyPacket, type GradientPacket } from './gradient-packet';
 import type { BnBatchStats, ReplicaBatch, ReplicaModel } from './replica-model';
-import { BatchTooSmallError, NoGradientError } from './step.error';
+import { replicaTail } from './replica-tail';
+import { NoGradientError } from './step.error';
 
 export interface StepGeometry {
   /** Samples in the whole step across every replica of every worker. */
@@ -63,18 +64,17 @@ export function computeReplicaGradients(
       if (g === undefined) throw new NoGradientError(key);
       packet.grads.set(key, Float32Array.from(g.dataSync() as Float32Array));
     }
-    for (const [key, s] of stats) {
-      const count = n * (geometry.bnSpatial.get(key) ?? 0);
-      if (count < 2) throw new BatchTooSmallError(key, count);
-      const correction = count / (count - 1);
-      packet.bnMean.set(key, Float32Array.from(s.mean.dataSync() as Float32Array));
-      packet.bnVar.set(
-        key,
-        Float32Array.from(s.variance.dataSync() as Float32Array, (v) => v * correction),
-      );
-    }
-    packet.lossSum = held.loss?.dataSync()[0] ?? Number.NaN;
-    packet.correct = held.correct?.dataSync()[0] ?? 0;
+    const tail = replicaTail(
+      stats,
+      n,
+      geometry.bnSpatial,
+      held.loss?.dataSync()[0] ?? Number.NaN,
+      held.correct?.dataSync()[0] ?? 0,
+    );
+    for (const [key, v] of tail.bnMean) packet.bnMean.set(key, v);
+    for (const [key, v] of tail.bnVar) packet.bnVar.set(key, v);
+    packet.lossSum = tail.lossSum;
+    packet.correct = tail.correct;
     packet.samples = n;
     packet.replicas = 1;
     return packet;

@@ -6,9 +6,18 @@ export interface BnBatchStats {
   readonly variance: tf.Tensor1D;
 }
 
+/**
+ * What a training forward reads each trainable variable through, by its key (`TrainModel`'s
+ * `ParamTap`), e.g. `gradientTap`.
+ */
+export type ParamTap = <R extends tf.Rank>(key: string, v: tf.Tensor<R>) => tf.Tensor<R>;
+
 /** What a train step needs of the multi-branch model (`TrainModel` in @repvgg/core provides it). */
 export interface ReplicaModel {
-  forwardTrain(x: tf.Tensor4D): { logits: tf.Tensor2D; bnStats: Map<string, BnBatchStats> };
+  forwardTrain(
+    x: tf.Tensor4D,
+    tap?: ParamTap,
+  ): { logits: tf.Tensor2D; bnStats: Map<string, BnBatchStats> };
   trainableVariables(): Map<string, tf.Variable>;
 }
 
