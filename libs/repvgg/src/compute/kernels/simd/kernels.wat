@@ -399,9 +399,11 @@
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $l1))))
 
-  ;; BatchNorm's passes (JS_BN_PASSES in ../batch-norm.math.ts) with channels k, k+1 in the two
+;; BatchNorm's passes (JS_BN_PASSES in ../batch-norm.math.ts) with channels k, k+1 in the two
   ;; float64 lanes: each lane accumulates its channel row after row within a tile, tile after tile,
-  ;; exactly the JavaScript order, so the sums are the same bits. $c is even (the caller checks);
+  ;; exactly the JavaScript order, so the sums are the same bits. Two lane pairs (k, k+1 and k+2,
+  ;; k+3: $o = 8 bytes on) run side by side, so two addition chains overlap; with one pair left
+  ;; ($o = 0) the second chain repeats the first and is not stored. $c is even (the caller checks);
   ;; float64 arrays are 8-byte aligned. $mode 0: acc += Σ x; 1: acc += Σ (x − mu)²;
   ;; 2: acc += Σ dy (x is dy) and acc2 += Σ dy·(x2 − mean), with mean float32.
   (func (export "bnSums")
@@ -409,7 +411,8 @@
     (param $mu i32) (param $acc i32) (param $acc2 i32)
     (local $t0 i32) (local $t1 i32) (local $k i32) (local $p i32) (local $q i32) (local $end i32)
     (local $stride i32) (local $s v128) (local $s2 v128) (local $m v128) (local $g v128) (local $d v128)
-    (local $a i32)
+    (local $a i32) (local $o i32) (local $sB v128) (local $s2B v128) (local $mB v128) (local $gB v128)
+    (local $dB v128)
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
     (local.set $t0 (i32.const 0))
     (block $tdone
@@ -420,47 +423,68 @@
         (local.set $end (i32.add (local.get $x) (i32.shl (local.get $t1) (i32.const 2))))
         (local.set $k (i32.const 0))
         (loop $kl
+          (local.set $o (select (i32.const 8) (i32.const 0) (i32.lt_u (i32.add (local.get $k) (i32.const 2)) (local.get $c))))
           (local.set $p (i32.add (local.get $x) (i32.shl (i32.add (local.get $t0) (local.get $k)) (i32.const 2))))
           (local.set $q (i32.add (local.get $x2) (i32.shl (i32.add (local.get $t0) (local.get $k)) (i32.const 2))))
           (local.set $s (v128.const f64x2 0 0))
           (local.set $s2 (v128.const f64x2 0 0))
+          (local.set $sB (v128.const f64x2 0 0))
+          (local.set $s2B (v128.const f64x2 0 0))
           (if (i32.eqz (local.get $mode))
             (then
               (block $od
                 (loop $ol
                   (br_if $od (i32.ge_u (local.get $p) (local.get $end)))
                   (local.set $s (f64x2.add (local.get $s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))))
+                  (local.set $sB (f64x2.add (local.get $sB)
+                    (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o))))))
                   (local.set $p (i32.add (local.get $p) (local.get $stride)))
                   (br $ol)))))
           (if (i32.eq (local.get $mode) (i32.const 1))
             (then
               (local.set $m (v128.load (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 3)))))
+              (local.set $mB (v128.load (i32.add (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 3)))
+                (i32.shl (local.get $o) (i32.const 1)))))
               (block $od1
                 (loop $ol1
                   (br_if $od1 (i32.ge_u (local.get $p) (local.get $end)))
                   (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $m)))
+                  (local.set $dB (f64x2.sub (f64x2.promote_low_f32x4
+                    (v128.load64_zero (i32.add (local.get $p) (local.get $o)))) (local.get $mB)))
                   (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
+                  (local.set $sB (f64x2.add (local.get $sB) (f64x2.mul (local.get $dB) (local.get $dB))))
                   (local.set $p (i32.add (local.get $p) (local.get $stride)))
                   (br $ol1)))))
           (if (i32.eq (local.get $mode) (i32.const 2))
             (then
               (local.set $m (f64x2.promote_low_f32x4
                 (v128.load64_zero (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 2))))))
+              (local.set $mB (f64x2.promote_low_f32x4
+                (v128.load64_zero (i32.add (i32.add (local.get $mu) (i32.shl (local.get $k) (i32.const 2))) (local.get $o)))))
               (block $od2
                 (loop $ol2
                   (br_if $od2 (i32.ge_u (local.get $p) (local.get $end)))
                   (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))
+                  (local.set $gB (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o)))))
                   (local.set $s (f64x2.add (local.get $s) (local.get $g)))
+                  (local.set $sB (f64x2.add (local.get $sB) (local.get $gB)))
                   (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $g)
                     (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q))) (local.get $m)))))
+                  (local.set $s2B (f64x2.add (local.get $s2B) (f64x2.mul (local.get $gB)
+                    (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $q) (local.get $o))))
+                      (local.get $mB)))))
                   (local.set $p (i32.add (local.get $p) (local.get $stride)))
                   (local.set $q (i32.add (local.get $q) (local.get $stride)))
                   (br $ol2)))
               (local.set $a (i32.add (local.get $acc2) (i32.shl (local.get $k) (i32.const 3))))
-              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $s2)))))
+              (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $s2)))
+              (if (local.get $o)
+                (then (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a)) (local.get $s2B)))))))
           (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $k) (i32.const 3))))
           (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $s)))
-          (local.set $k (i32.add (local.get $k) (i32.const 2)))
+          (if (local.get $o)
+            (then (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a)) (local.get $sB)))))
+          (local.set $k (i32.add (local.get $k) (i32.add (i32.const 2) (i32.shr_u (local.get $o) (i32.const 2)))))
           (br_if $kl (i32.lt_u (local.get $k) (local.get $c))))
         (local.set $t0 (local.get $t1))
         (br $tl))))

@@ -18,12 +18,13 @@ function activations(rows: number, c: number, seed: number): Float32Array {
 }
 
 // [rows, channels]: one tile, several tiles with a partial last one (16 channels: 256 rows a tile),
-// the preset's widest layer, and 2 channels (one lane pair)
+// the preset's widest layer, 2 channels (one lane pair) and 6 (two pairs side by side, one alone)
 const SHAPES: [number, number][] = [
   [10, 16],
   [600, 16],
   [70, 128],
   [5000, 2],
+  [300, 6],
 ];
 
 describe('BatchNorm passes in WebAssembly SIMD', () => {
