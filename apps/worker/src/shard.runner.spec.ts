@@ -74,7 +74,11 @@ function shardRun(
   const ctx = {
     sampleShape: [1, 1, 1],
     schedule: {},
-    spec: { checkpointEvery: 1_000, mode: streaming === undefined ? 'deterministic' : 'fast' },
+    spec: {
+      checkpointEvery: 1_000,
+      mode: streaming === undefined ? 'deterministic' : 'fast',
+      overlap: true,
+    },
     applied: undefined,
     totalsOf: () => ({ lossSum: 0, correct: 0, samples: 0, stepSeconds: 0, lr: 0 }),
     loader: {

@@ -42,11 +42,6 @@ export interface ShardRun {
    */
   readonly superseded?: AbortSignal;
   readonly metrics?: WorkerMetrics;
-  /**
-   * All-reduce gradient buckets while backward still computes (fast mode; default true). Every
-   * member of a job must agree: the two ways split a step into different all-reduce calls.
-   */
-  readonly overlap?: boolean;
 }
 
 const PROCEED = Uint8Array.of(1);
@@ -76,7 +71,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
     first += 1;
   }
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
-  const plan = run.overlap !== false && ctx.spec.mode === 'fast' ? stepPlan(state) : undefined;
+  // The job's spec decides, so every member splits a step into the same all-reduce calls.
+  const plan = ctx.spec.overlap && ctx.spec.mode === 'fast' ? stepPlan(state) : undefined;
   const superseded = supersededBy(run.superseded);
   // The previous step's commit, in flight while this step loads and computes.
   let previous: Promise<boolean> | undefined;

@@ -16,7 +16,6 @@ import { JobContext, type ComputeLanes } from './job-context';
 import { jobLogger, workerLogSinks, type JobLog } from './job-log';
 import { JobLogShipper } from './job-log.shipper';
 import { RendezvousClient } from './rendezvous.client';
-import { parseOverlap } from './overlap-option';
 import { runShard } from './shard.runner';
 import { registerWhenReachable } from './coordinator.wait';
 import { agreeOnState } from './state-agreement';
@@ -39,11 +38,6 @@ export interface WorkerOptions {
   readonly dataPort?: number;
   /** Where gradient chunks travel; default REPVGG_DATA_PLANE, else 'tcp'. All members must agree. */
   readonly dataPlane?: DataPlane;
-  /**
-   * All-reduce gradient buckets while backward still computes (fast mode); default REPVGG_OVERLAP,
-   * else on. All members must agree.
-   */
-  readonly overlap?: boolean;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
   /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
@@ -136,7 +130,6 @@ class Worker implements RunningWorker {
     private readonly metricsServer: MetricsServer | undefined,
     /** Client side of the collective planes: peers are checked for WORKER_SERVER_NAME. */
     private readonly peerTls: TlsPaths | undefined,
-    private readonly overlap: boolean,
   ) {
     this.stopped = new Promise((resolve) => {
       this.stop = resolve;
@@ -309,7 +302,6 @@ class Worker implements RunningWorker {
             log: this.jobLog,
             metrics: this.metrics,
             superseded: superseded.signal,
-            overlap: this.overlap,
           },
           state,
         );
@@ -430,7 +422,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const sinks = workerLogSinks(opts.log);
   const log = sinks.line;
   const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
-  const overlap = opts.overlap ?? parseOverlap(process.env.REPVGG_OVERLAP);
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
   const backend = await initBackend(opts.backend, { log });
@@ -463,7 +454,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     metrics,
     metricsServer,
     opts.tls && { ...opts.tls, serverName: WORKER_SERVER_NAME },
-    overlap,
   );
   try {
     await registerWhenReachable(() => worker.join(), opts.coordinator, log);

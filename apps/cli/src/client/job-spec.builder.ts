@@ -143,6 +143,7 @@ export interface JobSpecFlags {
   readonly labelSmoothing?: number;
   readonly mode?: 'deterministic' | 'fast';
   readonly wire?: 'fp32' | 'fp16';
+  readonly overlap?: 'on' | 'off';
   readonly workersMin?: number;
   readonly workersMax?: number;
   readonly seed?: number;
@@ -176,6 +177,7 @@ export function buildJobSpec(flags: JobSpecFlags): JobSpecInput {
     labelSmoothing: flags.labelSmoothing,
     mode: flags.mode,
     wire: flags.wire,
+    overlap: flags.overlap === undefined ? undefined : flags.overlap === 'on',
     seed: flags.seed,
     priority: flags.priority,
     optimizer: { lr: flags.lr, weightDecay: flags.weightDecay },

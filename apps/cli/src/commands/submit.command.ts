@@ -66,6 +66,12 @@ export function addJobSpecOptions(cmd: Command): Command {
         'gradient all-reduce wire format: fp16 halves the bytes (fast mode only)',
       ).choices(['fp32', 'fp16']),
     )
+    .addOption(
+      new Option(
+        '--overlap <on|off>',
+        'all-reduce gradient buckets while backward computes (fast mode; default on)',
+      ).choices(['on', 'off']),
+    )
     .addOption(new Option('--workers-min <n>', 'fewest workers to train on').argParser(positiveInt))
     .addOption(new Option('--workers-max <n>', 'most workers to train on').argParser(positiveInt))
     .addOption(new Option('--seed <s>', 'seed of init and sample order').argParser(nonNegativeInt))

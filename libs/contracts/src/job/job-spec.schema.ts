@@ -118,6 +118,11 @@ export const jobSpecSchema = z
      * rounding per hop) — fast mode only, since deterministic mode sums exact fixed-point values.
      */
     wire: z.enum(['fp32', 'fp16']).default('fp32'),
+    /**
+     * Fast mode: all-reduce gradient buckets while backward still computes (docs/compute.md); false
+     * keeps one all-reduce after the compute. Deterministic mode always reduces once per step.
+     */
+    overlap: z.boolean().default(true),
     workers: workersRangeSchema.prefault({}),
     shardSteps: z.number().int().min(1).default(100),
     /** Checkpoint every N shards (and always at each epoch end). */
