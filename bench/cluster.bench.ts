@@ -7,7 +7,7 @@ import { stepMetricsSchema, type StepMetrics } from '@repvgg/contracts';
 import { publishBenchResults, runBench } from './bench-output';
 
 /**
- * `npm run bench -- cluster [--epochs E] [--workers N] [--overlap off]`: the Fashion-MNIST preset trained by one
+ * `npm run bench -- cluster [--epochs E] [--workers N] [--overlap on]`: the Fashion-MNIST preset trained by one
  * process (`repvgg train`) against the same preset as a job on a local cluster of N workers on the
  * same cores (`repvgg cluster up` + `repvgg submit --watch`), and where a distributed step's time
  * goes. Throughput counts training images over the training time of the epochs (validation apart):
@@ -15,8 +15,8 @@ import { publishBenchResults, runBench } from './bench-output';
  * span of their commit times. A step's split, as the leader measured it (StepMetrics): data wait
  * (awaiting decoded batches), compute (the replicas' gradients), all-reduce (with the overlap: what
  * of it the compute did not hide), apply (the update), and commit (the previous step's ReportStep
- * round trip and proceed broadcast). `--overlap off` submits the job with the job spec's `overlap`
- * off: one all-reduce after the compute.
+ * round trip and proceed broadcast). `--overlap on` submits the job with the job spec's `overlap`
+ * on: gradient buckets all-reduced while backward computes.
  */
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -28,10 +28,10 @@ function arg(name: string, fallback: number): number {
   return v === undefined || !Number.isInteger(v) || v < 1 ? fallback : v;
 }
 
-/** `--overlap on|off` (default on): the job spec's overlap of all-reduce and backward. */
+/** `--overlap on|off` (default off, as the job spec's): the overlap of all-reduce and backward. */
 function overlapArg(): 'on' | 'off' {
   const i = process.argv.indexOf('--overlap');
-  return i >= 0 && process.argv[i + 1] === 'off' ? 'off' : 'on';
+  return i >= 0 && process.argv[i + 1] === 'on' ? 'on' : 'off';
 }
 
 function repvgg(args: readonly string[]): string {

@@ -19,7 +19,7 @@ const SPEC = {
 const bed = workerTestbed('tiny-fast', 64);
 
 describe('fast-mode training with real worker processes', () => {
-  // overlap on (the default): gradient buckets all-reduced while backward computes; off: one
+  // overlap on: gradient buckets all-reduced while backward computes; off (the default): one
   // all-reduce of whole packets. On two members both sum in the same float32 order.
   it.each([true, false])(
     'two workers (overlap %s) end with the bits of one process that sums their replica groups in float32',

@@ -46,9 +46,9 @@ describe('the Fashion-MNIST preset as a job spec', () => {
     const fp16 = jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist', wire: 'fp16' }));
     expect(fp16.wire).toBe('fp16');
     expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).wire).toBe('fp32');
-    const off = jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist', overlap: 'off' }));
-    expect(off.overlap).toBe(false);
-    expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).overlap).toBe(true);
+    const on = jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist', overlap: 'on' }));
+    expect(on.overlap).toBe(true);
+    expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).overlap).toBe(false);
     const fromFile = buildJobSpec({ spec: file, data: '/x/y', source: 'idx', workersMax: 2 });
     expect(fromFile).toEqual({
       name: 'from-file',

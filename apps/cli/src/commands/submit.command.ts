@@ -69,7 +69,7 @@ export function addJobSpecOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--overlap <on|off>',
-        'all-reduce gradient buckets while backward computes (fast mode; default on)',
+        'all-reduce gradient buckets while backward computes (fast mode; default off)',
       ).choices(['on', 'off']),
     )
     .addOption(new Option('--workers-min <n>', 'fewest workers to train on').argParser(positiveInt))
