@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '@repvgg/training';
 import { splitReplicas } from '../../apps/coordinator/src/rendezvous/generation';
-import { until } from '../coordinator/coordinator.harness';
 import { bitIdentical, singleProcessWeights } from './reference-run';
-import { createIdxJob, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
+import { TINY_JOB, workerTestbed } from './worker-processes';
 
 // The job schema's default mode: float32 sums in the ring (here through the SIMD arena on the raw
 // TCP data plane), not the exact fixed-point ones the other worker e2e tests use.
@@ -29,14 +28,8 @@ describe('fast-mode training with real worker processes', () => {
         bed.spawn();
         bed.spawn();
       }
-      await until(
-        async () => (await listWorkers(bed.h)).length === 2,
-        'two registered workers',
-        30_000,
-      );
-      const id = await createIdxJob(bed.h, { ...SPEC, overlap }, bed.dataDir);
-      await until(async () => (await bed.view(id)).state === 'succeeded', 'success', 60_000);
-      const done = await bed.view(id);
+      const done = await bed.succeed({ ...SPEC, overlap });
+      const { id } = done;
       expect(done.progress).toMatchObject({ completedSteps: 8, totalSteps: 8 });
       // One generation of two: the replica groups never changed, so the float32 sums are known.
       expect(new Set(done.workerHistory.map((g) => g.workers))).toEqual(new Set([2]));

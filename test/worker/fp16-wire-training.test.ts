@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '@repvgg/training';
 import { splitReplicas } from '../../apps/coordinator/src/rendezvous/generation';
-import { until } from '../coordinator/coordinator.harness';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { bitIdentical, singleProcessWeights, tinyArch } from './reference-run';
-import { createIdxJob, killAll, listWorkers, TINY_JOB, workerTestbed } from './worker-processes';
+import { killAll, TINY_JOB, workerTestbed } from './worker-processes';
 
 // fast mode with `wire: 'fp16'`: the workers' ring carries IEEE half (half the bytes: see
 // libs/collective/src/fp16-wire.spec.ts). fast-mode-training.test.ts shows that the same job with
@@ -26,14 +25,8 @@ describe('fp16 wire with real worker processes', () => {
   it('two workers train the job; the weights are the fp32 run rounded on the wire, not its bits', async () => {
     bed.spawn();
     bed.spawn();
-    await until(
-      async () => (await listWorkers(bed.h)).length === 2,
-      'two registered workers',
-      30_000,
-    );
-    const id = await createIdxJob(bed.h, SPEC, bed.dataDir);
-    await until(async () => (await bed.view(id)).state === 'succeeded', 'success', 60_000);
-    const done = await bed.view(id);
+    const done = await bed.succeed(SPEC);
+    const { id } = done;
     expect(done.progress).toMatchObject({ completedSteps: 8, totalSteps: 8 });
     expect(new Set(done.workerHistory.map((g) => g.workers))).toEqual(new Set([2]));
 

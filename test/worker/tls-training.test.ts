@@ -5,14 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureClusterTls } from '../../apps/cli/src/cluster/cluster-tls';
 import { until } from '../coordinator/coordinator.harness';
 import { onlyTlsAnswered, plaintextHttp2Answer } from '../support/plaintext-probe';
-import {
-  createIdxJob,
-  exited,
-  listWorkers,
-  spawnWorker,
-  TINY_JOB,
-  workerTestbed,
-} from './worker-processes';
+import { exited, listWorkers, spawnWorker, TINY_JOB, workerTestbed } from './worker-processes';
 
 // The openssl-made certificates of a local cluster: the coordinator's for its rendezvous, the
 // workers' (valid for repvgg-worker) for their collective servers and as client certificates.
@@ -29,10 +22,7 @@ describe('a job over mutual TLS: rendezvous and both collective planes', () => {
   it.each(['tcp', 'grpc'])('two workers train it on the %s data plane', async (plane) => {
     const args = ['--tls-dir', tls.worker, '--data-plane', plane];
     const pair = [bed.spawn(args), bed.spawn(args)];
-    await until(async () => (await listWorkers(bed.h)).length === 2, 'two workers', 30_000);
-    const id = await createIdxJob(bed.h, SPEC, bed.dataDir);
-    await until(async () => (await bed.view(id)).state === 'succeeded', 'success', 60_000);
-    const done = await bed.view(id);
+    const done = await bed.succeed(SPEC);
     expect(done.progress).toMatchObject({ completedSteps: 4, totalSteps: 4 });
     expect(new Set(done.workerHistory.map((g) => g.workers))).toEqual(new Set([2]));
 

@@ -9,6 +9,7 @@ import {
   AUTH,
   body,
   startHarness,
+  until,
   viewJob,
   type Harness,
 } from '../coordinator/coordinator.harness';
@@ -126,6 +127,11 @@ export interface WorkerTestbed {
   /** A `repvgg worker` process (stderr inherited), killed after the file's tests if still running. */
   spawn: (extraArgs?: readonly string[]) => ChildProcess;
   view: (id: string) => ReturnType<typeof viewJob>;
+  /**
+   * Once `workers` workers are registered, submits `spec` on the testbed's dataset and resolves with
+   * the job's view when it succeeded.
+   */
+  succeed: (spec: Record<string, unknown>, workers?: number) => ReturnType<typeof viewJob>;
 }
 
 /**
@@ -164,5 +170,16 @@ export function workerTestbed(
       return child;
     },
     view: (id) => viewJob(get().h, id),
+    succeed: async (spec, count = 2) => {
+      const { h, dataDir } = get();
+      await until(
+        async () => (await listWorkers(h)).length === count,
+        `${count} registered workers`,
+        30_000,
+      );
+      const id = await createIdxJob(h, spec, dataDir);
+      await until(async () => (await viewJob(h, id)).state === 'succeeded', 'success', 60_000);
+      return viewJob(h, id);
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import {
   applyGradients,
   digestSamples,
+  flatLength,
   flattenPacket,
   learningRate,
   microBatchRequests,
@@ -73,6 +74,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
   const batches = ctx.loader.load(microBatchRequests(s.epoch, first, s.endStep, lanes));
   // The job's spec decides, so every member splits a step into the same all-reduce calls.
   const plan = ctx.spec.overlap && ctx.spec.mode === 'fast' ? stepPlan(state) : undefined;
+  // What one step's all-reduce carries, for the metrics: the same every step.
+  let packetBytes: number | undefined;
   const superseded = supersededBy(run.superseded);
   // The previous step's commit, in flight while this step loads and computes.
   let previous: Promise<boolean> | undefined;
@@ -150,7 +153,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       };
       previous = commitStep(run, ctx.applied);
       previous.catch(() => undefined);
-      run.metrics?.observeStep(ctx.applied, seconds, packetBytes(packet));
+      packetBytes ??= 4 * flatLength(packetLayout(packet));
+      run.metrics?.observeStep(ctx.applied, seconds, packetBytes);
       ring.observeStepTime(performance.now() - started);
     }
     if (previous !== undefined) await Promise.race([previous, superseded]);
@@ -206,13 +210,6 @@ async function reduceWhole(
     packets.map((p) => flattenPacket(p, layout)),
   );
   return unflattenPacket(summed, layout);
-}
-
-/** Bytes of a packet's values as one all-reduce carries them. */
-function packetBytes(p: GradientPacket): number {
-  let values = 4;
-  for (const m of [p.grads, p.bnMean, p.bnVar]) for (const v of m.values()) values += v.length;
-  return 4 * values;
 }
 
 /** The micro-batches of this member's replicas at `step` and the dataset indices they consume. */

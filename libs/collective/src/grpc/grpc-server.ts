@@ -9,7 +9,7 @@ import {
   type PingReply,
 } from './collective.messages';
 import { membershipRefusal } from '../membership';
-import { splitHostPort } from '../host-port';
+import { splitHostPort } from '@repvgg/contracts/net/host-port';
 import { serverCredentials } from '@repvgg/contracts/tls/grpc-credentials';
 import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { DataPlaneListener, type DataPlaneEndpoint } from '../tcp/data-plane-listener';

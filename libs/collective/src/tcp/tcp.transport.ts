@@ -10,7 +10,7 @@ import {
 } from '../collective.error';
 import { GenerationTransport, type GenerationTransportOptions } from '../generation-transport';
 import { backoffDelay, type BackoffPolicy } from '@repvgg/contracts/retry/backoff';
-import { splitHostPort } from '../host-port';
+import { splitHostPort } from '@repvgg/contracts/net/host-port';
 import { addressKey, type ChunkAddress } from '../peer-transport';
 import { CHANNEL_OPTIONS, MAX_MESSAGE_BYTES, type CollectiveEndpoint } from '../grpc/grpc-server';
 import { callPing } from '../grpc/peer-probe';

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { hostOf } from '../net/host-port';
 import { channelCredentials } from './grpc-credentials';
 import type { TlsMaterial } from './tls-files';
 
@@ -11,13 +12,6 @@ export const IP_DIAL_SNI = 'repvgg-coordinator';
 export interface Dial {
   readonly credentials: grpc.ChannelCredentials;
   readonly options: grpc.ChannelOptions;
-}
-
-/** The host of `host:port` or `[v6]:port` (the whole string when it has no port). */
-export function hostOf(address: string): string {
-  if (address.startsWith('[')) return address.slice(1, Math.max(1, address.indexOf(']')));
-  const colon = address.lastIndexOf(':');
-  return colon < 0 || address.indexOf(':') !== colon ? address : address.slice(0, colon);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hostOf } from './ip-address-dial';
+import { hostOf } from './host-port';
 
-// dialTls itself: test/coordinator/rendezvous-tls.test.ts (a real TLS dial, certificates from openssl)
+// dialTls (tls/ip-address-dial.ts): test/coordinator/rendezvous-tls.test.ts (a real TLS dial, certificates from openssl)
 describe('hostOf', () => {
   it.each([
     ['127.0.0.1:50051', '127.0.0.1'],
