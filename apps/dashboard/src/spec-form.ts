@@ -35,6 +35,7 @@ export const SPEC_FIELDS: readonly SpecField[] = [
   { path: 'optimizer.weightDecay', label: 'Weight decay', kind: 'number' },
   { path: 'schedule.warmupEpochs', label: 'Warm-up epochs', kind: 'number' },
   { path: 'labelSmoothing', label: 'Label smoothing', kind: 'number' },
+  { path: 'randomErasing', label: 'Random erasing p', kind: 'number' },
   { path: 'seed', label: 'Seed', kind: 'number' },
   { path: 'mode', label: 'Mode', kind: 'select', options: ['fast', 'deterministic'] },
   { path: 'workers.min', label: 'Workers min', kind: 'number' },

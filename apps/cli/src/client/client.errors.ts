@@ -56,6 +56,7 @@ const FLAG_OF_FIELD: readonly (readonly [string, string])[] = [
   ['optimizer.weightDecay', '--weight-decay'],
   ['schedule.warmupEpochs', '--warmup-epochs'],
   ['labelSmoothing', '--label-smoothing'],
+  ['randomErasing', '--random-erasing'],
   ['seed', '--seed'],
   ['mode', '--mode'],
   ['workers.min', '--workers-min'],

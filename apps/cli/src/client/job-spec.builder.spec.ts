@@ -28,6 +28,7 @@ describe('the Fashion-MNIST preset as a job spec', () => {
       optimizer: { lr: p.lr, momentum: 0.9, nesterov: false, weightDecay: p.weightDecay },
       schedule: { kind: 'cosine', warmupEpochs: p.warmupEpochs },
       labelSmoothing: p.labelSmoothing,
+      randomErasing: p.randomErasing,
       seed: 0,
       workers: { min: 1, max: p.replicas },
     });
@@ -49,6 +50,13 @@ describe('the Fashion-MNIST preset as a job spec', () => {
     const on = jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist', overlap: 'on' }));
     expect(on.overlap).toBe(true);
     expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).overlap).toBe(false);
+    const erasing = buildJobSpec({
+      dataset: 'fashion-mnist',
+      randomErasing: 0.5,
+      labelSmoothing: 0.1,
+    });
+    expect(jobSpecSchema.parse(erasing)).toMatchObject({ randomErasing: 0.5, labelSmoothing: 0.1 });
+    expect(jobSpecSchema.parse(buildJobSpec({ dataset: 'fashion-mnist' })).randomErasing).toBe(0);
     const fromFile = buildJobSpec({ spec: file, data: '/x/y', source: 'idx', workersMax: 2 });
     expect(fromFile).toEqual({
       name: 'from-file',

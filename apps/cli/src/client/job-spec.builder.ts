@@ -20,8 +20,8 @@ export const DATASET_PRESETS: Readonly<
 /**
  * The job spec that trains `preset` on `dataset` exactly as `repvgg train --dataset` does: the same
  * architecture, input size, epochs, global batch in the same virtual replicas, SGD and cosine
- * schedule with the same (possibly fractional) warm-up. The spec has no augmentation fields: workers
- * give IDX images the Fashion-MNIST preset's pad-crop and flip (apps/worker/src/job-transforms.ts).
+ * schedule with the same (possibly fractional) warm-up, label smoothing and random erasing. Workers
+ * give IDX images the Fashion-MNIST preset's pad-crop and flip (libs/training/src/setup/job-recipe.ts).
  */
 export function jobSpecFromPreset(preset: TrainPreset, dataset: DatasetSpec): JobSpecInput {
   const a = preset.arch;
@@ -43,6 +43,7 @@ export function jobSpecFromPreset(preset: TrainPreset, dataset: DatasetSpec): Jo
     optimizer: { lr: preset.lr, momentum: 0.9, nesterov: false, weightDecay: preset.weightDecay },
     schedule: { kind: 'cosine', warmupEpochs: preset.warmupEpochs },
     labelSmoothing: preset.labelSmoothing,
+    randomErasing: preset.randomErasing,
     workers: { min: 1, max: preset.replicas },
   };
 }
@@ -141,6 +142,7 @@ export interface JobSpecFlags {
   readonly warmupEpochs?: number;
   readonly weightDecay?: number;
   readonly labelSmoothing?: number;
+  readonly randomErasing?: number;
   readonly mode?: 'deterministic' | 'fast';
   readonly wire?: 'fp32' | 'fp16';
   readonly overlap?: 'on' | 'off';
@@ -175,6 +177,7 @@ export function buildJobSpec(flags: JobSpecFlags): JobSpecInput {
     virtualReplicas: flags.replicas,
     imageSize: flags.imageSize,
     labelSmoothing: flags.labelSmoothing,
+    randomErasing: flags.randomErasing,
     mode: flags.mode,
     wire: flags.wire,
     overlap: flags.overlap === undefined ? undefined : flags.overlap === 'on',

@@ -10,6 +10,7 @@ import {
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
+  probability,
 } from '../options/option-parsers';
 import { downloadWithReport } from './download.command';
 
@@ -53,6 +54,12 @@ export function addJobSpecOptions(cmd: Command): Command {
     .addOption(new Option('--weight-decay <x>', 'weight decay').argParser(nonNegativeNumber))
     .addOption(
       new Option('--label-smoothing <x>', 'label smoothing ε').argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option(
+        '--random-erasing <p>',
+        'probability of Random Erasing per training sample (area 2–40 %, aspect 0.3–3.3, N(0,1) fill; default 0)',
+      ).argParser(probability),
     )
     .addOption(
       new Option('--mode <mode>', 'deterministic: bit-identical for any worker count').choices([

@@ -12,6 +12,7 @@ import {
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
+  probability,
 } from '../options/option-parsers';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { describePreset, type TrainPreset } from '@repvgg/training/presets/train-preset';
@@ -29,6 +30,7 @@ interface TrainOptions extends ArchOptions {
   readonly momentum?: number;
   readonly nesterov?: boolean;
   readonly labelSmoothing?: number;
+  readonly randomErasing?: number;
   readonly clipGradNorm?: number;
   readonly imageSize?: number;
   readonly seed: number;
@@ -50,6 +52,7 @@ const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'arch'> = {
   labelSmoothing: 0,
   padding: 0,
   flipProbability: 0.5,
+  randomErasing: 0,
 };
 
 const PRESETS: Readonly<Record<string, TrainPreset>> = { 'fashion-mnist': FASHION_MNIST_PRESET };
@@ -122,6 +125,12 @@ export function registerTrain(program: Command): void {
     .option('--nesterov', 'Nesterov momentum')
     .addOption(
       new Option('--label-smoothing <x>', 'label smoothing ε').argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option(
+        '--random-erasing <p>',
+        'probability of Random Erasing per training sample (area 2–40 %, aspect 0.3–3.3, N(0,1) fill; default 0)',
+      ).argParser(probability),
     )
     .addOption(
       new Option('--clip-grad-norm <x>', 'clip the global gradient norm').argParser(positiveNumber),
@@ -216,6 +225,7 @@ async function train(opts: TrainOptions, backend: string | undefined): Promise<v
       clipGradNorm: opts.clipGradNorm,
       padding: recipe.padding,
       flipProbability: recipe.flipProbability,
+      randomErasing: opts.randomErasing ?? recipe.randomErasing,
       seed: opts.seed,
       threads,
       backend,

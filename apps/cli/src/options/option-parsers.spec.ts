@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { nonNegativeInt, positiveInt } from './option-parsers';
+import { nonNegativeInt, positiveInt, probability } from './option-parsers';
 
 describe('option parsers', () => {
   it('accepts plain decimal integers', () => {
@@ -18,5 +18,14 @@ describe('option parsers', () => {
 
   it.each(['-1', '2.5', 'seed'])('rejects %j as a non-negative integer', (v) => {
     expect(() => nonNegativeInt(v)).toThrow(InvalidArgumentError);
+  });
+
+  it('takes probabilities from 0 to 1 and nothing else', () => {
+    expect(probability('0')).toBe(0);
+    expect(probability('0.5')).toBe(0.5);
+    expect(probability('1')).toBe(1);
+    for (const v of ['-0.1', '1.01', '', 'half', 'NaN']) {
+      expect(() => probability(v)).toThrow(InvalidArgumentError);
+    }
   });
 });

@@ -40,6 +40,15 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** A probability: a number in [0, 1]. */
+export function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError('expected a probability between 0 and 1');
+  }
+  return n;
+}
+
 /** `a,b,c`: a comma-separated list of finite numbers (per-channel mean/std). */
 export function numberList(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());

@@ -15,6 +15,7 @@ describe('jobSpecSchema', () => {
       optimizer: { lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-4 },
       schedule: { kind: 'cosine', warmupEpochs: 0 },
       labelSmoothing: 0,
+      randomErasing: 0,
       workers: { min: 1, max: 8 },
       dataset: { format: 'auto' },
     });
@@ -51,6 +52,14 @@ describe('jobSpecSchema', () => {
         '',
       ]),
     );
+  });
+
+  it('takes a random-erasing probability in [0, 1]', () => {
+    expect(jobSpecSchema.parse({ dataset, randomErasing: 0.5 }).randomErasing).toBe(0.5);
+    for (const randomErasing of [-0.1, 1.5]) {
+      const r = jobSpecSchema.safeParse({ dataset, randomErasing });
+      expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['randomErasing']);
+    }
   });
 
   it('takes a fractional warm-up (the Fashion-MNIST recipe) but no negative one', () => {

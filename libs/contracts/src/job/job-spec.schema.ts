@@ -106,6 +106,12 @@ export const jobSpecSchema = z
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
     labelSmoothing: z.number().min(0).max(1).default(0),
+    /**
+     * Probability of Random Erasing (Zhong et al. 2017) per training sample, after the crop and flip:
+     * a rectangle of 2–40 % of the image, aspect 0.3–3.3, filled with N(0, 1) in normalized space.
+     * 0 (the default) for none.
+     */
+    randomErasing: z.number().min(0).max(1).default(0),
     seed: z
       .number()
       .int()

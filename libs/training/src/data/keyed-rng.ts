@@ -28,10 +28,14 @@ function absorb(h: number, word: number): number {
   return fmix32((a ^ hi) + Math.imul(GOLDEN, 3));
 }
 
-/** Stream purposes, so the permutation and the augmentation of the same (seed, epoch) never share draws. */
+/**
+ * Stream purposes, so the permutation and the augmentation of the same (seed, epoch) never share draws.
+ * Random erasing has its own stream: turning it on leaves the crop and flip draws as they were.
+ */
 export const RngStream = {
   permutation: 1,
   augmentation: 2,
+  erasing: 3,
 } as const;
 
 export class KeyedRng {

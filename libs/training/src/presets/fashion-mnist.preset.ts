@@ -24,4 +24,5 @@ export const FASHION_MNIST_PRESET: TrainPreset = {
   labelSmoothing: 0,
   padding: 2,
   flipProbability: 0.5,
+  randomErasing: 0,
 };

@@ -15,6 +15,8 @@ export interface TrainPreset {
   /** Random-crop zero padding and flip probability for small fixed-size images. */
   readonly padding: number;
   readonly flipProbability: number;
+  /** Probability of Random Erasing (data/transforms/random-erasing.ts) per training sample; 0 for none. */
+  readonly randomErasing: number;
 }
 
 /** One line for `--help`: what the preset chooses. */
@@ -24,6 +26,8 @@ export function describePreset(p: TrainPreset): string {
   return (
     `${p.name}: RepVGG blocks [${p.arch.numBlocks.join(',')}] widths [${widths.join(',')}] at ` +
     `${p.imageSize}×${p.imageSize}, ${p.epochs} epochs, batch ${p.globalBatch} in ${p.replicas} ` +
-    `replicas, SGD lr ${p.lr} cosine, weight decay ${p.weightDecay}, random crop (pad ${p.padding}) + flip`
+    `replicas, SGD lr ${p.lr} cosine, weight decay ${p.weightDecay}, random crop (pad ${p.padding}) + flip` +
+    (p.randomErasing > 0 ? ` + random erasing (p ${p.randomErasing})` : '') +
+    (p.labelSmoothing > 0 ? `, label smoothing ${p.labelSmoothing}` : '')
   );
 }

@@ -4,9 +4,9 @@ import { FASHION_MNIST_PRESET } from '../presets/fashion-mnist.preset';
 import type { JobRecipe } from './job-setup';
 
 /**
- * The recipe of a coordinator job, for its workers and its finalizer alike. The job spec has no
- * augmentation knobs: small IDX images get the Fashion-MNIST preset's pad-crop (scaled to the input
- * size) and flip, as `repvgg train --dataset fashion-mnist` does. `manifestCache`: where the
+ * The recipe of a coordinator job, for its workers and its finalizer alike. Of the augmentation the
+ * job spec sets only Random Erasing's probability: small IDX images get the Fashion-MNIST preset's
+ * pad-crop (scaled to the input size) and flip, as `repvgg train --dataset fashion-mnist` does. `manifestCache`: where the
  * dataset's manifest is cached (the coordinator keeps it in the artifact store).
  */
 export function recipeFromJobSpec(spec: JobSpec, manifestCache?: string): JobRecipe {
@@ -26,6 +26,7 @@ export function recipeFromJobSpec(spec: JobSpec, manifestCache?: string): JobRec
     labelSmoothing: spec.labelSmoothing,
     padding: Math.round((preset.padding * spec.imageSize) / preset.imageSize),
     flipProbability: preset.flipProbability,
+    randomErasing: spec.randomErasing,
     seed: spec.seed,
   };
 }

@@ -38,6 +38,8 @@ export interface JobRecipe {
   /** Small fixed-size images (IDX): random-crop zero padding and flip probability. */
   readonly padding: number;
   readonly flipProbability: number;
+  /** Probability of Random Erasing per training sample, after the crop and flip; absent or 0: none. */
+  readonly randomErasing?: number;
   readonly seed: number;
 }
 
@@ -60,7 +62,7 @@ export interface JobData {
 /**
  * First link of the job setup: opens the dataset, resolves the architecture for its classes and
  * builds the transforms — small IDX images get pad-crop + flip, image folders the paper's
- * RandomResizedCrop + flip; evaluation is the bundle's `Preprocessing` either way.
+ * RandomResizedCrop + flip, either followed by Random Erasing when the recipe asks; evaluation is the bundle's `Preprocessing` either way.
  */
 export async function openJobData(recipe: JobRecipe): Promise<JobData> {
   const source = await openDataset(recipe.dataset);
@@ -76,9 +78,10 @@ export async function openJobData(recipe: JobRecipe): Promise<JobData> {
           stats,
           padding: recipe.padding,
           flipProbability: recipe.flipProbability,
+          randomErasing: recipe.randomErasing ?? 0,
           augment: true,
         })
-      : new RandomResizedCropTransform({ size, stats });
+      : new RandomResizedCropTransform({ size, stats, randomErasing: recipe.randomErasing ?? 0 });
   return { source, arch, train, val: new PreprocessingTransform(preprocessing), preprocessing };
 }
 

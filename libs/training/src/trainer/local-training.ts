@@ -44,6 +44,8 @@ export interface LocalTrainOptions {
   /** Small fixed-size images (IDX): random-crop padding and flip probability. */
   readonly padding: number;
   readonly flipProbability: number;
+  /** Probability of Random Erasing per training sample; absent or 0: none. */
+  readonly randomErasing?: number;
   readonly seed: number;
   /** Compute threads; 0 computes every replica on this thread. */
   readonly threads: number;

@@ -4,6 +4,7 @@ import { DEFAULT_CROP_FRACTION, resizeCenterCrop } from './center-crop';
 import type { ImageTransform, SampleKey, TransformResult } from './image-transform';
 import { writeNormalized } from './normalize';
 import { IMAGENET_STATS } from './normalization';
+import { randomErasing } from './random-erasing';
 import {
   DEFAULT_RESIZED_CROP,
   randomResizedCropBox,
@@ -17,9 +18,17 @@ export interface TrainTransformOptions {
   /** Probability of a horizontal flip, default 0.5. */
   readonly flipProbability?: number;
   readonly stats?: ChannelStats;
+  /**
+   * Probability of Random Erasing on the normalized tensor (torchvision's order: after Normalize),
+   * from its own RNG stream; 0 (the default) for none.
+   */
+  readonly randomErasing?: number;
 }
 
-/** RandomResizedCrop(size) + RandomHorizontalFlip + Normalize, randomness keyed by the sample. */
+/**
+ * RandomResizedCrop(size) + RandomHorizontalFlip + Normalize [+ RandomErasing], randomness keyed by
+ * the sample.
+ */
 export class RandomResizedCropTransform implements ImageTransform {
   readonly height: number;
   readonly width: number;
@@ -27,6 +36,7 @@ export class RandomResizedCropTransform implements ImageTransform {
   private readonly crop: ResizedCropRange;
   private readonly flipProbability: number;
   private readonly stats: ChannelStats;
+  private readonly randomErasing: number;
 
   constructor(opts: TrainTransformOptions) {
     this.height = opts.size;
@@ -34,6 +44,7 @@ export class RandomResizedCropTransform implements ImageTransform {
     this.crop = opts.crop ?? DEFAULT_RESIZED_CROP;
     this.flipProbability = opts.flipProbability ?? 0.5;
     this.stats = opts.stats ?? IMAGENET_STATS;
+    this.randomErasing = opts.randomErasing ?? 0;
   }
 
   async apply(
@@ -57,6 +68,15 @@ export class RandomResizedCropTransform implements ImageTransform {
       channels: this.channels,
       flip,
     });
+    if (this.randomErasing > 0) {
+      randomErasing(
+        out,
+        offset,
+        this,
+        { probability: this.randomErasing, valuesPerPixel: this.channels },
+        new KeyedRng(RngStream.erasing, key.seed, key.epoch, key.index),
+      );
+    }
     return { ok: true };
   }
 }

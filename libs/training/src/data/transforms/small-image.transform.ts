@@ -4,6 +4,7 @@ import type { GeometryPlanner } from '../raw-image';
 import type { ImageTransform, SampleKey, TransformResult } from './image-transform';
 import { writeNormalized } from './normalize';
 import { randomPadCrop } from './pad-crop';
+import { randomErasing } from './random-erasing';
 
 export interface SmallImageTransformOptions {
   /** Output side; images of another size are resized to it (e.g. 28 → 32). */
@@ -15,13 +16,19 @@ export interface SmallImageTransformOptions {
   readonly padding?: number;
   /** Train only: probability of a horizontal flip, 0 for none. */
   readonly flipProbability?: number;
+  /**
+   * Train only: probability of Random Erasing (random-erasing.ts) on the normalized image, after the
+   * crop and flip, from its own RNG stream; 0 (the default) for none.
+   */
+  readonly randomErasing?: number;
   /** False for validation: no randomness at all. */
   readonly augment: boolean;
 }
 
 /**
  * For small fixed-size images (Fashion-MNIST 28×28): optional resize to the model's input size, then in
- * training RandomCrop(size, padding) and a horizontal flip; then Normalize. The preset picks the values.
+ * training RandomCrop(size, padding) and a horizontal flip; then Normalize; then, in training and when
+ * asked for, Random Erasing. The preset picks the values.
  */
 export class SmallImageTransform implements ImageTransform {
   readonly height: number;
@@ -58,6 +65,17 @@ export class SmallImageTransform implements ImageTransform {
       image = randomPadCrop(image, this.opts.padding ?? 0, rng);
     }
     writeNormalized(image, out, offset, { stats: this.opts.stats, channels: this.channels, flip });
+    const erasing = this.opts.augment ? (this.opts.randomErasing ?? 0) : 0;
+    if (erasing > 0) {
+      randomErasing(
+        out,
+        offset,
+        this,
+        // A grayscale source replicated to 3 channels stays gray inside the rectangle.
+        { probability: erasing, valuesPerPixel: image.channels === 1 ? 1 : this.channels },
+        new KeyedRng(RngStream.erasing, key.seed, key.epoch, key.index),
+      );
+    }
     return { ok: true };
   }
 }
