@@ -1,6 +1,7 @@
 import type { RingCollective } from '@repvgg/collective';
 import type { Assignment__Output, ShardWork__Output } from '@repvgg/contracts';
 import {
+  addFlattened,
   applyGradients,
   digestSamples,
   flatLength,
@@ -9,6 +10,7 @@ import {
   microBatchRequests,
   packetFromParts,
   packetLayout,
+  packetViews,
   partCount,
   PartReduction,
   planBuckets,
@@ -121,7 +123,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const reduceStart = performance.now();
       const summed =
         reduction === undefined || plan === undefined
-          ? await reduceWhole(ring, globalStep, packets ?? [])
+          ? await reduceWhole(ring, globalStep, packets ?? [], ctx.spec.mode)
           : packetFromParts(plan, await reduction.done);
       const reduceSeconds = secondsSince(reduceStart);
       const applyStart = performance.now();
@@ -198,13 +200,25 @@ function startCompute(
   return { computing, reduction };
 }
 
-/** The packets' sum over every member, flattened into one all-reduce. */
+/**
+ * The packets' sum over every member, flattened into one all-reduce. Fast mode sums in place in the
+ * collective's reduce buffer and hands back views into it (valid until the next step's all-reduce):
+ * no array is allocated per step, so the main thread's garbage collector stays idle (docs/training.md).
+ * Deterministic mode sums per-replica contributions in fixed point.
+ */
 async function reduceWhole(
   ring: RingCollective,
   globalStep: number,
   packets: readonly GradientPacket[],
+  mode: 'fast' | 'deterministic',
 ): Promise<GradientPacket> {
   const layout = packetLayout(packets[0]);
+  if (mode === 'fast') {
+    const flat = flattenPacket(packets[0], layout, ring.reduceBuffer(flatLength(layout)));
+    for (const p of packets.slice(1)) addFlattened(flat, p, layout);
+    await ring.allReduce(globalStep, flat);
+    return packetViews(flat, layout);
+  }
   const summed = await ring.allReduceContributions(
     globalStep,
     packets.map((p) => flattenPacket(p, layout)),

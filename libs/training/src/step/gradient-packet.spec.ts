@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import {
+  addFlattened,
   addPacket,
   emptyPacket,
   flattenPacket,
   packetLayout,
+  packetViews,
   unflattenPacket,
   PacketMismatchError,
   type GradientPacket,
@@ -36,6 +38,27 @@ describe('gradient packets', () => {
     const flat = flattenPacket(p, layout);
     expect(Array.from(flat)).toEqual([1.5, 3, 4.5, 0.75, 3, 1, 8, 6, 3]);
     expect(unflattenPacket(flat, layout)).toEqual(p);
+  });
+
+  it('flatten into a given buffer, add more packets there, and view it without a copy', () => {
+    const layout = packetLayout(packet(1));
+    const out = new Float32Array(9).fill(Number.NaN);
+    expect(flattenPacket(packet(1), layout, out)).toBe(out);
+    addFlattened(out, packet(0.1), layout);
+    // the same float32 additions as flattening both and adding the arrays
+    const a = flattenPacket(packet(1), layout);
+    const b = flattenPacket(packet(0.1), layout);
+    expect(out).toEqual(a.map((v, i) => v + b[i]));
+    const views = packetViews(out, layout);
+    expect(views).toEqual(unflattenPacket(out, layout));
+    // views share the buffer: the next step's all-reduce overwrites them
+    expect(views.grads.get('b')?.buffer).toBe(out.buffer);
+    out[2] = 42;
+    expect(views.grads.get('b')?.[0]).toBe(42);
+    expect(() => flattenPacket(packet(1), layout, new Float32Array(8))).toThrow(
+      PacketMismatchError,
+    );
+    expect(() => packetViews(new Float32Array(10), layout)).toThrow(PacketMismatchError);
   });
 
   it('refuse packets of another shape', () => {

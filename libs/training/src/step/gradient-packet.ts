@@ -83,32 +83,82 @@ export function flatLength(layout: PacketLayout): number {
 
 /**
  * One Float32Array for a collective's all-reduce: gradients, BN means, BN variances, then
- * replicas, samples, loss sum and correct count (integers stay exact below 2^24).
+ * replicas, samples, loss sum and correct count (integers stay exact below 2^24). `out` (of
+ * `flatLength(layout)` values, e.g. the collective's reduce buffer) saves allocating one per step.
  */
-export function flattenPacket(p: GradientPacket, layout: PacketLayout): Float32Array {
-  const out = new Float32Array(flatLength(layout));
+export function flattenPacket(
+  p: GradientPacket,
+  layout: PacketLayout,
+  out: Float32Array = new Float32Array(flatLength(layout)),
+): Float32Array {
+  visitFlat(p, layout, out, (v, o) => {
+    out.set(v, o);
+  });
+  out.set([p.replicas, p.samples, p.lossSum, p.correct], out.length - SCALARS);
+  return out;
+}
+
+/**
+ * Adds `p` into `flat`, a flattened packet of the same layout, element by element in float32: the
+ * same additions as summing the two flattened arrays.
+ */
+export function addFlattened(flat: Float32Array, p: GradientPacket, layout: PacketLayout): void {
+  visitFlat(p, layout, flat, (v, o) => {
+    for (let i = 0; i < v.length; i++) flat[o + i] += v[i];
+  });
+  const s = flat.length - SCALARS;
+  flat[s] += p.replicas;
+  flat[s + 1] += p.samples;
+  flat[s + 2] += p.lossSum;
+  flat[s + 3] += p.correct;
+}
+
+/** Calls `at` with each of `p`'s tensors and its offset in the flat layout. */
+function visitFlat(
+  p: GradientPacket,
+  layout: PacketLayout,
+  flat: Float32Array,
+  at: (v: Float32Array, offset: number) => void,
+): void {
+  if (flat.length !== flatLength(layout)) {
+    throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
+  }
   let o = 0;
   const put = (m: ReadonlyMap<string, Float32Array>, key: string, n: number): void => {
     const v = m.get(key);
     if (v?.length !== n) throw new PacketMismatchError(key, n, v?.length ?? 0);
-    out.set(v, o);
+    at(v, o);
     o += n;
   };
   for (const [k, n] of layout.grads) put(p.grads, k, n);
   for (const [k, n] of layout.bn) put(p.bnMean, k, n);
   for (const [k, n] of layout.bn) put(p.bnVar, k, n);
-  out.set([p.replicas, p.samples, p.lossSum, p.correct], o);
-  return out;
 }
 
 export function unflattenPacket(flat: Float32Array, layout: PacketLayout): GradientPacket {
+  return packetOf(flat, layout, (o, n) => flat.slice(o, o + n));
+}
+
+/**
+ * The packet in `flat` without a copy: its tensors are views into `flat`, valid only until `flat` is
+ * written again (e.g. a reduce buffer by the next step's all-reduce), so apply it and let it go.
+ */
+export function packetViews(flat: Float32Array, layout: PacketLayout): GradientPacket {
+  return packetOf(flat, layout, (o, n) => flat.subarray(o, o + n));
+}
+
+function packetOf(
+  flat: Float32Array,
+  layout: PacketLayout,
+  part: (offset: number, length: number) => Float32Array,
+): GradientPacket {
   if (flat.length !== flatLength(layout)) {
     throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
   }
   const p = emptyPacket();
   let o = 0;
   const take = (m: Map<string, Float32Array>, key: string, n: number): void => {
-    m.set(key, flat.slice(o, o + n));
+    m.set(key, part(o, n));
     o += n;
   };
   for (const [k, n] of layout.grads) take(p.grads, k, n);
