@@ -15,6 +15,11 @@ import {
 } from '@repvgg/training';
 import { stat } from 'node:fs/promises';
 import { jobTraining, openJobData, startComputeLanes } from '@repvgg/training/setup/job-setup';
+import {
+  computeThreads,
+  replicaStepMacs,
+  type ThreadRequest,
+} from '@repvgg/training/parallel/lane-plan';
 import { recipeFromJobSpec } from '@repvgg/training/setup/job-recipe';
 import type { ArtifactStore } from '@repvgg/training/store/artifact.store';
 import type { StepSplit } from './step-split';
@@ -60,9 +65,10 @@ export interface AppliedStep extends StepSplit {
 export interface ComputeLanes {
   /**
    * Compute threads (ThreadReplicaPool lanes); one already keeps steps off the event loop. A
-   * backend with a native addon (tensorflow) gets one child process instead (planLanes).
+   * backend with a native addon (tensorflow) gets one child process instead (planLanes). 0: on the
+   * worker's own thread; 'auto': 0 for a job whose replica steps are small, else 1 (computeThreads).
    */
-  readonly threads: number;
+  readonly threads: ThreadRequest;
   /** The backend the lanes activate: the worker's own, so packets match a single-process run. */
   readonly backend: string;
 }
@@ -109,7 +115,11 @@ export class JobContext {
     const data = await openJobData(recipe);
     const training = jobTraining(data, recipe);
     const weights = initStateDict(data.arch, spec.seed);
-    const replicas = await startComputeLanes(data, training, { ...lanes, weights });
+    const threads = computeThreads(
+      lanes.threads,
+      replicaStepMacs(data.arch, recipe.imageSize, recipe.globalBatch / recipe.replicas),
+    );
+    const replicas = await startComputeLanes(data, training, { ...lanes, threads, weights });
     return new JobContext(
       jobId,
       spec,

@@ -83,8 +83,10 @@ export class NoReplicasError extends Error {
 
 /** Replicas are computed on threads only, so a worker needs at least one. */
 export class ThreadCountError extends Error {
-  constructor(threads: number) {
-    super(`a worker needs at least 1 compute thread, got ${threads}: pass --threads 1 or more`);
+  constructor(threads: number | string) {
+    super(
+      `a worker's compute threads must be a whole number ≥ 0 or auto, got ${threads}: pass --threads auto, 0, 1 or more`,
+    );
     this.name = 'ThreadCountError';
   }
 }

@@ -11,6 +11,7 @@ import { backoffDelay, everyMs, type Assignment__Output } from '@repvgg/contract
 import { WORKER_SERVER_NAME } from '@repvgg/contracts/tls/tls-dir';
 import type { TlsPaths } from '@repvgg/contracts/tls/tls-files';
 import { ArtifactStore } from '@repvgg/training/store/artifact.store';
+import type { ThreadRequest } from '@repvgg/training/parallel/lane-plan';
 import { validateEpoch } from './epoch.validation';
 import { JobContext, type ComputeLanes } from './job-context';
 import { jobLogger, workerLogSinks, type JobLog } from './job-log';
@@ -40,8 +41,11 @@ export interface WorkerOptions {
   readonly dataPlane?: DataPlane;
   /** tensorflow, wasm or cpu; default: REPVGG_BACKEND, else the automatic order. */
   readonly backend?: string;
-  /** Compute threads for its replicas (default 1: enough to keep steps off the event loop). */
-  readonly threads?: number;
+  /**
+   * Compute threads for its replicas: a count (1 keeps steps off the event loop; 0 computes on the
+   * worker's own thread) or 'auto' (the default: 0 for small replica steps, else 1; computeThreads).
+   */
+  readonly threads?: ThreadRequest;
   readonly capabilities?: readonly string[];
   /** The coordinator's worker token, sent on every rendezvous call. */
   readonly token?: string;
@@ -119,7 +123,7 @@ class Worker implements RunningWorker {
     private readonly server: CollectiveServer,
     readonly address: string,
     private readonly backend: string,
-    private readonly threads: number,
+    private readonly threads: ThreadRequest,
     private readonly capabilities: readonly string[],
     private readonly dataPlane: DataPlane,
     private readonly log: (line: string) => void,
@@ -422,8 +426,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const sinks = workerLogSinks(opts.log);
   const log = sinks.line;
   const dataPlane = opts.dataPlane ?? parseDataPlane(process.env.REPVGG_DATA_PLANE);
-  const threads = opts.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new ThreadCountError(threads);
+  const threads = opts.threads ?? 'auto';
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 0)) {
+    throw new ThreadCountError(threads);
+  }
   const backend = await initBackend(opts.backend, { log });
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;

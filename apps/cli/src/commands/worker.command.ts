@@ -5,14 +5,14 @@ import { installFatalErrorPolicy } from '@repvgg/contracts/process/fatal-error.p
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/usage.error';
-import { nonNegativeInt, positiveInt } from '../options/option-parsers';
+import { nonNegativeInt, threadCount } from '../options/option-parsers';
 import { TLS_DIR_FLAGS, TLS_DIR_HELP, tlsPathsOf } from '../options/tls-dir.option';
 
 interface WorkerCommandOptions {
   readonly coordinator: string;
   readonly host: string;
   readonly port: number;
-  readonly threads: number;
+  readonly threads: number | 'auto';
   readonly dataPort?: number;
   readonly dataPlane?: DataPlane;
   readonly artifacts?: string;
@@ -79,10 +79,10 @@ export function registerWorker(program: Command): void {
     )
     .option('--port <port>', 'Collective server port (0: any free port)', nonNegativeInt, 0)
     .option(
-      '--threads <n>',
-      "compute threads for this worker's replicas, each with its own engine (1 keeps steps off the event loop that serves heartbeats and gRPC)",
-      positiveInt,
-      1,
+      '--threads <n|auto>',
+      "compute threads for this worker's replicas, each with its own engine: 1 keeps steps off the event loop that serves heartbeats and gRPC; 0 computes on the worker's own thread (no hop per step; for steps far under the heartbeat timeout); auto: 0 when a replica's step is at most 2 GMAC (e.g. the Fashion-MNIST preset), else 1",
+      threadCount,
+      'auto' as const,
     )
     .option(
       '--data-port <port>',

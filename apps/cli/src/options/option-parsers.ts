@@ -17,6 +17,16 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** A worker's compute threads: 'auto' or a whole number ≥ 0. */
+export function threadCount(value: string): number | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  try {
+    return nonNegativeInt(value);
+  } catch {
+    throw new InvalidArgumentError('expected auto or a non-negative integer');
+  }
+}
+
 /** A whole number of either sign (e.g. a job priority). */
 export function integer(value: string): number {
   const n = Number(value);

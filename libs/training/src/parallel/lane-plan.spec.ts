@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MAIN_THREAD_BACKENDS, planLanes, type LanePlan } from './lane-plan';
+import { expandArch } from '@repvgg/core/arch/arch-spec';
+import { resolveArch } from '@repvgg/core/arch/resolve-arch';
+import { FASHION_MNIST_PRESET } from '../presets/fashion-mnist.preset';
+import {
+  computeThreads,
+  MAIN_THREAD_BACKENDS,
+  OWN_THREAD_MAX_REPLICA_MACS,
+  planLanes,
+  replicaStepMacs,
+  type LanePlan,
+} from './lane-plan';
 
 describe('planLanes', () => {
   it('tensorflow (tfjs-node, tfjs-node-gpu) never gets worker threads', () => {
@@ -43,5 +53,21 @@ describe('planLanes', () => {
     expect(planLanes('tensorflow', { threads: 2, keepEventLoopFree: true }, only).kind).toBe(
       'threads',
     );
+  });
+
+  it("'auto' computes small replica steps on the worker's own thread, large ones on a lane", () => {
+    const fashion = expandArch({ ...FASHION_MNIST_PRESET.arch });
+    const small = replicaStepMacs(fashion, 28, 64);
+    expect(small).toBeCloseTo(3 * 0.79424e6 * 64, -3);
+    expect(computeThreads('auto', small)).toBe(0);
+    const a0 = resolveArch({ arch: 'A0' });
+    const large = replicaStepMacs(a0, 224, 32);
+    expect(large).toBeGreaterThan(100e9);
+    expect(computeThreads('auto', large)).toBe(1);
+    expect(computeThreads('auto', OWN_THREAD_MAX_REPLICA_MACS)).toBe(0);
+    expect(computeThreads('auto', OWN_THREAD_MAX_REPLICA_MACS + 1)).toBe(1);
+    // an explicit count is kept
+    expect(computeThreads(0, large)).toBe(0);
+    expect(computeThreads(3, small)).toBe(3);
   });
 });

@@ -1,3 +1,6 @@
+import { countMacs } from '@repvgg/core/arch/cost';
+import type { Architecture } from '@repvgg/core';
+
 /**
  * Where a run computes its replicas:
  * - 'threads': worker threads of this process (ThreadReplicaPool), one tfjs engine each;
@@ -46,4 +49,31 @@ export function planLanes(
   if (needs.threads > 0) return { kind: 'threads', lanes: needs.threads };
   if (needs.keepEventLoopFree) return { kind: 'threads', lanes: 1 };
   return { kind: 'main', lanes: 1 };
+}
+
+/** A worker's compute threads: a count, or 'auto' (computeThreads). */
+export type ThreadRequest = number | 'auto';
+
+/**
+ * Forward plus backward multiply-accumulates of one replica's micro-batch at or under which an 'auto'
+ * worker computes on its own thread. About 0.3 s of wasm compute at the ~6.6 GMAC/s a training lane
+ * reaches here (docs/training.md): the event loop that serves heartbeats waits that long at most per
+ * step, some 30 times under the coordinator's default 10 s heartbeat timeout. The Fashion-MNIST preset
+ * is 0.15 GMAC per replica; RepVGG-A0 at 224² with 32 images 130 GMAC.
+ */
+export const OWN_THREAD_MAX_REPLICA_MACS = 2e9;
+
+/** Training multiply-accumulates of one replica's step: forward, and backward as twice that. */
+export function replicaStepMacs(arch: Architecture, imageSize: number, batch: number): number {
+  return 3 * countMacs(arch, imageSize, 'train') * batch;
+}
+
+/**
+ * The compute threads for a worker: 'auto' is 0 (its own thread) for small steps, where a thread
+ * of its own would only add a hop per step on cores the worker shares (a local cluster:
+ * docs/training.md), and 1 otherwise, so a long step never holds up heartbeats.
+ */
+export function computeThreads(requested: ThreadRequest, replicaMacs: number): number {
+  if (requested !== 'auto') return requested;
+  return replicaMacs <= OWN_THREAD_MAX_REPLICA_MACS ? 0 : 1;
 }

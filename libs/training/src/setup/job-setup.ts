@@ -10,6 +10,7 @@ import { PreprocessingTransform } from '../data/transforms/preprocessing.transfo
 import { SmallImageTransform } from '../data/transforms/small-image.transform';
 import { IMAGENET_STATS } from '../data/transforms/normalization';
 import { planLanes } from '../parallel/lane-plan';
+import { InThreadReplicaPool } from '../parallel/in-thread-replica.pool';
 import { ProcessReplicaPool } from '../parallel/process-replica.pool';
 import type { ReplicaLanePool } from '../parallel/replica-lane.pool';
 import { ThreadReplicaPool } from '../parallel/thread-replica.pool';
@@ -127,23 +128,28 @@ export function jobTraining(data: JobData, recipe: JobRecipe, prefetch?: number)
 }
 
 /**
- * Last link: compute lanes for the replicas on `backend`, off the calling thread (planLanes with a
- * free event loop): `threads` worker threads, or one child process for a backend whose native addon
- * loads in one thread per process (tfjs-node). The lanes' weights are replaced by the state's
- * parameters every step; `weights` only shape the models.
+ * Last link: compute lanes for the replicas on `backend` (planLanes): `threads` worker threads, or
+ * one child process for a backend whose native addon loads in one thread per process (tfjs-node),
+ * both off the calling thread; `threads` 0 serves the one lane on the calling thread
+ * (InThreadReplicaPool). The lanes' weights are replaced by the state's parameters every step;
+ * `weights` only shape the models.
  */
 export function startComputeLanes(
   data: JobData,
   training: JobTraining,
   lanes: { readonly threads: number; readonly backend: string; readonly weights: StateDict },
 ): Promise<ReplicaLanePool> {
-  const plan = planLanes(lanes.backend, { threads: lanes.threads, keepEventLoopFree: true });
+  const plan = planLanes(lanes.backend, {
+    threads: lanes.threads,
+    keepEventLoopFree: lanes.threads > 0,
+  });
   const init = {
     arch: data.arch,
     weights: lanes.weights,
     ...training.geometry,
     backend: lanes.backend,
   };
+  if (plan.kind === 'main') return InThreadReplicaPool.start(init);
   return plan.kind === 'processes'
     ? ProcessReplicaPool.start(plan.lanes, init)
     : ThreadReplicaPool.start(plan.lanes, init);
