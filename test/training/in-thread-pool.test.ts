@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { initBackend } from '@repvgg/core/compute/backend';
+import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { initStateDict } from '@repvgg/core/weights/init';
 import { InThreadReplicaPool } from '@repvgg/training/parallel/in-thread-replica.pool';
@@ -80,6 +81,18 @@ describe('a lane on the calling thread', () => {
       await own.close();
       await thread.close();
     }
+  });
+
+  it("frees its models in this thread's engine when closed", async () => {
+    await initBackend('wasm', { log: () => undefined });
+    const params = paramsOf();
+    const before = tf.memory().numTensors;
+    const own = await InThreadReplicaPool.start(init);
+    await own.computeEach(params, replicas(5));
+    await own.loadEvaluation(weights);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    await own.close();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('answers a failed request with its error and keeps serving', async () => {

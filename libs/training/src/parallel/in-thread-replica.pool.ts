@@ -7,13 +7,14 @@ import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-
  * and answers pass by reference instead of being cloned, and the compute shares this thread's engine
  * and heap. Each request runs as its own macrotask; while it computes, this thread's event loop waits
  * (use it where a step is short against the heartbeat timeout, e.g. a local cluster of small models).
+ * `close` disposes the lane's models: they live in this thread's engine, which outlives the pool.
  */
 const inThreadLane = (init: ReplicaWorkerInit): LaneEndpoint => {
   let handler: ((req: ReplicaRequest) => void) | undefined;
   let replyTo: ((msg: ReplicaReply) => void) | undefined;
   let stopped = false;
   const early: ReplicaReply[] = [];
-  void serveReplicaLane(init, {
+  const served = serveReplicaLane(init, {
     send: (msg) => {
       if (replyTo === undefined) early.push(msg);
       else replyTo(msg);
@@ -32,9 +33,9 @@ const inThreadLane = (init: ReplicaWorkerInit): LaneEndpoint => {
       replyTo = onReply;
       for (const msg of early.splice(0)) onReply(msg);
     },
-    terminate: () => {
+    terminate: async () => {
       stopped = true;
-      return Promise.resolve();
+      (await served)();
     },
   };
 };

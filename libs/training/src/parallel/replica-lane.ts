@@ -17,12 +17,14 @@ export interface LaneChannel {
 /**
  * A compute lane: its own tfjs engine and weight copy; computes the replicas it is sent, and
  * evaluates batches on a separate inference model while one is loaded. The same code serves thread
- * lanes (replica.worker.ts) and process lanes (replica.process.ts).
+ * lanes (replica.worker.ts), process lanes (replica.process.ts) and a lane on the calling thread
+ * (in-thread-replica.pool.ts), which disposes the lane's models with the function this resolves to
+ * (a thread's or process's end frees them with its engine).
  */
 export async function serveReplicaLane(
   init: ReplicaWorkerInit,
   channel: LaneChannel,
-): Promise<void> {
+): Promise<() => void> {
   const reply = (msg: ReplicaReply, transfer: ArrayBuffer[] = []): void => {
     channel.send(msg, transfer);
   };
@@ -93,7 +95,13 @@ export async function serveReplicaLane(
       }
     });
     reply({ type: 'ready', backend: backend.name });
+    return () => {
+      evalModel?.dispose();
+      evalModel = undefined;
+      model.dispose();
+    };
   } catch (e) {
     reply({ type: 'error', message: (e as Error).message });
+    return () => undefined;
   }
 }
