@@ -81,7 +81,7 @@ export class NoReplicasError extends Error {
   }
 }
 
-/** Replicas are computed on threads only, so a worker needs at least one. */
+/** `--threads` that is neither auto nor a whole number ≥ 0 (0: the worker's own thread). */
 export class ThreadCountError extends Error {
   constructor(threads: number | string) {
     super(

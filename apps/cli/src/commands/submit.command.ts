@@ -10,8 +10,8 @@ import {
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
-  probability,
 } from '../options/option-parsers';
+import { randomErasingOption } from '../options/random-erasing.option';
 import { downloadWithReport } from './download.command';
 
 interface SubmitOptions extends JobSpecFlags, ConnectionFlags {
@@ -55,12 +55,7 @@ export function addJobSpecOptions(cmd: Command): Command {
     .addOption(
       new Option('--label-smoothing <x>', 'label smoothing ε').argParser(nonNegativeNumber),
     )
-    .addOption(
-      new Option(
-        '--random-erasing <p>',
-        'probability of Random Erasing per training sample (area 2–40 %, aspect 0.3–3.3, N(0,1) fill; default 0)',
-      ).argParser(probability),
-    )
+    .addOption(randomErasingOption())
     .addOption(
       new Option('--mode <mode>', 'deterministic: bit-identical for any worker count').choices([
         'deterministic',

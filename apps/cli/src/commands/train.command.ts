@@ -12,8 +12,8 @@ import {
   nonNegativeNumber,
   positiveInt,
   positiveNumber,
-  probability,
 } from '../options/option-parsers';
+import { randomErasingOption } from '../options/random-erasing.option';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { describePreset, type TrainPreset } from '@repvgg/training/presets/train-preset';
 
@@ -126,12 +126,7 @@ export function registerTrain(program: Command): void {
     .addOption(
       new Option('--label-smoothing <x>', 'label smoothing ε').argParser(nonNegativeNumber),
     )
-    .addOption(
-      new Option(
-        '--random-erasing <p>',
-        'probability of Random Erasing per training sample (area 2–40 %, aspect 0.3–3.3, N(0,1) fill; default 0)',
-      ).argParser(probability),
-    )
+    .addOption(randomErasingOption())
     .addOption(
       new Option('--clip-grad-norm <x>', 'clip the global gradient norm').argParser(positiveNumber),
     )

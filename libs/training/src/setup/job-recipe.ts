@@ -6,8 +6,9 @@ import type { JobRecipe } from './job-setup';
 /**
  * The recipe of a coordinator job, for its workers and its finalizer alike. Of the augmentation the
  * job spec sets only Random Erasing's probability: small IDX images get the Fashion-MNIST preset's
- * pad-crop (scaled to the input size) and flip, as `repvgg train --dataset fashion-mnist` does. `manifestCache`: where the
- * dataset's manifest is cached (the coordinator keeps it in the artifact store).
+ * pad-crop (scaled to the input size) and flip, as `repvgg train --dataset fashion-mnist` does.
+ * `manifestCache`: where the dataset's manifest is cached (the coordinator keeps it in the artifact
+ * store).
  */
 export function recipeFromJobSpec(spec: JobSpec, manifestCache?: string): JobRecipe {
   const preset = FASHION_MNIST_PRESET;

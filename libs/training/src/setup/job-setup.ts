@@ -63,7 +63,8 @@ export interface JobData {
 /**
  * First link of the job setup: opens the dataset, resolves the architecture for its classes and
  * builds the transforms — small IDX images get pad-crop + flip, image folders the paper's
- * RandomResizedCrop + flip, either followed by Random Erasing when the recipe asks; evaluation is the bundle's `Preprocessing` either way.
+ * RandomResizedCrop + flip, either followed by Random Erasing when the recipe asks; evaluation is the
+ * bundle's `Preprocessing` either way.
  */
 export async function openJobData(recipe: JobRecipe): Promise<JobData> {
   const source = await openDataset(recipe.dataset);

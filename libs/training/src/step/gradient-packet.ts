@@ -91,10 +91,14 @@ export function flattenPacket(
   layout: PacketLayout,
   out: Float32Array = new Float32Array(flatLength(layout)),
 ): Float32Array {
-  visitFlat(p, layout, out, (v, o) => {
+  eachTensor(p, layout, out, (v, o) => {
     out.set(v, o);
   });
-  out.set([p.replicas, p.samples, p.lossSum, p.correct], out.length - SCALARS);
+  const s = out.length - SCALARS;
+  out[s] = p.replicas;
+  out[s + 1] = p.samples;
+  out[s + 2] = p.lossSum;
+  out[s + 3] = p.correct;
   return out;
 }
 
@@ -103,7 +107,7 @@ export function flattenPacket(
  * same additions as summing the two flattened arrays.
  */
 export function addFlattened(flat: Float32Array, p: GradientPacket, layout: PacketLayout): void {
-  visitFlat(p, layout, flat, (v, o) => {
+  eachTensor(p, layout, flat, (v, o) => {
     for (let i = 0; i < v.length; i++) flat[o + i] += v[i];
   });
   const s = flat.length - SCALARS;
@@ -111,28 +115,6 @@ export function addFlattened(flat: Float32Array, p: GradientPacket, layout: Pack
   flat[s + 1] += p.samples;
   flat[s + 2] += p.lossSum;
   flat[s + 3] += p.correct;
-}
-
-/** Calls `at` with each of `p`'s tensors and its offset in the flat layout. */
-function visitFlat(
-  p: GradientPacket,
-  layout: PacketLayout,
-  flat: Float32Array,
-  at: (v: Float32Array, offset: number) => void,
-): void {
-  if (flat.length !== flatLength(layout)) {
-    throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
-  }
-  let o = 0;
-  const put = (m: ReadonlyMap<string, Float32Array>, key: string, n: number): void => {
-    const v = m.get(key);
-    if (v?.length !== n) throw new PacketMismatchError(key, n, v?.length ?? 0);
-    at(v, o);
-    o += n;
-  };
-  for (const [k, n] of layout.grads) put(p.grads, k, n);
-  for (const [k, n] of layout.bn) put(p.bnMean, k, n);
-  for (const [k, n] of layout.bn) put(p.bnVar, k, n);
 }
 
 export function unflattenPacket(flat: Float32Array, layout: PacketLayout): GradientPacket {
@@ -147,26 +129,60 @@ export function packetViews(flat: Float32Array, layout: PacketLayout): GradientP
   return packetOf(flat, layout, (o, n) => flat.subarray(o, o + n));
 }
 
+type PacketMap = 'grads' | 'bnMean' | 'bnVar';
+
+/**
+ * The flat layout's tensors in order — each with the packet map it belongs to, its key, offset and
+ * length — after checking that `flat` has the layout's length.
+ */
+function eachSlot(
+  layout: PacketLayout,
+  flat: Float32Array,
+  at: (map: PacketMap, key: string, offset: number, length: number) => void,
+): void {
+  if (flat.length !== flatLength(layout)) {
+    throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
+  }
+  let o = 0;
+  const walk = (map: PacketMap, entries: PacketLayout['grads']): void => {
+    for (const [key, n] of entries) {
+      at(map, key, o, n);
+      o += n;
+    }
+  };
+  walk('grads', layout.grads);
+  walk('bnMean', layout.bn);
+  walk('bnVar', layout.bn);
+}
+
+/** Calls `at` with each of `p`'s tensors and its offset in `flat`; a tensor of another size throws. */
+function eachTensor(
+  p: GradientPacket,
+  layout: PacketLayout,
+  flat: Float32Array,
+  at: (v: Float32Array, offset: number) => void,
+): void {
+  eachSlot(layout, flat, (map, key, o, n) => {
+    const v = p[map].get(key);
+    if (v?.length !== n) throw new PacketMismatchError(key, n, v?.length ?? 0);
+    at(v, o);
+  });
+}
+
+/** A packet whose tensors are `part(offset, length)` of `flat` (copies or views). */
 function packetOf(
   flat: Float32Array,
   layout: PacketLayout,
   part: (offset: number, length: number) => Float32Array,
 ): GradientPacket {
-  if (flat.length !== flatLength(layout)) {
-    throw new PacketMismatchError('(flat packet)', flatLength(layout), flat.length);
-  }
   const p = emptyPacket();
-  let o = 0;
-  const take = (m: Map<string, Float32Array>, key: string, n: number): void => {
-    m.set(key, part(o, n));
-    o += n;
-  };
-  for (const [k, n] of layout.grads) take(p.grads, k, n);
-  for (const [k, n] of layout.bn) take(p.bnMean, k, n);
-  for (const [k, n] of layout.bn) take(p.bnVar, k, n);
-  p.replicas = flat[o];
-  p.samples = flat[o + 1];
-  p.lossSum = flat[o + 2];
-  p.correct = flat[o + 3];
+  eachSlot(layout, flat, (map, key, o, n) => {
+    p[map].set(key, part(o, n));
+  });
+  const s = flat.length - SCALARS;
+  p.replicas = flat[s];
+  p.samples = flat[s + 1];
+  p.lossSum = flat[s + 2];
+  p.correct = flat[s + 3];
   return p;
 }
