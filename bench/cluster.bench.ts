@@ -7,7 +7,7 @@ import { stepMetricsSchema, type StepMetrics } from '@repvgg/contracts';
 import { publishBenchResults, runBench } from './bench-output';
 
 /**
- * `npm run bench -- cluster [--epochs E] [--workers N] [--overlap on]`: the Fashion-MNIST preset trained by one
+ * `npm run bench -- cluster [--epochs E] [--workers N] [--overlap on] [--arch-file F]`: the Fashion-MNIST preset trained by one
  * process (`repvgg train`) against the same preset as a job on a local cluster of N workers on the
  * same cores (`repvgg cluster up` + `repvgg submit --watch`), and where a distributed step's time
  * goes. Throughput counts training images over the training time of the epochs (validation apart):
@@ -16,7 +16,8 @@ import { publishBenchResults, runBench } from './bench-output';
  * (awaiting decoded batches), compute (the replicas' gradients), all-reduce (with the overlap: what
  * of it the compute did not hide), apply (the update), and commit (the previous step's ReportStep
  * round trip and proceed broadcast). `--overlap on` submits the job with the job spec's `overlap`
- * on: gradient buckets all-reduced while backward computes.
+ * on: gradient buckets all-reduced while backward computes. `--arch-file F` trains another
+ * architecture (`repvgg train --arch-file`'s JSON) in the preset's recipe on both sides.
  */
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -26,6 +27,13 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i < 0 ? undefined : Number(process.argv[i + 1]);
   return v === undefined || !Number.isInteger(v) || v < 1 ? fallback : v;
+}
+
+/** `--arch-file F` for both runs, or nothing (the preset's architecture). */
+function archArgs(): string[] {
+  const i = process.argv.indexOf('--arch-file');
+  const file = i < 0 ? undefined : process.argv[i + 1];
+  return file === undefined ? [] : ['--arch-file', resolve(file)];
 }
 
 /** `--overlap on|off` (default off, as the job spec's): the overlap of all-reduce and backward. */
@@ -53,7 +61,16 @@ const historySchema = z.object({
 
 function singleProcess(epochs: number, dir: string): number {
   const out = join(dir, 'train');
-  repvgg(['train', '--dataset', 'fashion-mnist', '--epochs', String(epochs), '--out', out]);
+  repvgg([
+    'train',
+    '--dataset',
+    'fashion-mnist',
+    '--epochs',
+    String(epochs),
+    ...archArgs(),
+    '--out',
+    out,
+  ]);
   const { history } = historySchema.parse(
     JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')),
   ).metrics;
@@ -121,6 +138,7 @@ async function distributed(epochs: number, workers: number, dir: string): Promis
       String(workers),
       '--overlap',
       overlapArg(),
+      ...archArgs(),
       '--cluster-dir',
       cluster,
       '--watch',
@@ -157,6 +175,7 @@ runBench('cluster', async () => {
     const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
     const report = {
       preset: 'fashion-mnist',
+      archFile: archArgs()[1] ?? null,
       epochs,
       workers,
       overlap: overlapArg(),

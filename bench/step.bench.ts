@@ -1,5 +1,6 @@
 import { publishBenchResults, runBench } from './bench-output';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
+import { resolveArch } from '@repvgg/core/arch/resolve-arch';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { tf } from '@repvgg/core/compute/tf';
 import { TrainModel } from '@repvgg/core/graph/train-model';
@@ -15,15 +16,20 @@ import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- step [--steps N] [--warmup W] [--profile] [--streamed] [backend]`: one replica's share of a
- * `repvgg train --dataset fashion-mnist` step (64 images at 28², forward + backward + every gradient
- * and BN statistic read back, `computeReplicaGradients`), on this thread, with no optimizer and no
- * data loading. Prints every step's time, their median, and a digest of the packet's bits so two
- * builds can be compared for bit-identical gradients (the digest must not change between runs).
+ * `npm run bench -- step [--steps N] [--warmup W] [--profile] [--streamed] [--arch-file F] [backend]`:
+ * one replica's share of a `repvgg train --dataset fashion-mnist` step (64 images at 28², forward +
+ * backward + every gradient and BN statistic read back, `computeReplicaGradients`), on this thread,
+ * with no optimizer and no data loading. Prints every step's time, their median, and a digest of the
+ * packet's bits so two builds can be compared for bit-identical gradients (the digest must not change
+ * between runs). `--arch-file` profiles another architecture (the `repvgg train --arch-file` JSON) in
+ * the preset's step.
  */
 
 const P = FASHION_MNIST_PRESET;
-const ARCH = expandArch(P.arch);
+const archFileAt = process.argv.indexOf('--arch-file');
+const archFile = archFileAt < 0 ? undefined : process.argv[archFileAt + 1];
+const ARCH =
+  archFile === undefined ? expandArch(P.arch) : resolveArch({ archFile }, { numClasses: 10 });
 const PER_REPLICA = P.globalBatch / P.replicas;
 
 function flag(name: string, fallback: number): number {
@@ -68,7 +74,9 @@ function median(xs: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
-  const backend = process.argv.slice(2).find((a) => !a.startsWith('--') && Number.isNaN(+a));
+  const backend = process.argv
+    .slice(2)
+    .find((a, i, all) => !a.startsWith('--') && Number.isNaN(+a) && all[i - 1] !== '--arch-file');
   const warmup = flag('--warmup', 5);
   const steps = flag('--steps', 40);
   const load = loadavg()[0] ?? 0;
@@ -155,7 +163,7 @@ async function main(): Promise<void> {
     kernels,
   };
   const md = [
-    `One replica of the fashion-mnist preset step (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back${streamed ? ', streamed in parts through gradient taps' : ''}), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
+    `One replica of the fashion-mnist preset step${archFile === undefined ? '' : ` with ${ARCH.spec.name}`} (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back${streamed ? ', streamed in parts through gradient taps' : ''}), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
     '',
     `median ${medianMs.toFixed(1)} ms/step (best ${report.bestMs.toFixed(1)}), CPU ${medianCpuMs.toFixed(1)} ms/step, over ${String(steps)} steps; packet digest ${[...digests].join(', ')}`,
     ...(kernels.length === 0

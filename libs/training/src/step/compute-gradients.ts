@@ -1,3 +1,4 @@
+import { floatCopy } from '@repvgg/core/compute/host-read';
 import { tf } from '@repvgg/core/compute/tf';
 import { crossEntropySum } from './cross-entropy.loss';
 import { addPacket, emptyPacket, type GradientPacket } from './gradient-packet';
@@ -62,7 +63,7 @@ export function computeReplicaGradients(
     for (const [key, variable] of variables) {
       const g = grads[variable.name] as tf.Tensor | undefined;
       if (g === undefined) throw new NoGradientError(key);
-      packet.grads.set(key, Float32Array.from(g.dataSync() as Float32Array));
+      packet.grads.set(key, floatCopy(g));
     }
     const tail = replicaTail(
       stats,

@@ -1,3 +1,4 @@
+import { floatView } from '@repvgg/core/compute/host-read';
 import { tf } from '@repvgg/core/compute/tf';
 import { type BucketPlan, gradientSlots } from './bucket-plan';
 import type { StepGeometry } from './compute-gradients';
@@ -30,7 +31,7 @@ export function streamReplicaGradients(
     if (slot === undefined) return;
     if (seen.has(key)) throw new RangeError(`${key} is read twice by one forward pass`);
     seen.add(key);
-    parts[slot.part - 1].set(dy.dataSync(), slot.offset);
+    parts[slot.part - 1].set(floatView(dy), slot.offset);
     missing[slot.part - 1] -= 1;
     if (missing[slot.part - 1] === 0) emit(slot.part, parts[slot.part - 1]);
   });

@@ -1,4 +1,5 @@
 import { type HostTensor, type StateDict } from '@repvgg/core';
+import { floatView } from '@repvgg/core/compute/host-read';
 import { SgdOptimizer, type SgdConfig } from '../optim/sgd.optimizer';
 import type { ReplicaModel } from './replica-model';
 import { RunningStatsError } from './step.error';
@@ -20,7 +21,10 @@ const RUNNING_MEAN = '.running_mean';
 /**
  * The authoritative training state on the host: trainable tensors (in the compute model's variable
  * layout, so updates never transpose), BatchNorm running statistics (official keys), the optimizer
- * and the step counter. Replicas only ever receive copies of `params`.
+ * and the step counter. `create` puts `params` in one SharedArrayBuffer, so a compute thread that is
+ * posted them reads the same memory instead of a copy made every step (the copies' garbage kept
+ * V8 collecting: a Mark-Compact every few steps in each lane); the host updates them only between
+ * steps, when no lane computes.
  */
 export class TrainState {
   constructor(
@@ -32,9 +36,15 @@ export class TrainState {
 
   /** Reads the trainable tensors from `model` and the running statistics from `sd`. */
   static create(model: ReplicaModel, sd: StateDict, sgd: SgdConfig): TrainState {
+    const variables = [...model.trainableVariables()];
+    const shared = new SharedArrayBuffer(4 * variables.reduce((n, [, v]) => n + v.size, 0));
     const params = new Map<string, Float32Array>();
-    for (const [key, v] of model.trainableVariables()) {
-      params.set(key, Float32Array.from(v.dataSync() as Float32Array));
+    let offset = 0;
+    for (const [key, v] of variables) {
+      const view = new Float32Array(shared, 4 * offset, v.size);
+      view.set(floatView(v));
+      params.set(key, view);
+      offset += v.size;
     }
     const running = new Map<string, RunningStats>();
     for (const key of sd.keys()) {
