@@ -3,16 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobSpecSchema } from '@repvgg/contracts';
+import { FASHION_MNIST_WIDE_PRESET } from '@repvgg/training/presets/fashion-mnist-wide.preset';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import { UsageError } from '../errors/usage.error';
 import { buildJobSpec, datasetPresetSpec, detectDatasetSource } from './job-spec.builder';
 
 const dir = mkdtempSync(join(tmpdir(), 'spec-builder-'));
 
-describe('the Fashion-MNIST preset as a job spec', () => {
-  it("is `repvgg train --dataset fashion-mnist`'s recipe, field by field", () => {
-    const p = FASHION_MNIST_PRESET;
-    const spec = jobSpecSchema.parse(datasetPresetSpec('fashion-mnist'));
+describe('the Fashion-MNIST presets as job specs', () => {
+  it.each([
+    ['fashion-mnist (the default)', undefined, FASHION_MNIST_PRESET],
+    ['fashion-mnist-wide', 'fashion-mnist-wide', FASHION_MNIST_WIDE_PRESET],
+  ])("%s is `repvgg train --dataset fashion-mnist`'s recipe, field by field", (_n, name, p) => {
+    const spec = jobSpecSchema.parse(datasetPresetSpec('fashion-mnist', undefined, name));
     expect(spec).toMatchObject({
       architecture: {
         numBlocks: p.arch.numBlocks,
@@ -33,6 +36,28 @@ describe('the Fashion-MNIST preset as a job spec', () => {
       workers: { min: 1, max: p.replicas },
     });
     expect(p.warmupEpochs).toBe(0.5);
+  });
+
+  it('the wide preset widens stages 3 and 4, at 32², for 30 epochs with label smoothing', () => {
+    const spec = buildJobSpec({ dataset: 'fashion-mnist', preset: 'fashion-mnist-wide' });
+    expect(spec).toMatchObject({
+      architecture: { numBlocks: [1, 2, 2, 1], widthMultiplier: [0.25, 0.25, 0.375, 0.5] },
+      imageSize: 32,
+      epochs: 30,
+      labelSmoothing: 0.1,
+    });
+    expect(
+      buildJobSpec({ dataset: 'fashion-mnist', preset: 'fashion-mnist-wide', epochs: 3 }),
+    ).toMatchObject({ epochs: 3, imageSize: 32 });
+  });
+
+  it('refuses --preset without its dataset in one line', () => {
+    expect(() => buildJobSpec({ preset: 'fashion-mnist-wide', data: dir })).toThrow(
+      new UsageError(
+        '--preset fashion-mnist-wide needs the dataset it trains',
+        'pass --dataset fashion-mnist with it',
+      ),
+    );
   });
 
   it('lets flags override the preset and a spec file, and reads YAML', () => {

@@ -6,6 +6,7 @@ import { FASHION_MNIST_DIR } from '@repvgg/training/data/idx.source';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import type { TrainPreset } from '@repvgg/training/presets/train-preset';
 import { UsageError } from '../errors/usage.error';
+import { presetFor } from '../options/preset.option';
 
 /** Named datasets: the recipe `repvgg train --dataset NAME` trains, and where the data lives. */
 export const DATASET_PRESETS: Readonly<
@@ -48,8 +49,12 @@ export function jobSpecFromPreset(preset: TrainPreset, dataset: DatasetSpec): Jo
   };
 }
 
-/** `--dataset NAME [--data DIR]`: the named preset's job spec, on DIR when given. */
-export function datasetPresetSpec(name: string, dataDir?: string): JobSpecInput {
+/** `--dataset NAME [--preset P] [--data DIR]`: the preset's job spec (NAME's own without P), on DIR when given. */
+export function datasetPresetSpec(
+  name: string,
+  dataDir?: string,
+  presetName?: string,
+): JobSpecInput {
   const entry = Object.hasOwn(DATASET_PRESETS, name) ? DATASET_PRESETS[name] : undefined;
   if (entry === undefined) {
     throw new UsageError(
@@ -59,7 +64,7 @@ export function datasetPresetSpec(name: string, dataDir?: string): JobSpecInput 
   }
   const dataset =
     dataDir === undefined ? entry.dataset : { ...entry.dataset, path: resolve(dataDir) };
-  return jobSpecFromPreset(entry.preset, dataset);
+  return jobSpecFromPreset(presetFor(name, presetName) ?? entry.preset, dataset);
 }
 
 const IDX_FILE = /-idx\d-ubyte(\.gz)?$/;
@@ -129,6 +134,7 @@ function merge(a: Json, b: Json): Json {
 export interface JobSpecFlags {
   readonly spec?: string;
   readonly dataset?: string;
+  readonly preset?: string;
   readonly data?: string;
   readonly source?: DatasetSpec['source'];
   readonly arch?: string;
@@ -158,8 +164,10 @@ export interface JobSpecFlags {
  */
 export function buildJobSpec(flags: JobSpecFlags): JobSpecInput {
   let spec: Json = flags.spec === undefined ? {} : readSpecFile(flags.spec, 'job spec');
-  if (flags.dataset !== undefined) spec = merge(spec, datasetPresetSpec(flags.dataset, flags.data));
-  else if (flags.data !== undefined) {
+  if (flags.dataset !== undefined) {
+    spec = merge(spec, datasetPresetSpec(flags.dataset, flags.data, flags.preset));
+  } else if (flags.preset !== undefined) presetFor(undefined, flags.preset);
+  if (flags.dataset === undefined && flags.data !== undefined) {
     const path = resolve(flags.data);
     spec = merge(spec, {
       dataset: { source: flags.source ?? detectDatasetSource(path), path },

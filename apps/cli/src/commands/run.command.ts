@@ -14,6 +14,7 @@ import { UsageError } from '../errors/usage.error';
 import { requireCreatableDir } from '../io/paths';
 import { positiveInt } from '../options/option-parsers';
 import { formatRunSummary } from '../run/run-summary';
+import { presetFor, presetsHelp } from '../options/preset.option';
 import { addJobSpecOptions } from './submit.command';
 
 interface RunOptions extends JobSpecFlags {
@@ -76,6 +77,7 @@ export function registerRun(program: Command): void {
     .addHelpText(
       'after',
       '\nExample: repvgg run --dataset fashion-mnist --workers 2 --out out/fashion-mnist\n' +
+        `${presetsHelp()}\n` +
         'Fashion-MNIST comes from Debian: apt-get install dataset-fashion-mnist',
     )
     .action(async (opts: RunOptions) => {
@@ -84,6 +86,7 @@ export function registerRun(program: Command): void {
 }
 
 async function run(opts: RunOptions): Promise<void> {
+  if (opts.dataset === undefined) presetFor(undefined, opts.preset);
   if ((opts.data === undefined) === (opts.dataset === undefined) && opts.spec === undefined) {
     throw new UsageError('no dataset given', 'pass --dataset fashion-mnist or --data DIR');
   }

@@ -11,6 +11,7 @@ import {
   positiveInt,
   positiveNumber,
 } from '../options/option-parsers';
+import { presetOption, presetsHelp } from '../options/preset.option';
 import { randomErasingOption } from '../options/random-erasing.option';
 import { downloadWithReport } from './download.command';
 
@@ -29,6 +30,7 @@ export function addJobSpecOptions(cmd: Command): Command {
         Object.keys(DATASET_PRESETS),
       ),
     )
+    .addOption(presetOption())
     .option('--data <dir>', 'dataset folder as the coordinator sees it (inside its data roots)')
     .addOption(
       new Option('--source <kind>', 'dataset format (default: detected from --data)').choices([
@@ -97,7 +99,9 @@ export function registerSubmit(program: Command): void {
     .option('--download <dir>', 'after success, download and verify the bundle into DIR')
     .addHelpText(
       'after',
-      '\nWith --dataset the spec is the recipe `repvgg train --dataset` trains; other fields default to the paper\'s recipe.\nA bad field is named by the coordinator, e.g. "globalBatch must be divisible by virtualReplicas".',
+      "\nWith --dataset [--preset] the spec is the recipe `repvgg train --dataset [--preset]` trains; other fields default to the paper's recipe.\n" +
+        `${presetsHelp()}\n` +
+        'A bad field is named by the coordinator, e.g. "globalBatch must be divisible by virtualReplicas".',
     )
     .action(async (opts: SubmitOptions) => {
       const client = clientFor(opts);

@@ -13,13 +13,15 @@ import {
   positiveInt,
   positiveNumber,
 } from '../options/option-parsers';
+import { presetDatasets, presetFor, presetOption, presetsHelp } from '../options/preset.option';
 import { randomErasingOption } from '../options/random-erasing.option';
 import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
-import { describePreset, type TrainPreset } from '@repvgg/training/presets/train-preset';
+import type { TrainPreset } from '@repvgg/training/presets/train-preset';
 
 interface TrainOptions extends ArchOptions {
   readonly data?: string;
   readonly dataset?: string;
+  readonly preset?: string;
   readonly out: string;
   readonly epochs?: number;
   readonly batch?: number;
@@ -41,7 +43,7 @@ interface TrainOptions extends ArchOptions {
 }
 
 /** The paper's recipe for light models (docs/reference.md), used with `--data` unless flags say otherwise. */
-const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'arch'> = {
+const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'dataset' | 'arch'> = {
   imageSize: 224,
   epochs: 120,
   globalBatch: 256,
@@ -54,8 +56,6 @@ const PAPER_RECIPE: Omit<TrainPreset, 'name' | 'arch'> = {
   flipProbability: 0.5,
   randomErasing: 0,
 };
-
-const PRESETS: Readonly<Record<string, TrainPreset>> = { 'fashion-mnist': FASHION_MNIST_PRESET };
 
 function checkOutDir(out: string, resume: boolean): void {
   requireCreatableDir(out);
@@ -95,10 +95,9 @@ export function registerTrain(program: Command): void {
       ).conflicts('dataset'),
     )
     .addOption(
-      new Option('--dataset <name>', 'a named dataset with its preset').choices(
-        Object.keys(PRESETS),
-      ),
+      new Option('--dataset <name>', 'a named dataset with its preset').choices(presetDatasets()),
     )
+    .addOption(presetOption())
     .requiredOption('--out <dir>', 'output directory: deploy bundle + checkpoints/')
     .addOption(new Option('--epochs <n>', 'epochs').argParser(positiveInt))
     .addOption(new Option('--batch <n>', 'global batch size').argParser(positiveInt))
@@ -154,9 +153,9 @@ export function registerTrain(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nDefaults: with --dataset, the preset below; with --data, the paper's light-model recipe ` +
+      `\nDefaults: with --dataset, its preset below (or --preset's); with --data, the paper's light-model recipe ` +
         `(120 epochs, batch 256 in 8 replicas, lr 0.1, weight decay 1e-4, 224×224, RandomResizedCrop + flip).\n` +
-        `Preset ${describePreset(FASHION_MNIST_PRESET)}; its measured curve is in docs/training.md.\n` +
+        `${presetsHelp()} Their measured curves are in docs/training.md.\n` +
         `Fashion-MNIST comes from Debian: sudo apt-get install dataset-fashion-mnist`,
     )
     .action(async (opts: TrainOptions, cmd: Command) => {
@@ -165,10 +164,10 @@ export function registerTrain(program: Command): void {
 }
 
 async function train(opts: TrainOptions, backend: string | undefined): Promise<void> {
+  const preset = presetFor(opts.dataset, opts.preset);
   if ((opts.data === undefined) === (opts.dataset === undefined)) {
     throw new UsageError('no dataset given', 'pass --dataset fashion-mnist or --data DIR');
   }
-  const preset = opts.dataset === undefined ? undefined : PRESETS[opts.dataset];
   const hasArch = opts.arch !== undefined || opts.archFile !== undefined;
   if (preset === undefined && !hasArch) {
     throw new UsageError(

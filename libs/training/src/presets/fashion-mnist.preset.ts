@@ -7,6 +7,7 @@ import type { TrainPreset } from './train-preset';
  */
 export const FASHION_MNIST_PRESET: TrainPreset = {
   name: 'fashion-mnist',
+  dataset: 'fashion-mnist',
   arch: {
     name: 'RepVGG-fmnist',
     numBlocks: [1, 2, 2, 1],

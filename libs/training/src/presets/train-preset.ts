@@ -3,6 +3,8 @@ import { expandArch, type ArchSpec } from '@repvgg/core/arch/arch-spec';
 /** The settings of a `repvgg train` run that a dataset preset chooses (each overridable by a flag). */
 export interface TrainPreset {
   readonly name: string;
+  /** The named dataset it trains (`--dataset`). */
+  readonly dataset: string;
   readonly arch: ArchSpec;
   readonly imageSize: number;
   readonly epochs: number;
