@@ -3,19 +3,13 @@ import { extname, resolve } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import type { DatasetSpec, JobSpecInput } from '@repvgg/contracts';
 import { FASHION_MNIST_DIR } from '@repvgg/training/data/idx.source';
-import { FASHION_MNIST_PRESET } from '@repvgg/training/presets/fashion-mnist.preset';
 import type { TrainPreset } from '@repvgg/training/presets/train-preset';
 import { UsageError } from '../errors/usage.error';
 import { presetFor } from '../options/preset.option';
 
-/** Named datasets: the recipe `repvgg train --dataset NAME` trains, and where the data lives. */
-export const DATASET_PRESETS: Readonly<
-  Record<string, { readonly preset: TrainPreset; readonly dataset: DatasetSpec }>
-> = {
-  'fashion-mnist': {
-    preset: FASHION_MNIST_PRESET,
-    dataset: { source: 'idx', path: FASHION_MNIST_DIR, format: 'auto' },
-  },
+/** Named datasets: where each one's data lives (its recipes are the presets of `--preset`). */
+export const NAMED_DATASETS: Readonly<Record<string, { readonly dataset: DatasetSpec }>> = {
+  'fashion-mnist': { dataset: { source: 'idx', path: FASHION_MNIST_DIR, format: 'auto' } },
 };
 
 /**
@@ -55,16 +49,16 @@ export function datasetPresetSpec(
   dataDir?: string,
   presetName?: string,
 ): JobSpecInput {
-  const entry = Object.hasOwn(DATASET_PRESETS, name) ? DATASET_PRESETS[name] : undefined;
+  const entry = Object.hasOwn(NAMED_DATASETS, name) ? NAMED_DATASETS[name] : undefined;
   if (entry === undefined) {
     throw new UsageError(
       `unknown dataset "${name}"`,
-      `use one of ${Object.keys(DATASET_PRESETS).join(', ')}, or --data DIR`,
+      `use one of ${Object.keys(NAMED_DATASETS).join(', ')}, or --data DIR`,
     );
   }
   const dataset =
     dataDir === undefined ? entry.dataset : { ...entry.dataset, path: resolve(dataDir) };
-  return jobSpecFromPreset(presetFor(name, presetName) ?? entry.preset, dataset);
+  return jobSpecFromPreset(presetFor(name, presetName), dataset);
 }
 
 const IDX_FILE = /-idx\d-ubyte(\.gz)?$/;

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ConnectionFlags } from '../client/connection';
-import { buildJobSpec, DATASET_PRESETS, type JobSpecFlags } from '../client/job-spec.builder';
+import { buildJobSpec, NAMED_DATASETS, type JobSpecFlags } from '../client/job-spec.builder';
 import { requireSucceeded, watchJob } from '../client/job-watch';
 import { addConnectionOptions, clientFor } from '../options/connection.options';
 import {
@@ -27,7 +27,7 @@ export function addJobSpecOptions(cmd: Command): Command {
     .option('--spec <file>', 'job spec as JSON or YAML (.yaml/.yml); flags override its fields')
     .addOption(
       new Option('--dataset <name>', 'a named dataset with its `repvgg train` recipe').choices(
-        Object.keys(DATASET_PRESETS),
+        Object.keys(NAMED_DATASETS),
       ),
     )
     .addOption(presetOption())

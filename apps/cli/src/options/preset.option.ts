@@ -27,6 +27,11 @@ export function presetsHelp(): string {
  * The recipe `--dataset D [--preset P]` names (D's own preset without P), or undefined without
  * `--dataset`; a usage error for `--preset` alone or a preset of another dataset.
  */
+export function presetFor(dataset: string, preset: string | undefined): TrainPreset;
+export function presetFor(
+  dataset: string | undefined,
+  preset: string | undefined,
+): TrainPreset | undefined;
 export function presetFor(
   dataset: string | undefined,
   preset: string | undefined,
