@@ -10,13 +10,15 @@ import {
   type EpochPayload,
   type ShardPayload,
 } from '@repvgg/contracts';
+import { atMostEvery } from './at-most-every';
 import { answersPing } from './redis-ping';
 
 export interface QueueHandlers {
   /** Runs once every shard of the epoch has completed. */
   epoch(data: EpochPayload): Promise<void>;
   /**
-   * Runs a shard; `progress` records the last committed step on the BullMQ job. `later`: an earlier
+   * Runs a shard; `progress` records the last committed step on the BullMQ job (at most once per
+   * `PROGRESS_INTERVAL_MS`: it is shown, not read back). `later`: an earlier
    * shard of the job is not committed yet (it is being retaken after a restart); try again soon.
    */
   shard(
@@ -44,6 +46,11 @@ const RETRY_LATER_MS = 250;
  * jittered, growing waits (by its BullMQ attempts), not every 250 ms for as long as the earlier
  * shard trains; the cap keeps the start of its turn within about two seconds.
  */
+/**
+ * How often a shard's BullMQ progress is written: it was a script call (EVALSHA) per committed step
+ * on the coordinator's path, for a value that is only shown (BullMQ's UIs), never read back.
+ */
+const PROGRESS_INTERVAL_MS = 1_000;
 export const SHARD_REPOLL_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 2_000 };
 
 /** BullMQ's refusal to remove a job some worker holds the lock of (its message is all it gives). */
@@ -138,8 +145,11 @@ export class QueueRepository {
         QueueName.Shard,
         async (job: Job, token?: string) => {
           const data = shardPayloadSchema.parse(job.data);
-          const outcome = await handlers.shard(data, (committedStep) =>
-            job.updateProgress({ committedStep }),
+          const outcome = await handlers.shard(
+            data,
+            atMostEvery(PROGRESS_INTERVAL_MS, (committedStep: number) =>
+              job.updateProgress({ committedStep }),
+            ),
           );
           if (outcome === 'later') {
             const wait = backoffDelay(SHARD_REPOLL_BACKOFF, job.attemptsStarted - 1);
