@@ -4,6 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { stepMetricsSchema, type StepMetrics } from '@repvgg/contracts';
+import { archFileArg } from './arch-file-arg';
 import { publishBenchResults, runBench } from './bench-output';
 
 /**
@@ -31,9 +32,8 @@ function arg(name: string, fallback: number): number {
 
 /** `--arch-file F` for both runs, or nothing (the preset's architecture). */
 function archArgs(): string[] {
-  const i = process.argv.indexOf('--arch-file');
-  const file = i < 0 ? undefined : process.argv[i + 1];
-  return file === undefined ? [] : ['--arch-file', resolve(file)];
+  const file = archFileArg();
+  return file === undefined ? [] : ['--arch-file', file];
 }
 
 /** `--overlap on|off` (default off, as the job spec's): the overlap of all-reduce and backward. */

@@ -1,3 +1,4 @@
+import { archFileArg } from './arch-file-arg';
 import { publishBenchResults, runBench } from './bench-output';
 import { expandArch } from '@repvgg/core/arch/arch-spec';
 import { resolveArch } from '@repvgg/core/arch/resolve-arch';
@@ -26,10 +27,6 @@ import { cpus, loadavg } from 'node:os';
  */
 
 const P = FASHION_MNIST_PRESET;
-const archFileAt = process.argv.indexOf('--arch-file');
-const archFile = archFileAt < 0 ? undefined : process.argv[archFileAt + 1];
-const ARCH =
-  archFile === undefined ? expandArch(P.arch) : resolveArch({ archFile }, { numClasses: 10 });
 const PER_REPLICA = P.globalBatch / P.replicas;
 
 function flag(name: string, fallback: number): number {
@@ -42,7 +39,7 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-function syntheticBatch(seed: number): ReplicaBatch {
+function syntheticBatch(seed: number, numClasses: number): ReplicaBatch {
   let s = seed;
   const rnd = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -52,7 +49,7 @@ function syntheticBatch(seed: number): ReplicaBatch {
   return {
     images: Float32Array.from({ length: PER_REPLICA * side * side * 3 }, rnd),
     shape: [PER_REPLICA, side, side, 3],
-    labels: Int32Array.from({ length: PER_REPLICA }, (_, i) => i % ARCH.head.numClasses),
+    labels: Int32Array.from({ length: PER_REPLICA }, (_, i) => i % numClasses),
   };
 }
 
@@ -77,6 +74,9 @@ async function main(): Promise<void> {
   const backend = process.argv
     .slice(2)
     .find((a, i, all) => !a.startsWith('--') && Number.isNaN(+a) && all[i - 1] !== '--arch-file');
+  const archFile = archFileArg();
+  const ARCH =
+    archFile === undefined ? expandArch(P.arch) : resolveArch({ archFile }, { numClasses: 10 });
   const warmup = flag('--warmup', 5);
   const steps = flag('--steps', 40);
   const load = loadavg()[0] ?? 0;
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     labelSmoothing: P.labelSmoothing,
     bnSpatial: bnSpatialSizes(ARCH, P.imageSize, P.imageSize),
   };
-  const batch = syntheticBatch(1);
+  const batch = syntheticBatch(1, ARCH.head.numClasses);
   const digests = new Set<string>();
   // --streamed: the packet in parts as a worker's lanes compute it with the overlap
   // (streamReplicaGradients, a gradient tap per parameter), put back in variable order

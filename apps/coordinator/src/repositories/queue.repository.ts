@@ -39,6 +39,11 @@ const SHARD_CONCURRENCY = 64;
 const EPOCH_CONCURRENCY = 16;
 /** A stall is a coordinator restart, never a poisoned job: retake it however often it happens. */
 const MAX_STALLS = 1_000_000;
+/**
+ * How often a shard's BullMQ progress is written: it was a script call (EVALSHA) per committed step
+ * on the coordinator's path, for a value that is only shown (BullMQ's UIs), never read back.
+ */
+const PROGRESS_INTERVAL_MS = 1_000;
 /** How often `dropEpochFlow` looks whether a stopped job's active shard has let go. */
 const RETRY_LATER_MS = 250;
 /**
@@ -46,11 +51,6 @@ const RETRY_LATER_MS = 250;
  * jittered, growing waits (by its BullMQ attempts), not every 250 ms for as long as the earlier
  * shard trains; the cap keeps the start of its turn within about two seconds.
  */
-/**
- * How often a shard's BullMQ progress is written: it was a script call (EVALSHA) per committed step
- * on the coordinator's path, for a value that is only shown (BullMQ's UIs), never read back.
- */
-const PROGRESS_INTERVAL_MS = 1_000;
 export const SHARD_REPOLL_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 2_000 };
 
 /** BullMQ's refusal to remove a job some worker holds the lock of (its message is all it gives). */

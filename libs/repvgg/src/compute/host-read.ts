@@ -1,4 +1,5 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { KernelIo } from './kernels/kernel-io';
 import { tf } from './tf';
 
 /** The part of the engine that says which backend holds a tensor's data (tfjs-core's readSync routes by it). */
@@ -6,18 +7,23 @@ interface EngineState {
   state: { tensorInfo: { get(dataId: object): { backend: object } | undefined } };
 }
 
-/** tfjs-backend-cpu keeps a tensor's values in a JS array it returns from readSync itself. */
-interface CpuLikeBackend {
-  data: { get(dataId: object): { values?: unknown } | undefined };
+/**
+ * Zero-copy access (`KernelIo`) to the backend that holds `t`, where JavaScript sees its memory:
+ * tfjs-backend-wasm (known by the method that maps a tensor onto its heap: asking the engine for
+ * 'wasm' by name would initialize it where it is not in use) or a backend that keeps its values in
+ * JS arrays as tfjs-backend-cpu does — under any name, e.g. a stand-in built on MathBackendCPU.
+ */
+function hostIo(t: tf.Tensor): KernelIo | undefined {
+  const holder = (tf.engine() as unknown as EngineState).state.tensorInfo.get(t.dataId)?.backend;
+  if (typeof (holder as Partial<BackendWasm> | undefined)?.typedArrayFromHeap === 'function') {
+    return new KernelIo('wasm', holder as object);
+  }
+  const data = (holder as { data?: { get?: unknown } } | undefined)?.data;
+  return typeof data?.get === 'function' ? new KernelIo('cpu', holder as object) : undefined;
 }
 
-function wasmBackendOf(t: tf.Tensor): BackendWasm | undefined {
-  const holder = (tf.engine() as unknown as EngineState).state.tensorInfo.get(t.dataId)?.backend;
-  // tfjs-backend-wasm's class, known by the method that maps a tensor onto its heap (asking the
-  // engine for the 'wasm' backend by name would initialize it where it is not in use)
-  return typeof (holder as Partial<BackendWasm> | undefined)?.typedArrayFromHeap === 'function'
-    ? (holder as BackendWasm)
-    : undefined;
+function checkFloat32(t: tf.Tensor): void {
+  if (t.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${t.dtype}`);
 }
 
 /**
@@ -26,21 +32,17 @@ function wasmBackendOf(t: tf.Tensor): BackendWasm | undefined {
  * once), on cpu the backend's own array; elsewhere `dataSync()`'s copy. Never write to it.
  */
 export function floatView(t: tf.Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${t.dtype}`);
-  const wasm = wasmBackendOf(t);
-  if (wasm !== undefined) return wasm.typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
+  checkFloat32(t);
+  return hostIo(t)?.view(t) ?? (t.dataSync() as Float32Array);
 }
 
 /**
- * A float32 tensor's values in an array the caller owns, copied once: `dataSync()` already copies on
- * wasm (a slice of the heap), tfjs-node and webgl, but hands out its own array on cpu, which
- * `Float32Array.from(t.dataSync())` copied everywhere — twice on wasm, a step's gradients each time.
+ * A float32 tensor's values in an array the caller owns, copied once: the host view's copy on wasm
+ * and cpu (where `dataSync()` hands out the backend's own array), `dataSync()`'s own copy elsewhere
+ * (tfjs-node, webgl). `Float32Array.from(t.dataSync())` copied twice on wasm, a step's gradients
+ * each time.
  */
 export function floatCopy(t: tf.Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${t.dtype}`);
-  const data = t.dataSync() as Float32Array;
-  const holder = (tf.engine() as unknown as EngineState).state.tensorInfo.get(t.dataId)?.backend;
-  const stored = (holder as Partial<CpuLikeBackend> | undefined)?.data?.get(t.dataId)?.values;
-  return stored === data ? data.slice() : data;
+  checkFloat32(t);
+  return hostIo(t)?.view(t).slice() ?? (t.dataSync() as Float32Array);
 }

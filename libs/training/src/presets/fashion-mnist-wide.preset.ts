@@ -12,11 +12,9 @@ export const FASHION_MNIST_WIDE_PRESET: TrainPreset = {
   ...FASHION_MNIST_PRESET,
   name: 'fashion-mnist-wide',
   arch: {
+    ...FASHION_MNIST_PRESET.arch,
     name: 'RepVGG-fmnist-wide',
-    numBlocks: [1, 2, 2, 1],
     widthMultiplier: [0.25, 0.25, 0.375, 0.5],
-    overrideGroupsMap: {},
-    numClasses: 10,
   },
   imageSize: 32,
   epochs: 30,
