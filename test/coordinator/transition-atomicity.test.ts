@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobSpecSchema, type StepMetrics } from '@repvgg/contracts';
+import { jobSpecSchema, type JobRecord, type StepMetrics } from '@repvgg/contracts';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config/coordinator-config';
 import { JobEventsService } from '../../apps/coordinator/src/jobs/job-events.service';
 import { JobService } from '../../apps/coordinator/src/jobs/job.service';
@@ -15,7 +15,7 @@ import { freePort, startRedis, stopRedis } from '../support/private-redis';
 import { tinyJobSpec, writeIdxDataset } from './coordinator.harness';
 
 /**
- * A state change is one write: record, per-state index, transition log and `state` event land
+ * A state change is one write, and so is a committed step (record, step metrics, `step` event): record, per-state index, transition log and `state` event land
  * together or not at all. A coordinator killed between separate writes would leave a state whose
  * event never comes (SSE clients wait for it forever); here the fault is a Redis user that may
  * write everything but events (ACL -xadd), on a private redis-server: the event write fails after
@@ -103,6 +103,44 @@ describe('a job state change is one atomic write', () => {
     const before = await keys();
     await expect(jobsWithoutEvents.submit(spec())).rejects.toThrow(/EXECABORT|NOPERM/);
     expect(await keys()).toEqual(before);
+  });
+
+  it('a committed step is one write: record, metrics and event, or none of them', async () => {
+    const { id } = await jobs.submit(spec());
+    await jobs.transition(id, 'preparing', 'validating');
+    await jobs.transition(id, 'running', 'dataset ok');
+    const metrics: StepMetrics = {
+      epoch: 0,
+      step: 0,
+      loss: 1,
+      lr: 0.1,
+      images: 8,
+      seconds: 0.01,
+      allreduceSeconds: 0,
+      workers: 1,
+      at: new Date().toISOString(),
+    };
+    const advance = (r: JobRecord): JobRecord => ({
+      ...r,
+      latestMetrics: metrics,
+      progress: { ...r.progress, committedSteps: 1 },
+    });
+    const before = { ...(await stored(id)), steps: await full.getStepMetrics(id, 10) };
+    await expect(jobsWithoutEvents.commitStep(id, advance, metrics)).rejects.toThrow(
+      /EXECABORT|NOPERM/,
+    );
+    expect({ ...(await stored(id)), steps: await full.getStepMetrics(id, 10) }).toEqual(before);
+
+    const committed = await jobs.commitStep(id, advance, metrics);
+    expect(committed?.progress.committedSteps).toBe(1);
+    const after = await stored(id);
+    expect(after.record).toEqual(committed);
+    expect(await full.getStepMetrics(id, 10)).toEqual([metrics]);
+    expect(after.events.at(-1)).toEqual({ type: 'step', jobId: id, metrics });
+    // a step the record already holds (null from the mutation) writes nothing
+    expect(await jobs.commitStep(id, () => null, metrics)).toBeNull();
+    expect(await full.getStepMetrics(id, 10)).toHaveLength(1);
+    expect((await stored(id)).events).toEqual(after.events);
   });
 
   it('live readers get every event of a job in stream order, the terminal one last', async () => {

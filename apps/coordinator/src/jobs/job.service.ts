@@ -155,8 +155,16 @@ export class JobService {
     return this.store.deleteJob(id);
   }
 
-  recordStep(id: string, metrics: StepMetrics): Promise<void> {
-    return this.store.pushStepMetrics(id, metrics);
+  /**
+   * A committed step: `mutate` advances the record (null: a step already committed, or a job no
+   * longer running — nothing is written), stored with the step's metrics and `step` event at once.
+   */
+  commitStep(
+    id: string,
+    mutate: (r: JobRecord) => JobRecord | null,
+    metrics: StepMetrics,
+  ): Promise<JobRecord | null> {
+    return this.store.commitStep(id, mutate, metrics);
   }
 
   update(id: string, mutate: (r: JobRecord) => JobRecord | null): Promise<JobRecord | null> {

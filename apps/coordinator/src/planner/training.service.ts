@@ -145,29 +145,29 @@ export class TrainingService implements RendezvousHandler {
         ? { samplesDigest: r.samplesDigest }
         : {}),
     };
-    const seen = { fresh: false };
-    const updated = await this.jobs.update(jobId, (rec) => {
-      // Exactly once: a step already committed (re-sent by a new leader) changes nothing.
-      if (rec.state !== 'running' || r.epoch !== rec.progress.epoch) return null;
-      if (r.step + 1 <= rec.progress.committedSteps) return null;
-      seen.fresh = true;
-      const committed = r.step + 1;
-      return {
-        ...rec,
-        updatedAt: at,
-        latestMetrics: metrics,
-        latestCheckpoint: r.checkpoint === '' ? rec.latestCheckpoint : r.checkpoint,
-        progress: {
-          ...rec.progress,
-          committedSteps: committed,
-          completedSteps: r.epoch * rec.progress.stepsPerEpoch + committed,
-        },
-      };
-    });
-    if (!seen.fresh || updated?.state !== 'running') return;
+    const updated = await this.jobs.commitStep(
+      jobId,
+      (rec) => {
+        // Exactly once: a step already committed (re-sent by a new leader) changes nothing.
+        if (rec.state !== 'running' || r.epoch !== rec.progress.epoch) return null;
+        if (r.step + 1 <= rec.progress.committedSteps) return null;
+        const committed = r.step + 1;
+        return {
+          ...rec,
+          updatedAt: at,
+          latestMetrics: metrics,
+          latestCheckpoint: r.checkpoint === '' ? rec.latestCheckpoint : r.checkpoint,
+          progress: {
+            ...rec.progress,
+            committedSteps: committed,
+            completedSteps: r.epoch * rec.progress.stepsPerEpoch + committed,
+          },
+        };
+      },
+      metrics,
+    );
+    if (updated === null) return;
     if (r.checkpoint !== '') this.rendezvous.setCheckpoint(jobId, r.checkpoint);
-    await this.jobs.recordStep(jobId, metrics);
-    await this.events.publish(jobId, { type: 'step', jobId, metrics });
     this.metrics.observeStep(jobId, metrics);
     const wait = this.shardWaits.get(jobId);
     if (wait?.payload.epoch !== r.epoch) return;

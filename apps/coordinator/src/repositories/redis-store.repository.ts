@@ -327,12 +327,28 @@ export class RedisStoreRepository {
     }));
   }
 
-  async pushStepMetrics(id: string, metrics: StepMetrics): Promise<void> {
-    const multi = this.redis
-      .multi()
-      .lpush(this.key('job', id, 'steps'), JSON.stringify(metrics))
-      .ltrim(this.key('job', id, 'steps'), 0, STEP_HISTORY_LENGTH - 1);
-    await execAll(multi, `job ${id}`);
+  /**
+   * Read-modify-write of one job for a committed step: when `mutate` returns the new record, the
+   * record, the step's metrics (a capped list) and its `step` event are one MULTI/EXEC, so a step is
+   * stored with its metrics and event or not at all, in one round trip after the read. Resolves the
+   * new record, or null when `mutate` returns null (then nothing is written).
+   */
+  commitStep(
+    id: string,
+    mutate: (record: JobRecord) => JobRecord | null,
+    metrics: StepMetrics,
+  ): Promise<JobRecord | null> {
+    return this.writes.run(id, async () => {
+      const current = await this.getJob(id);
+      if (current === null) return null;
+      const updated = mutate(current);
+      if (updated === null) return null;
+      const multi = this.recordWrite(current, updated)
+        .lpush(this.key('job', id, 'steps'), JSON.stringify(metrics))
+        .ltrim(this.key('job', id, 'steps'), 0, STEP_HISTORY_LENGTH - 1);
+      await this.execWithEvent(multi, id, { type: 'step', jobId: id, metrics });
+      return updated;
+    });
   }
 
   /** The latest `count` step metrics, oldest first. */
