@@ -45,6 +45,14 @@ function packet(): GradientPacket {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * This member is a follower: the leader (another member) adds `ballot(s)` (its answer for step
+ * s - 1, true: 1) into step s's all-reduce, or broadcasts it after the shard's last step.
+ */
+interface Follower {
+  readonly ballot: (globalStep: number) => boolean;
+}
+
 /** A fast-mode job's replicas streaming their packets in parts, as lanes do (`computeStream`). */
 interface Streaming {
   /** Runs between offering part `part` of `step` and the next part (default: nothing). */
@@ -60,6 +68,7 @@ function shardRun(
   steps: number,
   answer: (step: number) => boolean | Error,
   streaming?: Streaming,
+  follower?: Follower,
 ): {
   run: ShardRun;
   state: TrainState;
@@ -132,10 +141,15 @@ function shardRun(
     allReduceContributions: (globalStep: number, flats: Float32Array[]) => {
       trace.events.push(`reduce ${globalStep}`);
       trace.reduced.push(globalStep);
-      return Promise.resolve(flats[0]);
+      const sum = flats[0].slice();
+      // the leader's ballot for the step before, added into the sum's last value
+      if (follower !== undefined) sum[sum.length - 1] += follower.ballot(globalStep) ? 1 : 0;
+      return Promise.resolve(sum);
     },
-    broadcast: (_step: number, _call: number, value: Uint8Array | undefined) =>
-      Promise.resolve(value ?? Uint8Array.of(1)),
+    broadcast: (step: number, _call: number, value: Uint8Array | undefined) => {
+      trace.events.push(`broadcast ${step}`);
+      return Promise.resolve(value ?? Uint8Array.of(follower?.ballot(step + 1) === false ? 0 : 1));
+    },
     observeStepTime: () => undefined,
   };
   const client = {
@@ -158,7 +172,7 @@ function shardRun(
       jobId: 'j',
       generation: 1,
       rank: 0,
-      leaderId: 'w0',
+      leaderId: follower === undefined ? 'w0' : 'w1',
       members: [{ rank: 0, replicas: [0] }],
     },
     shard: { epoch: 0, shard: 0, resumeStep: 0, endStep: steps, stepsPerEpoch: 100 },
@@ -184,16 +198,17 @@ describe.each([
         trace.events.indexOf(`report ${s} answered`),
       );
     }
-    // and the shard ends only once its last step is committed
-    expect(trace.events.at(-1)).toBe('report 3 answered');
+    // and the shard ends only once its last step is committed and the answer broadcast
+    expect(trace.events.slice(-2)).toEqual(['report 3 answered', 'broadcast 3']);
   });
 
   it('applies no step after the coordinator halts: the computed next step is discarded', async () => {
     const { run, state, trace } = shardRun(6, (step) => step < 2, streaming);
     await runShard(run, state);
-    // steps 0, 1, 2 were applied and reported; the halt after 2 stops step 3 before its all-reduce
+    // steps 0, 1, 2 were applied and reported; the halt after 2 stops step 3: whole packets carry
+    // the halt in step 3's all-reduce (then discard its sum), streamed parts stop before it
     expect(state.step).toBe(3);
-    expect(reducedSteps(trace)).toEqual([0, 1, 2]);
+    expect(reducedSteps(trace)).toEqual(streaming === undefined ? [0, 1, 2, 3] : [0, 1, 2]);
     expect(trace.events.filter((e) => e.endsWith('sent'))).toEqual([
       'report 0 sent',
       'report 1 sent',
@@ -236,5 +251,40 @@ describe('runShard, packets streamed in parts', () => {
     const firstReduce1 = trace.events.findIndex((e) => e === 'reduce 1');
     expect(firstReduce1).toBeGreaterThan(at('report 0 answered'));
     expect(firstReduce1).toBeLessThan(at('compute 1 end'));
+  });
+});
+
+describe('runShard, a follower of whole packets', () => {
+  it("learns the leader's answer from the next step's all-reduce, not from a message", async () => {
+    const { run, state, trace } = shardRun(
+      4,
+      () => new Error('a follower reports nothing'),
+      undefined,
+      {
+        ballot: () => true,
+      },
+    );
+    await runShard(run, state);
+    expect(state.step).toBe(4);
+    expect(reducedSteps(trace)).toEqual([0, 1, 2, 3]);
+    // one broadcast, after the shard's last step, which no all-reduce follows
+    expect(trace.events.filter((e) => e.startsWith('broadcast'))).toEqual(['broadcast 3']);
+    expect(trace.events.some((e) => e.startsWith('report'))).toBe(false);
+  });
+
+  it('discards the step whose all-reduce carries a halt, and stops', async () => {
+    // the leader halts after step 1: step 2's sum carries 0 in its last value
+    const { run, state, trace } = shardRun(
+      6,
+      () => new Error('a follower reports nothing'),
+      undefined,
+      {
+        ballot: (step) => step < 2,
+      },
+    );
+    await runShard(run, state);
+    expect(state.step).toBe(2);
+    expect(reducedSteps(trace)).toEqual([0, 1, 2]);
+    expect(trace.events.some((e) => e.startsWith('broadcast'))).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ import {
   type TrainState,
 } from '@repvgg/training';
 import type { AppliedStep, JobContext } from './job-context';
-import type { JobLog } from './job-log';
+import type { JobLog, JobLogWhere } from './job-log';
 import type { RendezvousClient } from './rendezvous.client';
 import { writeJobCheckpoint } from './job-checkpoint';
 import { gatherStepDigest } from './step-digest';
@@ -47,17 +47,22 @@ export interface ShardRun {
   readonly metrics?: WorkerMetrics;
 }
 
+/** The value after a whole packet that carries the leader's answer for the step before it. */
+const PROCEED_SLOT = 1;
 const PROCEED = Uint8Array.of(1);
 const HALT = Uint8Array.of(0);
 
 /**
  * Runs the shard's steps from `resume_step` on the ring: this member's replicas' packets, their
- * all-reduce, the same update everywhere. The leader reports each applied step and broadcasts the
- * coordinator's answer, so every member stops after the same step. That commit of step s runs while
- * step s + 1 loads and computes; step s + 1 is all-reduced and applied only once the answer is known
- * (a halt discards its gradients), so a state is never more than one step ahead of the committed
- * ones. A state one step ahead (its leader was lost before `ReportStep`) commits that step from its
- * record instead of running it again.
+ * all-reduce, the same update everywhere. The leader reports each applied step, and every member
+ * learns the coordinator's answer, so every member stops after the same step. That commit of step s
+ * runs while step s + 1 loads and computes; step s + 1 is applied only once the answer is known (a
+ * halt discards its gradients), so a state is never more than one step ahead of the committed ones.
+ * With whole packets the answer rides in step s + 1's own all-reduce (one more value, `PROCEED_SLOT`:
+ * the leader adds 1 to go on, 0 to stop), so no message of its own crosses the ring; the shard's
+ * last step, which no all-reduce follows, and the streamed parts (reduced from the first bucket on,
+ * before the answer can be known) broadcast it. A state one step ahead (its leader was lost before
+ * `ReportStep`) commits that step from its record instead of running it again.
  */
 export async function runShard(run: ShardRun, state: TrainState): Promise<void> {
   const { ctx, ring, assignment: a, shard: s } = run;
@@ -79,8 +84,11 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
   // What one step's all-reduce carries, for the metrics: the same every step.
   let packetBytes: number | undefined;
   const superseded = supersededBy(run.superseded);
-  // The previous step's commit, in flight while this step loads and computes.
+  // The previous step's commit, in flight while this step loads and computes. Whole packets: the
+  // leader's answer (a follower's is always true: it learns the answer from the sum). Streamed
+  // parts: the answer every member agreed on.
   let previous: Promise<boolean> | undefined;
+  const leader = a.leaderId === run.workerId;
   try {
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
@@ -118,13 +126,24 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const proceed = previous === undefined || (await Promise.race([previous, superseded]));
       const commitSeconds = previous === undefined ? 0 : secondsSince(commitStart);
       previous = undefined;
-      if (!proceed) return;
+      // Whole packets: a halt still all-reduces this step, whose sum tells the followers.
+      if (!proceed && plan !== undefined) return;
       // With the overlap, what of the all-reduce the compute did not hide.
       const reduceStart = performance.now();
-      const summed =
-        reduction === undefined || plan === undefined
-          ? await reduceWhole(ring, globalStep, packets ?? [], ctx.spec.mode)
-          : packetFromParts(plan, await reduction.done);
+      let summed: GradientPacket;
+      if (reduction === undefined || plan === undefined) {
+        const whole = await reduceWhole(ring, globalStep, packets ?? [], ctx.spec.mode, {
+          leader,
+          proceed,
+        });
+        if (!whole.proceed) {
+          logHalt(run, s.epoch, step - 1);
+          return;
+        }
+        summed = whole.packet;
+      } else {
+        summed = packetFromParts(plan, await reduction.done);
+      }
       const reduceSeconds = secondsSince(reduceStart);
       const applyStart = performance.now();
       const packet = summed;
@@ -153,13 +172,21 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
         applySeconds,
         commitSeconds,
       };
-      previous = commitStep(run, ctx.applied);
+      previous =
+        plan === undefined ? reportApplied(run, ctx.applied) : commitStep(run, ctx.applied);
       previous.catch(() => undefined);
       packetBytes ??= 4 * flatLength(packetLayout(packet));
       run.metrics?.observeStep(ctx.applied, seconds, packetBytes);
       ring.observeStepTime(performance.now() - started);
     }
-    if (previous !== undefined) await Promise.race([previous, superseded]);
+    if (previous !== undefined) {
+      const last = ctx.applied;
+      const agreed =
+        plan === undefined && last !== undefined
+          ? previous.then((answer) => announce(run, last, answer))
+          : previous;
+      await Promise.race([agreed, superseded]);
+    }
   } finally {
     await batches.return();
   }
@@ -200,30 +227,52 @@ function startCompute(
   return { computing, reduction };
 }
 
+/** A whole-packet all-reduce's sum and the leader's answer for the step before it. */
+interface WholeSum {
+  readonly packet: GradientPacket;
+  /** Whether the step before this one was committed: apply this one; false: discard it, stop. */
+  readonly proceed: boolean;
+}
+
 /**
- * The packets' sum over every member, flattened into one all-reduce. Fast mode sums in place in the
- * collective's reduce buffer and hands back views into it (valid until the next step's all-reduce):
- * no array is allocated per step, so the main thread's garbage collector stays idle (docs/training.md).
- * Deterministic mode sums per-replica contributions in fixed point.
+ * The packets' sum over every member, flattened into one all-reduce with the leader's answer for
+ * the previous step in one more value at the end (`PROCEED_SLOT`: every other member adds 0). Fast
+ * mode sums in place in the collective's reduce buffer and hands back views into it (valid until
+ * the next step's all-reduce): no array is allocated per step, so the main thread's garbage
+ * collector stays idle (docs/training.md). Deterministic mode sums per-replica contributions in
+ * fixed point.
  */
 async function reduceWhole(
   ring: RingCollective,
   globalStep: number,
   packets: readonly GradientPacket[],
   mode: 'fast' | 'deterministic',
-): Promise<GradientPacket> {
+  vote: { readonly leader: boolean; readonly proceed: boolean },
+): Promise<WholeSum> {
   const layout = packetLayout(packets[0]);
+  const length = flatLength(layout);
+  const ballot = vote.leader && vote.proceed ? 1 : 0;
   if (mode === 'fast') {
-    const flat = flattenPacket(packets[0], layout, ring.reduceBuffer(flatLength(layout)));
+    const buffer = ring.reduceBuffer(length + PROCEED_SLOT);
+    const flat = flattenPacket(packets[0], layout, buffer.subarray(0, length));
     for (const p of packets.slice(1)) addFlattened(flat, p, layout);
-    await ring.allReduce(globalStep, flat);
-    return packetViews(flat, layout);
+    buffer[length] = ballot;
+    await ring.allReduce(globalStep, buffer);
+    return { packet: packetViews(flat, layout), proceed: buffer[length] === 1 };
   }
   const summed = await ring.allReduceContributions(
     globalStep,
-    packets.map((p) => flattenPacket(p, layout)),
+    packets.map((p, k) => {
+      const flat = new Float32Array(length + PROCEED_SLOT);
+      flattenPacket(p, layout, flat.subarray(0, length));
+      flat[length] = k === 0 ? ballot : 0;
+      return flat;
+    }),
   );
-  return unflattenPacket(summed, layout);
+  return {
+    packet: unflattenPacket(summed.subarray(0, length), layout),
+    proceed: summed[length] === 1,
+  };
 }
 
 /** The micro-batches of this member's replicas at `step` and the dataset indices they consume. */
@@ -257,49 +306,71 @@ function failureOf(commit: Promise<boolean> | undefined): Promise<never> {
  * broadcasts the coordinator's answer; false: every member stops here.
  */
 async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean> {
-  const { ctx, ring, assignment: a, shard: s } = run;
-  const leader = a.leaderId === run.workerId;
-  let proceed = true;
-  let checkpoint = '';
-  if (leader) {
-    checkpoint = checkpointDue(ctx, s, applied.step)
-      ? await writeJobCheckpoint(ctx, a, s.epoch, applied.step + 1)
-      : '';
-    proceed = await run.client.reportStep({
-      workerId: run.workerId,
-      jobId: a.jobId,
-      generation: a.generation,
-      epoch: applied.epoch,
-      step: applied.step,
-      loss: applied.loss,
-      lr: applied.lr,
-      images: applied.images,
-      seconds: applied.seconds,
-      allreduceSeconds: applied.allreduceSeconds,
-      checkpoint,
-      samplesDigest: applied.samplesDigest,
-      dataWaitSeconds: applied.dataWaitSeconds,
-      computeSeconds: applied.computeSeconds,
-      applySeconds: applied.applySeconds,
-      commitSeconds: applied.commitSeconds,
-    });
+  return announce(run, applied, await reportApplied(run, applied));
+}
+
+/**
+ * The leader's `ReportStep` of an applied step (with the shard's checkpoint when one is due after
+ * it): the coordinator's answer, true to go on. A follower reports nothing and answers true.
+ */
+async function reportApplied(run: ShardRun, applied: AppliedStep): Promise<boolean> {
+  const { ctx, assignment: a, shard: s } = run;
+  if (a.leaderId !== run.workerId) return true;
+  const checkpoint = checkpointDue(ctx, s, applied.step)
+    ? await writeJobCheckpoint(ctx, a, s.epoch, applied.step + 1)
+    : '';
+  const proceed = await run.client.reportStep({
+    workerId: run.workerId,
+    jobId: a.jobId,
+    generation: a.generation,
+    epoch: applied.epoch,
+    step: applied.step,
+    loss: applied.loss,
+    lr: applied.lr,
+    images: applied.images,
+    seconds: applied.seconds,
+    allreduceSeconds: applied.allreduceSeconds,
+    checkpoint,
+    samplesDigest: applied.samplesDigest,
+    dataWaitSeconds: applied.dataWaitSeconds,
+    computeSeconds: applied.computeSeconds,
+    applySeconds: applied.applySeconds,
+    commitSeconds: applied.commitSeconds,
+  });
+  if (checkpoint !== '') {
+    run.log(
+      'info',
+      `epoch ${applied.epoch}: checkpoint ${checkpoint} written`,
+      where(run, applied.step),
+    );
   }
-  const flag = await ring.broadcast(
+  return proceed;
+}
+
+/** The leader broadcasts its answer for `applied`; every member gets it (false: stop here). */
+async function announce(run: ShardRun, applied: AppliedStep, answer: boolean): Promise<boolean> {
+  const leader = run.assignment.leaderId === run.workerId;
+  const flag = await run.ring.broadcast(
     applied.globalStep,
     0,
-    leader ? (proceed ? PROCEED : HALT) : undefined,
+    leader ? (answer ? PROCEED : HALT) : undefined,
   );
-  const where = { jobId: a.jobId, generation: a.generation, rank: a.rank, step: applied.step };
-  if (checkpoint !== '') {
-    run.log('info', `epoch ${applied.epoch}: checkpoint ${checkpoint} written`, where);
-  }
   if (flag[0] === 1) return true;
+  logHalt(run, applied.epoch, applied.step);
+  return false;
+}
+
+function logHalt(run: ShardRun, epoch: number, step: number): void {
   run.log(
     'info',
-    `epoch ${applied.epoch}: stopping after this step, as the coordinator asked`,
-    where,
+    `epoch ${epoch}: stopping after this step, as the coordinator asked`,
+    where(run, step),
   );
-  return false;
+}
+
+function where(run: ShardRun, step: number): JobLogWhere {
+  const a = run.assignment;
+  return { jobId: a.jobId, generation: a.generation, rank: a.rank, step };
 }
 
 /**
