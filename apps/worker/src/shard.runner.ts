@@ -240,7 +240,8 @@ interface WholeSum {
  * mode sums in place in the collective's reduce buffer and hands back views into it (valid until
  * the next step's all-reduce): no array is allocated per step, so the main thread's garbage
  * collector stays idle (docs/training.md). Deterministic mode sums per-replica contributions in
- * fixed point.
+ * fixed point; the ballot (0 or 1) leaves its per-call exponent, and so the sum's bits, as they were:
+ * every packet already holds its replica count (1) and sample count (at least 1).
  */
 async function reduceWhole(
   ring: RingCollective,
