@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../coordinator/coordinator.harness';
@@ -146,6 +154,20 @@ describe('repvgg cluster: a local cluster of real processes', () => {
       ),
     ).toEqual([]);
     expect(existsSync(join(dir, 'cluster.json'))).toBe(false);
+  });
+
+  it('a detached cluster whose directory is removed stops every process', async () => {
+    const gone = join(base, 'removed');
+    const up = runCli(detachedUpArgs(gone, dataRoot), {
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    });
+    expect(up.code, up.stderr).toBe(0);
+    const state = readState(gone);
+    const pids = state.processes.map((p) => p.pid);
+    expect(await survivors(pids, 0)).toEqual(pids);
+    rmSync(gone, { recursive: true, force: true });
+    expect(await survivors(pids, STOP_MS)).toEqual([]);
+    await deleteKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', state.redis.prefix);
   });
 
   it('no Redis and no redis-server: one line naming the install command, exit 2, nothing left behind', async () => {
