@@ -108,7 +108,7 @@ interface StepSplit extends Side {
  * Throughput from the gaps between consecutive commits per epoch (an epoch's first step has none);
  * the phases' shares from the leader's measured split of the steps that carry one.
  */
-function splitOf(steps: readonly StepMetrics[]): StepSplit {
+function splitOf(steps: readonly StepMetrics[]): Omit<StepSplit, 'cpuSeconds'> {
   let images = 0;
   let span = 0;
   let counted = 0;
@@ -132,7 +132,6 @@ function splitOf(steps: readonly StepMetrics[]): StepSplit {
   const share = (x: number): number => (total > 0 ? x / total : 0);
   return {
     imagesPerSecond: images / span,
-    cpuSeconds: 0,
     steps: counted,
     dataWait: share(phases.dataWait),
     compute: share(phases.compute),
