@@ -50,8 +50,8 @@ const STEP_HISTORY_LENGTH = 1_000;
 
 /**
  * The one Redis store: job records, their transition log, event stream and step metrics.
- * Records are JSON documents; every write of one job goes through `update` or `transition`,
- * serialized in process (the coordinator is a single instance). Sorted sets by creation time index
+ * Records are JSON documents; every write of one job goes through `update`, `transition` or
+ * `commitStep`, serialized in process (the coordinator is a single instance). Sorted sets by creation time index
  * them: `jobs` all of them, `jobs:<state>` those in each state (moved with every state change), so
  * listing a page or a state reads only that page's records. A state change (`createJob`,
  * `transition`) writes the record, its index entries, the transition log and the `state` event in
