@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { stepMetricsSchema, type StepMetrics } from '@repvgg/contracts';
 import { archFileArg } from './arch-file-arg';
 import { publishBenchResults, runBench } from './bench-output';
-import { endedChildrenCpuSeconds, median, processCpuSeconds } from './process-cpu';
+import { median } from './median';
+import { endedChildrenCpuSeconds, processCpuSeconds } from './process-cpu';
 
 /**
  * `npm run bench -- cluster [--epochs E] [--workers N] [--rounds R] [--overlap on] [--arch-file F]`:

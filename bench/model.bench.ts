@@ -1,5 +1,6 @@
 import { publishBenchResults, runBench } from './bench-output';
 import { leastKernelTimes, type KernelShare } from './kernel-profile';
+import { median } from './median';
 import { torchRatios, type TorchRatio } from './model-torch-peer';
 import type { Architecture } from '@repvgg/core/arch/arch-spec';
 import { resolveArch } from '@repvgg/core/arch/resolve-arch';
@@ -92,12 +93,6 @@ const CASES: readonly Case[] = [
   },
   { label: MINI.spec.name, arch: MINI, resolution: 32, batch: 64, warmup: 2, iterations: 20 },
 ];
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 const cpuMsNow = (): number => {
   const u = process.cpuUsage();

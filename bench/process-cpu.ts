@@ -36,10 +36,3 @@ export function endedChildrenCpuSeconds(): number {
   const f = statFields('self');
   return f === undefined ? 0 : (Number(f[13]) + Number(f[14])) / TICKS;
 }
-
-/** The median of `values` (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}

@@ -59,6 +59,19 @@ afterAll(async () => {
 
 const spec = () => jobSpecSchema.parse(tinyJobSpec(join(dir, 'data')));
 
+/** The metrics a leader reports for step `n` of epoch 0. */
+const stepMetrics = (n: number): StepMetrics => ({
+  epoch: 0,
+  step: n,
+  loss: 1,
+  lr: 0.1,
+  images: 8,
+  seconds: 0.01,
+  allreduceSeconds: 0,
+  workers: 1,
+  at: new Date().toISOString(),
+});
+
 /** Every key under the test's prefix, sorted. */
 async function keys(): Promise<string[]> {
   return (await admin.keys(`${prefix}:*`)).sort();
@@ -109,17 +122,7 @@ describe('a job state change is one atomic write', () => {
     const { id } = await jobs.submit(spec());
     await jobs.transition(id, 'preparing', 'validating');
     await jobs.transition(id, 'running', 'dataset ok');
-    const metrics: StepMetrics = {
-      epoch: 0,
-      step: 0,
-      loss: 1,
-      lr: 0.1,
-      images: 8,
-      seconds: 0.01,
-      allreduceSeconds: 0,
-      workers: 1,
-      at: new Date().toISOString(),
-    };
+    const metrics = stepMetrics(0);
     const advance = (r: JobRecord): JobRecord => ({
       ...r,
       latestMetrics: metrics,
@@ -148,25 +151,14 @@ describe('a job state change is one atomic write', () => {
     await jobs.transition(id, 'preparing', 'validating');
     await jobs.transition(id, 'running', 'dataset ok');
     const live = firstValueFrom(events.stream(id).pipe(toArray()));
-    const step = (n: number): StepMetrics => ({
-      epoch: 0,
-      step: n,
-      loss: 1,
-      lr: 0.1,
-      images: 8,
-      seconds: 0.01,
-      allreduceSeconds: 0,
-      workers: 1,
-      at: new Date().toISOString(),
-    });
     // Step events and the cancellation race, as a leader's reports race a cancel request.
     await Promise.all([
       ...Array.from({ length: 20 }, (_, n) =>
-        events.publish(id, { type: 'step', jobId: id, metrics: step(n) }),
+        events.publish(id, { type: 'step', jobId: id, metrics: stepMetrics(n) }),
       ),
       jobs.cancel(id),
       ...Array.from({ length: 20 }, (_, n) =>
-        events.publish(id, { type: 'step', jobId: id, metrics: step(20 + n) }),
+        events.publish(id, { type: 'step', jobId: id, metrics: stepMetrics(20 + n) }),
       ),
     ]);
     const got = await live;

@@ -88,7 +88,7 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
   // leader's answer (a follower's is always true: it learns the answer from the sum). Streamed
   // parts: the answer every member agreed on.
   let previous: Promise<boolean> | undefined;
-  const leader = a.leaderId === run.workerId;
+  const leader = isLeader(run);
   try {
     for (let step = first; step < s.endStep; step++) {
       const started = performance.now();
@@ -132,10 +132,8 @@ export async function runShard(run: ShardRun, state: TrainState): Promise<void> 
       const reduceStart = performance.now();
       let summed: GradientPacket;
       if (reduction === undefined || plan === undefined) {
-        const whole = await reduceWhole(ring, globalStep, packets ?? [], ctx.spec.mode, {
-          leader,
-          proceed,
-        });
+        const ballot = leader && proceed ? 1 : 0;
+        const whole = await reduceWhole(ring, globalStep, packets ?? [], ctx.spec.mode, ballot);
         if (!whole.proceed) {
           logHalt(run, s.epoch, step - 1);
           return;
@@ -248,11 +246,10 @@ async function reduceWhole(
   globalStep: number,
   packets: readonly GradientPacket[],
   mode: 'fast' | 'deterministic',
-  vote: { readonly leader: boolean; readonly proceed: boolean },
+  ballot: 0 | 1,
 ): Promise<WholeSum> {
   const layout = packetLayout(packets[0]);
   const length = flatLength(layout);
-  const ballot = vote.leader && vote.proceed ? 1 : 0;
   if (mode === 'fast') {
     const buffer = ring.reduceBuffer(length + PROCEED_SLOT);
     const flat = flattenPacket(packets[0], layout, buffer.subarray(0, length));
@@ -316,7 +313,7 @@ async function commitStep(run: ShardRun, applied: AppliedStep): Promise<boolean>
  */
 async function reportApplied(run: ShardRun, applied: AppliedStep): Promise<boolean> {
   const { ctx, assignment: a, shard: s } = run;
-  if (a.leaderId !== run.workerId) return true;
+  if (!isLeader(run)) return true;
   const checkpoint = checkpointDue(ctx, s, applied.step)
     ? await writeJobCheckpoint(ctx, a, s.epoch, applied.step + 1)
     : '';
@@ -350,15 +347,18 @@ async function reportApplied(run: ShardRun, applied: AppliedStep): Promise<boole
 
 /** The leader broadcasts its answer for `applied`; every member gets it (false: stop here). */
 async function announce(run: ShardRun, applied: AppliedStep, answer: boolean): Promise<boolean> {
-  const leader = run.assignment.leaderId === run.workerId;
   const flag = await run.ring.broadcast(
     applied.globalStep,
     0,
-    leader ? (answer ? PROCEED : HALT) : undefined,
+    isLeader(run) ? (answer ? PROCEED : HALT) : undefined,
   );
   if (flag[0] === 1) return true;
   logHalt(run, applied.epoch, applied.step);
   return false;
+}
+
+function isLeader(run: ShardRun): boolean {
+  return run.assignment.leaderId === run.workerId;
 }
 
 function logHalt(run: ShardRun, epoch: number, step: number): void {
