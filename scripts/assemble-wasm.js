@@ -20,6 +20,12 @@ const MODULES = [
     target: 'kernels.wasm.ts',
     constant: 'TRAIN_KERNELS_WASM_BASE64',
   },
+  {
+    dir: path.join(root, 'libs', 'repvgg', 'src', 'compute', 'kernels', 'simd'),
+    source: 'winograd.wat',
+    target: 'winograd.wasm.ts',
+    constant: 'WINOGRAD_WASM_BASE64',
+  },
 ];
 
 async function assemble(wabt, m) {

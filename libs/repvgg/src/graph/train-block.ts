@@ -5,6 +5,7 @@ import { BN_EPS } from '../reparam/reparameterize';
 import { floatData, type StateDict } from '../tensor/host-tensor';
 import { hwioKernel } from './hwio-kernel';
 import { groupedConv2d, PAD_3X3 } from './grouped-conv';
+import { inferenceConv3x3, type WinogradFilterCache } from './winograd-filters';
 
 /** Batch statistics of one BatchNorm in a training forward pass. */
 export interface BnBatchStats {
@@ -95,10 +96,14 @@ export function trainBlockForward(
 }
 
 /** Inference mode: every BN uses its running statistics. */
-export function trainBlockPredict(x: tf.Tensor4D, b: TrainBlock): tf.Tensor4D {
+export function trainBlockPredict(
+  x: tf.Tensor4D,
+  b: TrainBlock,
+  filters: WinogradFilterCache,
+): tf.Tensor4D {
   const s = b.spec;
   const terms = [
-    inferenceBn(groupedConv2d(x, b.dense.weight, s.stride, PAD_3X3, s.groups), b.dense.bn),
+    inferenceBn(inferenceConv3x3(x, b.dense.weight, s.stride, s.groups, filters), b.dense.bn),
     inferenceBn(groupedConv2d(x, b.oneByOne.weight, s.stride, 'valid', s.groups), b.oneByOne.bn),
   ];
   if (b.identity !== undefined) terms.push(inferenceBn(x, b.identity));

@@ -4,6 +4,7 @@ import type { StateDict } from '../tensor/host-tensor';
 import { expectedShapes, validateStateDict } from '../weights/state-dict-layout';
 import { classify, loadClassifier } from './classifier-head';
 import { hwioToOihw, transposeMatrix, type Float32HostTensor } from './layout';
+import { WinogradFilterCache } from './winograd-filters';
 import {
   blockBatchNorms,
   disposeTrainBlock,
@@ -28,6 +29,9 @@ const NUM_BATCHES_TRACKED = '.num_batches_tracked';
  * so a step never transposes; `toStateDict` converts back to PyTorch layouts.
  */
 export class TrainModel {
+  /** The 3×3 kernels' Winograd transforms for `predict`, remade when a kernel is assigned. */
+  private readonly filters = new WinogradFilterCache();
+
   private constructor(
     readonly arch: Architecture,
     private readonly blocks: readonly TrainBlock[],
@@ -50,7 +54,9 @@ export class TrainModel {
 
   /** Logits with BatchNorm in inference mode (running statistics). */
   predict(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.head(this.blocks.reduce((h, b) => trainBlockPredict(h, b), x)));
+    return tf.tidy(() =>
+      this.head(this.blocks.reduce((h, b) => trainBlockPredict(h, b, this.filters), x)),
+    );
   }
 
   /**
@@ -126,6 +132,7 @@ export class TrainModel {
 
   dispose(): void {
     for (const b of this.blocks) disposeTrainBlock(b);
+    this.filters.dispose();
     tf.dispose([this.linear.weight, this.linear.bias]);
   }
 

@@ -3,6 +3,7 @@ import { addReluGradConfig, bnTrainGradConfig, hostKernelConfigs } from './batch
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter.wasm';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input.wasm';
 import { identityWasmConfig } from './identity.wasm';
+import { winogradConvWasmConfig, winogradFilterWasmConfig } from './winograd-conv.wasm';
 
 let registered = false;
 
@@ -29,8 +30,8 @@ function replaceWasmKernel(
 /**
  * Registers, once per process, the kernels training needs that tfjs lacks or runs slowly:
  * wasm Conv2DBackpropFilter and Conv2DBackpropInput on XNNPACK, a wasm Identity that shares its
- * input's buffer instead of copying it, and our fused BatchNorm/add-ReLU
- * kernels on cpu and wasm. Kernels someone else already registered are left alone.
+ * input's buffer instead of copying it, our fused BatchNorm/add-ReLU kernels on cpu and wasm, and
+ * the Winograd 3×3 convolution inference runs on wasm. Kernels someone else already registered are left alone.
  */
 export function registerKernels(): void {
   if (registered) return;
@@ -38,7 +39,13 @@ export function registerKernels(): void {
   // wasm's scalar-loop Conv2DBackpropInput (kept for NCHW) and its copying Identity (kept for strings)
   replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInputWasmConfig);
   replaceWasmKernel('Identity', identityWasmConfig);
-  for (const config of [conv2dBackpropFilterWasmConfig, ...hostKernelConfigs()]) {
+  const ours = [
+    conv2dBackpropFilterWasmConfig,
+    winogradFilterWasmConfig,
+    winogradConvWasmConfig,
+    ...hostKernelConfigs(),
+  ];
+  for (const config of ours) {
     if (lookup(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
   }
   for (const grad of [bnTrainGradConfig, addReluGradConfig]) {

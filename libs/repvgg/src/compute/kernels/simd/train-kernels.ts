@@ -1,4 +1,5 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapModule } from './heap-module';
 import { TRAIN_KERNELS_WASM_BASE64 } from './kernels.wasm';
 
 /** kernels.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
@@ -84,38 +85,12 @@ export interface TrainKernelsWasm {
   ): void;
 }
 
-/** The part of the WebAssembly JS API used here (this project's TypeScript libs do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-
-/** The Emscripten module behind a BackendWasm: its exports include the heap's WebAssembly.Memory. */
-interface EmscriptenModule {
-  readonly asm?: { readonly memory?: object };
-}
-
-let compiled: object | undefined;
-const instances = new WeakMap<object, TrainKernelsWasm>();
-
 /**
  * kernels.wat instantiated on `backend`'s own memory (one instance per memory), so its kernels read
- * and write tensors in place. Throws when the runtime lacks WebAssembly SIMD or the backend does not
- * expose its memory: the wasm backend itself needs both, so that is a broken install, not a fallback.
+ * and write tensors in place (`heapModule`).
  */
 export function trainKernels(backend: BackendWasm): TrainKernelsWasm {
-  const memory = (backend.wasm as unknown as EmscriptenModule).asm?.memory;
-  if (memory === undefined) {
-    throw new Error('tfjs-backend-wasm does not expose its WebAssembly memory (Module.asm.memory)');
-  }
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    compiled ??= new api.Module(Buffer.from(TRAIN_KERNELS_WASM_BASE64, 'base64'));
-    kernels = new api.Instance(compiled, { env: { memory } }).exports as TrainKernelsWasm;
-    instances.set(memory, kernels);
-  }
-  return kernels;
+  return heapModule(backend, TRAIN_KERNELS_WASM_BASE64) as TrainKernelsWasm;
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

@@ -1,0 +1,50 @@
+import {
+  winogradApplies,
+  winogradConv2d,
+  winogradFilter,
+  type WinogradFilter,
+} from '../compute/ops/winograd-conv.op';
+import { tf } from '../compute/tf';
+import { groupedConv2d, PAD_3X3 } from './grouped-conv';
+
+/**
+ * The Winograd transforms of a model's 3×3 kernel variables for inference, each made on first use
+ * and again after the variable is assigned (assignment gives it a new dataId): validation between
+ * training steps pays one transform per layer, not one per batch.
+ */
+export class WinogradFilterCache {
+  private readonly entries = new Map<tf.Variable, { dataId: object; filter: WinogradFilter }>();
+
+  filterOf(weight: tf.Variable<tf.Rank.R4>): WinogradFilter {
+    const cached = this.entries.get(weight);
+    if (cached?.dataId === weight.dataId) return cached.filter;
+    if (cached !== undefined) cached.filter.u.dispose();
+    const filter = winogradFilter(weight);
+    tf.keep(filter.u);
+    this.entries.set(weight, { dataId: weight.dataId, filter });
+    return filter;
+  }
+
+  dispose(): void {
+    for (const { filter } of this.entries.values()) filter.u.dispose();
+    this.entries.clear();
+  }
+}
+
+/**
+ * A block's 3×3 convolution in inference: Winograd F(2×2, 3×3) where it applies (winogradApplies),
+ * else tfjs's convolution. Both graphs run their 3×3 layers through here or through `deployConv`,
+ * so the fused-vs-multi-branch comparison measures the re-parameterization, not the kernel.
+ */
+export function inferenceConv3x3(
+  x: tf.Tensor4D,
+  weight: tf.Variable<tf.Rank.R4>,
+  stride: 1 | 2,
+  groups: number,
+  filters: WinogradFilterCache,
+): tf.Tensor4D {
+  if (groups === 1 && winogradApplies(weight.shape, stride)) {
+    return winogradConv2d(x, filters.filterOf(weight));
+  }
+  return groupedConv2d(x, weight, stride, PAD_3X3, groups);
+}
