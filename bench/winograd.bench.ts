@@ -4,40 +4,43 @@ import { archForClasses } from '@repvgg/core/arch/arch-for-classes';
 import { initBackend } from '@repvgg/core/compute/backend';
 import { winogradConv2d, winogradFilter } from '@repvgg/core/compute/ops/winograd-conv.op';
 import { tf } from '@repvgg/core/compute/tf';
+import { groupedConvBiasRelu, splitConvBiasGroups } from '@repvgg/core/graph/grouped-conv';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- winograd [--calls N]`: the deploy graph's stride-1 3×3 layers of RepVGG-A0 at
- * 224², batch 8, as XNNPACK's FusedConv2D (tfjs-backend-wasm) and as winograd.wat's F(2×2, 3×3), each
- * with bias and ReLU and its filter prepared once. The two alternate call by call; per layer the
- * median process CPU ms per call over N calls each (after 2 warm-up calls each), and the A0 forward's
- * total over its stride-1 layers (each shape counted as often as A0 has it).
+ * `npm run bench -- winograd [--calls N] [--b1g4]`: the deploy graph's stride-1 3×3 layers of
+ * RepVGG-A0 at 224², batch 8 (and with `--b1g4` RepVGG-B1g4's, batch 2, grouped ones included), as
+ * XNNPACK's FusedConv2D (tfjs-backend-wasm; grouped layers split by group as the deploy graph did)
+ * and as winograd.wat's F(2×2, 3×3), each with bias and ReLU and its filter prepared once. The two
+ * alternate call by call; per layer the median process CPU ms per call over N calls each (after 2
+ * warm-up calls each), and each model's total over its stride-1 layers (each shape counted as often
+ * as the model has it).
  */
 
 const BATCH = 8;
-const PAD: [[0, 0], [1, 1], [1, 1], [0, 0]] = [
-  [0, 0],
-  [1, 1],
-  [1, 1],
-  [0, 0],
-];
+/** B1g4's layers are 4–7× A0's in multiplies: a smaller batch keeps the run short. */
+const B1G4_BATCH = 2;
 
 interface Shape {
+  readonly model: string;
   readonly side: number;
   readonly cin: number;
   readonly cout: number;
-  /** how many of A0's layers have it */
+  readonly groups: number;
+  /** how many of the model's layers have it */
   count: number;
 }
 
-function a0Stride1Shapes(): Shape[] {
+/** A model's stride-1 3×3 layer shapes at 224², each with how often it occurs. */
+function stride1Shapes(model: string): Shape[] {
   const shapes = new Map<string, Shape>();
   let side = 224;
-  for (const b of archForClasses('A0', 1000).blocks) {
+  for (const b of archForClasses(model, 1000).blocks) {
     if (b.stride === 2) side = Math.floor((side + 2 - 3) / 2) + 1;
     else {
-      const key = `${String(side)}:${String(b.inChannels)}:${String(b.outChannels)}`;
-      const s = shapes.get(key) ?? { side, cin: b.inChannels, cout: b.outChannels, count: 0 };
+      const { inChannels: cin, outChannels: cout, groups } = b;
+      const key = [side, cin, cout, groups].join(':');
+      const s = shapes.get(key) ?? { model, side, cin, cout, groups, count: 0 };
       s.count += 1;
       shapes.set(key, s);
     }
@@ -56,15 +59,26 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf('--calls');
   const calls = i < 0 ? 15 : Number(process.argv[i + 1]);
   if (!Number.isInteger(calls) || calls < 1) throw new Error('--calls takes a whole number ≥ 1');
+  const withB1g4 = process.argv.includes('--b1g4');
   const load = loadavg()[0] ?? 0;
   await initBackend('wasm');
-  const rows = a0Stride1Shapes().map((s) => {
-    const x = tf.randomNormal<tf.Rank.R4>([BATCH, s.side, s.side, s.cin], 0, 1, 'float32', 1);
-    const filter = tf.randomNormal<tf.Rank.R4>([3, 3, s.cin, s.cout], 0, 0.05, 'float32', 2);
+  const models = withB1g4 ? ['A0', 'B1g4'] : ['A0'];
+  const rows = models.flatMap(stride1Shapes).map((s) => {
+    const batch = s.model === 'A0' ? BATCH : B1G4_BATCH;
+    const x = tf.randomNormal<tf.Rank.R4>([batch, s.side, s.side, s.cin], 0, 1, 'float32', 1);
+    const filter = tf.randomNormal<tf.Rank.R4>(
+      [3, 3, s.cin / s.groups, s.cout],
+      0,
+      0.05,
+      'float32',
+      2,
+    );
     const bias = tf.randomNormal<tf.Rank.R1>([s.cout], 0, 0.1, 'float32', 3);
-    const u = winogradFilter(filter);
+    const u = winogradFilter(filter, s.groups);
+    // the deploy graph's XNNPACK path: kernels split by group once, activations per call
+    const groups = splitConvBiasGroups(filter.clone(), bias.clone(), s.groups);
     const direct = (): void => {
-      tf.fused.conv2d({ x, filter, strides: 1, pad: PAD, bias, activation: 'relu' }).dispose();
+      groupedConvBiasRelu(x, groups, 1).dispose();
     };
     const winograd = (): void => {
       winogradConv2d(x, u, bias, true).dispose();
@@ -79,11 +93,11 @@ async function main(): Promise<void> {
       d.push(cpuMs(direct));
       g.push(cpuMs(winograd));
     }
-    tf.dispose([x, filter, bias, u.u]);
-    return { ...s, directMs: median(d), winogradMs: median(g) };
+    tf.dispose([x, filter, bias, u.u, ...groups.flatMap((c) => [c.weight, c.bias])]);
+    return { ...s, batch, directMs: median(d), winogradMs: median(g) };
   });
-  const total = (key: 'directMs' | 'winogradMs'): number =>
-    rows.reduce((t, r) => t + r[key] * r.count, 0);
+  const total = (key: 'directMs' | 'winogradMs', model = 'A0'): number =>
+    rows.filter((r) => r.model === model).reduce((t, r) => t + r[key] * r.count, 0);
   const report = {
     benchmark: 'winograd',
     date: new Date().toISOString(),
@@ -94,18 +108,28 @@ async function main(): Promise<void> {
     layers: rows,
     a0Stride1DirectMs: total('directMs'),
     a0Stride1WinogradMs: total('winogradMs'),
+    ...(withB1g4
+      ? {
+          b1g4Stride1DirectMs: total('directMs', 'B1g4'),
+          b1g4Stride1WinogradMs: total('winogradMs', 'B1g4'),
+        }
+      : {}),
+  };
+  const sum = (model: string): string => {
+    const [d, g] = [total('directMs', model), total('winogradMs', model)];
+    return `${model}'s stride-1 layers in all: ${d.toFixed(0)} ms direct, ${g.toFixed(0)} ms Winograd (${(d / g).toFixed(2)}×).`;
   };
   const md = [
-    `RepVGG-A0's stride-1 3×3 layers at 224², batch ${String(BATCH)}, bias + ReLU, wasm, one thread: median CPU ms per call over ${String(calls)} alternated calls; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
+    `RepVGG's stride-1 3×3 layers at 224², bias + ReLU, wasm, one thread: median CPU ms per call over ${String(calls)} alternated calls; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
     '',
-    '| input | cin → cout | layers in A0 | XNNPACK direct ms | Winograd F(2×2,3×3) ms | speed-up |',
-    '|---|---|---|---|---|---|',
+    '| model | batch | input | cin → cout | groups | layers | XNNPACK direct ms | Winograd F(2×2,3×3) ms | speed-up |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${String(r.side)}² | ${String(r.cin)} → ${String(r.cout)} | ${String(r.count)} | ${r.directMs.toFixed(2)} | ${r.winogradMs.toFixed(2)} | ${(r.directMs / r.winogradMs).toFixed(2)}× |`,
+        `| ${r.model} | ${String(r.batch)} | ${String(r.side)}² | ${String(r.cin)} → ${String(r.cout)} | ${String(r.groups)} | ${String(r.count)} | ${r.directMs.toFixed(2)} | ${r.winogradMs.toFixed(2)} | ${(r.directMs / r.winogradMs).toFixed(2)}× |`,
     ),
     '',
-    `A0's stride-1 layers in all: ${report.a0Stride1DirectMs.toFixed(0)} ms direct, ${report.a0Stride1WinogradMs.toFixed(0)} ms Winograd (${(report.a0Stride1DirectMs / report.a0Stride1WinogradMs).toFixed(2)}×).`,
+    ...models.map(sum),
     '',
   ].join('\n');
   publishBenchResults('winograd', report, md);

@@ -12,7 +12,7 @@ const ARCH = expandArch({
   name: 'small',
   numBlocks: [1, 2, 1, 1],
   widthMultiplier: [0.125, 0.125, 0.125, 0.125],
-  overrideGroupsMap: { 3: 2 },
+  overrideGroupsMap: { 2: 2, 3: 2 },
   numClasses: 4,
 });
 
@@ -42,14 +42,20 @@ describe('DeployModel', () => {
   it('splits grouped kernels once at load: predict splits only the activations', async () => {
     const model = DeployModel.fromStateDict(ARCH, reparameterize(ARCH, initStateDict(ARCH, 6)));
     const x = tf.randomUniform<tf.Rank.R4>([1, 16, 16, 3], -1, 1, 'float32', 7);
-    const grouped = ARCH.blocks.filter((b) => b.groups > 1).length;
+    // Stride-1 layers run as Winograd (grouped or not, no split); the strided ones on XNNPACK.
+    const strided = ARCH.blocks.filter((b) => b.stride === 2);
+    const grouped = strided.filter((b) => b.groups > 1).length;
     expect(grouped).toBeGreaterThan(0);
+    expect(ARCH.blocks.some((b) => b.stride === 1 && b.groups > 1)).toBe(true);
     const profile = await tf.profile(() => model.predict(x));
     // Splitting kernel and bias per call added two SplitV per grouped layer (and re-packed
     // XNNPACK's weights, which it caches per filter tensor).
     expect(profile.kernels.filter((k) => k.name === 'SplitV')).toHaveLength(grouped);
     expect(profile.kernels.filter((k) => k.name === 'FusedConv2D')).toHaveLength(
-      ARCH.blocks.reduce((n, b) => n + b.groups, 0),
+      strided.reduce((n, b) => n + b.groups, 0),
+    );
+    expect(profile.kernels.filter((k) => k.name === 'RepvggWinogradConv2D')).toHaveLength(
+      ARCH.blocks.length - strided.length,
     );
     tf.dispose(x);
     model.dispose();

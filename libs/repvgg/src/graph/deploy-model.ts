@@ -12,17 +12,23 @@ import {
 } from '../compute/ops/winograd-conv.op';
 import { groupedConvBiasRelu, splitConvBiasGroups, type ConvBiasGroup } from './grouped-conv';
 
-interface FusedLayer {
-  readonly spec: BlockSpec;
-  /** The layer's kernel and bias already split by group, in tfjs's HWIO layout. */
-  readonly groups: readonly ConvBiasGroup[];
-  /** The kernel's Winograd transform, made at load where winogradApplies (stride 1, ungrouped, wasm). */
-  readonly winograd: WinogradFilter | undefined;
-}
+/**
+ * A layer as the backend it was loaded on runs it: the kernel's Winograd transform and the bias
+ * where winogradApplies (stride 1, wasm), else the kernel and bias split by group in tfjs's HWIO
+ * layout for XNNPACK's FusedConv2D.
+ */
+type FusedLayer =
+  | {
+      readonly spec: BlockSpec;
+      readonly winograd: WinogradFilter;
+      readonly bias: tf.Tensor1D;
+    }
+  | { readonly spec: BlockSpec; readonly groups: readonly ConvBiasGroup[] };
 
 /**
  * The fused single-branch RepVGG: 3×3 conv + bias + ReLU per block, global pool, linear. Stride-1
- * layers run as Winograd F(2×2, 3×3) on wasm (winograd.wat), the rest as XNNPACK's FusedConv2D.
+ * layers run as Winograd F(2×2, 3×3) on wasm (winograd.wat, grouped or not), the rest as XNNPACK's
+ * FusedConv2D.
  */
 export class DeployModel {
   private constructor(
@@ -35,30 +41,29 @@ export class DeployModel {
   static fromStateDict(arch: Architecture, deploySd: StateDict): DeployModel {
     const sd = validateStateDict(arch, deploySd, 'deploy');
     const layers = arch.blocks.map((spec): FusedLayer => {
-      const groups = splitConvBiasGroups(
-        hwioKernel(sd, `${spec.prefix}.rbr_reparam.weight`),
-        tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`)),
-        spec.groups,
-      );
-      const only = groups.length === 1 ? groups[0] : undefined;
-      const winograd =
-        only !== undefined && winogradApplies(only.weight.shape, spec.stride)
-          ? winogradFilter(only.weight)
-          : undefined;
-      return { spec, groups, winograd };
+      const weight = hwioKernel(sd, `${spec.prefix}.rbr_reparam.weight`);
+      const bias = tf.tensor1d(floatData(sd, `${spec.prefix}.rbr_reparam.bias`));
+      if (winogradApplies(weight.shape, spec.stride, spec.groups)) {
+        const winograd = winogradFilter(weight, spec.groups);
+        weight.dispose();
+        return { spec, winograd, bias };
+      }
+      return { spec, groups: splitConvBiasGroups(weight, bias, spec.groups) };
     });
     return new DeployModel(arch, layers, loadClassifier(sd));
   }
 
-  /** Logits for an NHWC batch. */
+  /**
+   * Logits for an NHWC batch, on the backend the model was loaded on (a Winograd layer's kernel
+   * exists on wasm only).
+   */
   predict(x: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
       let h = x;
       for (const l of this.layers) {
-        const [first] = l.groups;
         h =
-          l.winograd !== undefined && winogradApplies(first.weight.shape, l.spec.stride)
-            ? winogradConv2d(h, l.winograd, first.bias, true)
+          'winograd' in l
+            ? winogradConv2d(h, l.winograd, l.bias, true)
             : groupedConvBiasRelu(h, l.groups, l.spec.stride);
       }
       return classify(h, this.classifier);
@@ -66,8 +71,10 @@ export class DeployModel {
   }
 
   dispose(): void {
-    for (const g of this.layers.flatMap((l) => l.groups)) tf.dispose([g.weight, g.bias]);
-    for (const l of this.layers) l.winograd?.u.dispose();
+    for (const l of this.layers) {
+      if ('winograd' in l) tf.dispose([l.winograd.u, l.bias]);
+      else for (const g of l.groups) tf.dispose([g.weight, g.bias]);
+    }
     tf.dispose([this.classifier.weight, this.classifier.bias]);
   }
 }

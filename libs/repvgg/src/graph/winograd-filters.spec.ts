@@ -7,15 +7,19 @@ import { initStateDict } from '../weights/init';
 import { DeployModel } from './deploy-model';
 import { TrainModel } from './train-model';
 
-/** stage0 3→8 (stride 2); stage1 8→8 ×2, its second block stride 1; widths fit Winograd's lanes. */
+/**
+ * stage0 3→8 (stride 2); stage1 8→8 ×2 and stage2 8→32, 32→32 in 2 groups: the second block of
+ * each stride 1; widths fit Winograd's lanes.
+ */
 const ARCH = expandArch({
   name: 'small',
   numBlocks: [2, 2, 1, 1],
   widthMultiplier: [0.125, 0.125, 0.125, 0.125],
-  overrideGroupsMap: {},
+  overrideGroupsMap: { 4: 2 },
   numClasses: 4,
 });
 const STRIDE1 = ARCH.blocks.filter((b) => b.stride === 1).length;
+const GROUPED_STRIDE1 = ARCH.blocks.filter((b) => b.stride === 1 && b.groups > 1).length;
 
 function maxAbs(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -33,7 +37,8 @@ describe('Winograd 3×3 layers in inference (both graphs)', () => {
     const x = tf.randomUniform<tf.Rank.R4>([2, 16, 16, 3], -1, 1, 'float32', 4);
     const count = async (run: () => tf.Tensor, name: string): Promise<number> =>
       (await tf.profile(run)).kernels.filter((k) => k.name === name).length;
-    expect(STRIDE1).toBeGreaterThan(0);
+    expect(STRIDE1).toBeGreaterThan(GROUPED_STRIDE1);
+    expect(GROUPED_STRIDE1).toBeGreaterThan(0);
     expect(await count(() => deploy.predict(x), 'RepvggWinogradConv2D')).toBe(STRIDE1);
     expect(await count(() => deploy.predict(x), 'FusedConv2D')).toBe(ARCH.blocks.length - STRIDE1);
     expect(await count(() => multi.predict(x), 'RepvggWinogradConv2D')).toBe(STRIDE1);

@@ -15,11 +15,11 @@ import { groupedConv2d, PAD_3X3 } from './grouped-conv';
 export class WinogradFilterCache {
   private readonly entries = new Map<tf.Variable, { dataId: object; filter: WinogradFilter }>();
 
-  filterOf(weight: tf.Variable<tf.Rank.R4>): WinogradFilter {
+  filterOf(weight: tf.Variable<tf.Rank.R4>, groups: number): WinogradFilter {
     const cached = this.entries.get(weight);
     if (cached?.dataId === weight.dataId) return cached.filter;
     if (cached !== undefined) cached.filter.u.dispose();
-    const filter = winogradFilter(weight);
+    const filter = winogradFilter(weight, groups);
     tf.keep(filter.u);
     this.entries.set(weight, { dataId: weight.dataId, filter });
     return filter;
@@ -43,8 +43,8 @@ export function inferenceConv3x3(
   groups: number,
   filters: WinogradFilterCache,
 ): tf.Tensor4D {
-  if (groups === 1 && winogradApplies(weight.shape, stride)) {
-    return winogradConv2d(x, filters.filterOf(weight));
+  if (winogradApplies(weight.shape, stride, groups)) {
+    return winogradConv2d(x, filters.filterOf(weight, groups));
   }
   return groupedConv2d(x, weight, stride, PAD_3X3, groups);
 }

@@ -3,9 +3,9 @@ import { tf } from '../tf';
 import { heapOffset, trainKernels } from './simd/train-kernels';
 import { winogradKernels } from './simd/winograd-kernels';
 
-/** The filter transform: HWIO [3, 3, cin, cout] → U, 16·cin·cout floats. */
+/** The filter transform: HWIO [3, 3, cin/g, cout] → U, g blocks of 16·(cin/g)·(cout/g) floats. */
 export const WINOGRAD_FILTER = 'RepvggWinogradFilter';
-/** relu(conv3x3(x, U) + bias), stride 1, padding 1, from a transformed filter. */
+/** relu(conv3x3(x, U) + bias), stride 1, padding 1, grouped or not, from a transformed filter. */
 export const WINOGRAD_CONV = 'RepvggWinogradConv2D';
 
 /**
@@ -14,34 +14,51 @@ export const WINOGRAD_CONV = 'RepvggWinogradConv2D';
  */
 const TILE_BLOCK = 32;
 
+export interface WinogradFilterAttrs {
+  readonly groups: number;
+}
+
 export interface WinogradConvAttrs {
+  /** all groups' output channels */
   readonly outChannels: number;
+  readonly groups: number;
   readonly relu: boolean;
 }
 
-/** Whether winograd.wat takes these channel counts (its SIMD lanes: cin by 4, cout by 8). */
-export function winogradChannelsFit(inChannels: number, outChannels: number): boolean {
-  return inChannels % 4 === 0 && outChannels % 8 === 0 && inChannels > 0 && outChannels > 0;
+/**
+ * Whether winograd.wat takes a group of these channel counts (its SIMD lanes: cin by 4, cout by 8;
+ * `groups` split both evenly, as PyTorch's grouped convolution does).
+ */
+export function winogradChannelsFit(inChannels: number, outChannels: number, groups = 1): boolean {
+  const cin = inChannels / groups;
+  const cout = outChannels / groups;
+  return Number.isInteger(cin) && Number.isInteger(cout) && cin > 0 && cout > 0
+    ? cin % 4 === 0 && cout % 8 === 0
+    : false;
 }
 
 function filterTransform(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: BackendWasm;
+  attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const { inputs, backend } = args;
+  const { groups } = args.attrs as unknown as WinogradFilterAttrs;
   const w = inputs.filter;
   if (w === undefined) throw new Error(`${WINOGRAD_FILTER} needs a filter`);
-  const [kh, kw, cin, cout] = w.shape as [number, number, number, number];
-  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cin, cout)) {
-    throw new Error(`${WINOGRAD_FILTER}: no kernel for filter shape [${w.shape.join(', ')}]`);
+  const [kh, kw, cinG, cout] = w.shape as [number, number, number, number];
+  if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cinG * groups, cout, groups)) {
+    throw new Error(
+      `${WINOGRAD_FILTER}: no kernel for filter shape [${w.shape.join(', ')}] in ${String(groups)} group(s)`,
+    );
   }
-  const u = backend.makeOutput([16 * cin * cout], 'float32');
-  winogradKernels(backend).winogradFilter(
-    heapOffset(backend, w.dataId),
-    heapOffset(backend, u.dataId),
-    cin,
-    cout,
-  );
+  const coutG = cout / groups;
+  const u = backend.makeOutput([16 * cinG * cout], 'float32');
+  const [wAt, uAt] = [heapOffset(backend, w.dataId), heapOffset(backend, u.dataId)];
+  const k = winogradKernels(backend);
+  for (let g = 0; g < groups; g++) {
+    k.winogradFilter(wAt + 4 * g * coutG, uAt + 4 * g * 16 * cinG * coutG, cinG, coutG, cout);
+  }
   return u;
 }
 
@@ -51,13 +68,13 @@ function winogradConv(args: {
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const { inputs, backend } = args;
-  const { outChannels: cout, relu } = args.attrs as unknown as WinogradConvAttrs;
+  const { outChannels: cout, groups, relu } = args.attrs as unknown as WinogradConvAttrs;
   const { x, u, bias } = inputs;
   if (x === undefined || u === undefined) throw new Error(`${WINOGRAD_CONV} needs x and u`);
   const [n, h, w, cin] = x.shape as [number, number, number, number];
-  if (!winogradChannelsFit(cin, cout) || u.shape[0] !== 16 * cin * cout) {
+  if (!winogradChannelsFit(cin, cout, groups) || u.shape[0] !== (16 * cin * cout) / groups) {
     throw new Error(
-      `${WINOGRAD_CONV}: U of ${String(u.shape[0])} floats for ${String(cin)} → ${String(cout)} channels`,
+      `${WINOGRAD_CONV}: U of ${String(u.shape[0])} floats for ${String(cin)} → ${String(cout)} channels in ${String(groups)} group(s)`,
     );
   }
   const out = backend.makeOutput([n, h, w, cout], 'float32');
@@ -67,9 +84,10 @@ function winogradConv(args: {
   if (tiles === 0) return out;
   const hp = 2 * tilesH + 2;
   const wp = 2 * tilesW + 2;
+  const [cinG, coutG] = [cin / groups, cout / groups];
   const xp = backend.makeOutput([n, hp, wp, cin], 'float32');
-  const v = backend.makeOutput([16 * TILE_BLOCK * cin], 'float32');
-  const m = backend.makeOutput([16 * TILE_BLOCK * cout], 'float32');
+  const v = backend.makeOutput([16 * TILE_BLOCK * cinG], 'float32');
+  const m = backend.makeOutput([16 * TILE_BLOCK * coutG], 'float32');
   const at = (t: tf.TensorInfo): number => heapOffset(backend, t.dataId);
   const [xpAt, vAt, mAt, uAt, outAt] = [at(xp), at(v), at(m), at(u), at(out)];
   const biasAt = bias === undefined ? 0 : at(bias);
@@ -78,21 +96,29 @@ function winogradConv(args: {
   const grid = [tilesH, tilesW] as const;
   for (let tile0 = 0; tile0 < tiles; tile0 += TILE_BLOCK) {
     const count = Math.min(TILE_BLOCK, tiles - tile0);
-    k.winogradInput(xpAt, vAt, tile0, count, TILE_BLOCK, ...grid, wp, cin);
-    k.winogradGemm(vAt, uAt, mAt, Math.ceil(count / 4) * 4, TILE_BLOCK, cin, cout);
-    k.winogradOutput(
-      mAt,
-      outAt,
-      biasAt,
-      relu ? 1 : 0,
-      tile0,
-      count,
-      TILE_BLOCK,
-      ...grid,
-      h,
-      w,
-      cout,
-    );
+    const rows = Math.ceil(count / 4) * 4;
+    // Group g reads input channels [g·cinG, (g+1)·cinG) and writes outputs [g·coutG, (g+1)·coutG).
+    for (let g = 0; g < groups; g++) {
+      const uG = uAt + 4 * g * 16 * cinG * coutG;
+      const biasG = biasAt === 0 ? 0 : biasAt + 4 * g * coutG;
+      k.winogradInput(xpAt + 4 * g * cinG, vAt, tile0, count, TILE_BLOCK, ...grid, wp, cin, cinG);
+      k.winogradGemm(vAt, uG, mAt, rows, TILE_BLOCK, cinG, coutG);
+      const outG = outAt + 4 * g * coutG;
+      k.winogradOutput(
+        mAt,
+        outG,
+        biasG,
+        relu ? 1 : 0,
+        tile0,
+        count,
+        TILE_BLOCK,
+        ...grid,
+        h,
+        w,
+        coutG,
+        cout,
+      );
+    }
   }
   for (const t of [xp, v, m]) backend.disposeData(t.dataId);
   return out;

@@ -3,6 +3,7 @@ import { expectNoHeapLeak } from '../../testing/heap-leak';
 import { seededFloats } from '../../testing/seeded-floats';
 import { activeWasmBackend } from '../../testing/wasm-backend';
 import { tf } from '../tf';
+import { groupedConvBiasRelu, splitConvBiasGroups } from '../../graph/grouped-conv';
 import { winogradApplies, winogradConv2d, winogradFilter } from './winograd-conv.op';
 
 type Shape4 = [number, number, number, number];
@@ -11,6 +12,7 @@ interface Case {
   readonly name: string;
   readonly x: Shape4;
   readonly cout: number;
+  readonly groups?: number;
 }
 
 /** RepVGG's stride-1 layers (batch lowered) and the edges: odd sides, a block's partial last group. */
@@ -25,7 +27,13 @@ const CASES: Case[] = [
   },
   { name: '5 × 3 image, 4 → 8', x: [2, 5, 3, 4], cout: 8 },
   { name: 'one pixel, 4 → 8', x: [1, 1, 1, 4], cout: 8 },
+  { name: 'B1g4 stage3, 14² × 256 → 256 in 4 groups', x: [1, 14, 14, 256], cout: 256, groups: 4 },
+  { name: '2 groups, 7 × 5 image, 8 → 16', x: [2, 7, 5, 8], cout: 16, groups: 2 },
 ];
+
+const groupsOf = (c: Case): number => c.groups ?? 1;
+/** The HWIO filter's shape: [3, 3, cin/groups, cout]. */
+const filterShape = (c: Case): Shape4 => [3, 3, c.x[3] / groupsOf(c), c.cout];
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -47,14 +55,18 @@ function uniform(n: number, seed: number): Float32Array {
  * taps, so no product the kernel rounds is larger; the patch reaches pixels the output's own taps
  * do not, whose contributions cancel exactly only in exact arithmetic.
  */
-function reference(x: Float32Array, w: Float32Array, xs: Shape4, cout: number) {
-  const [n, h, wd, cin] = xs;
+function reference(x: Float32Array, w: Float32Array, c: Case) {
+  const [n, h, wd, cin] = c.x;
+  const { cout } = c;
+  // grouped HWIO: input channel ci of output k's group is row ci − group·cinG of the filter
+  const cinG = cin / groupsOf(c);
+  const coutG = cout / groupsOf(c);
   const at = (b: number, i: number, j: number, c: number): number =>
     i < 0 || i >= h || j < 0 || j >= wd ? 0 : (x[((b * h + i) * wd + j) * cin + c] ?? 0);
-  const tapSums = new Float64Array(cin * cout);
+  const tapSums = new Float64Array(cinG * cout);
   for (let t = 0; t < 9; t++) {
-    for (let i = 0; i < cin * cout; i++)
-      tapSums[i] = (tapSums[i] ?? 0) + Math.abs(w[t * cin * cout + i] ?? 0);
+    for (let i = 0; i < cinG * cout; i++)
+      tapSums[i] = (tapSums[i] ?? 0) + Math.abs(w[t * cinG * cout + i] ?? 0);
   }
   const y = new Float64Array(n * h * wd * cout);
   const scale = new Float64Array(y.length);
@@ -69,11 +81,13 @@ function reference(x: Float32Array, w: Float32Array, xs: Shape4, cout: number) {
           for (let pi = 0; pi < 4; pi++) {
             for (let pj = 0; pj < 4; pj++) patch += Math.abs(at(b, top + pi, left + pj, c));
           }
-          for (let k = 0; k < cout; k++) {
-            scale[o + k] = (scale[o + k] ?? 0) + patch * (tapSums[c * cout + k] ?? 0);
+          const group = Math.floor(c / cinG);
+          const row = c - group * cinG;
+          for (let k = group * coutG; k < (group + 1) * coutG; k++) {
+            scale[o + k] = (scale[o + k] ?? 0) + patch * (tapSums[row * cout + k] ?? 0);
             for (let t = 0; t < 9; t++) {
               const tap = at(b, i + Math.floor(t / 3) - 1, j + (t % 3) - 1, c);
-              y[o + k] = (y[o + k] ?? 0) + tap * (w[(t * cin + c) * cout + k] ?? 0);
+              y[o + k] = (y[o + k] ?? 0) + tap * (w[(t * cinG + row) * cout + k] ?? 0);
             }
           }
         }
@@ -91,9 +105,9 @@ async function winograd(
   relu = false,
 ): Promise<Float32Array> {
   const xt = tf.tensor4d(x, c.x);
-  const wt = tf.tensor4d(w, [3, 3, c.x[3], c.cout]);
+  const wt = tf.tensor4d(w, filterShape(c));
   const bt = bias === undefined ? undefined : tf.tensor1d(bias);
-  const f = winogradFilter(wt);
+  const f = winogradFilter(wt, groupsOf(c));
   const y = winogradConv2d(xt, f, bt, relu);
   expect(y.shape).toEqual([...c.x.slice(0, 3), c.cout]);
   const out = (await y.data()) as Float32Array;
@@ -110,13 +124,13 @@ describe('Winograd F(2×2, 3×3) convolution (winograd.wat)', () => {
     'is within float32 rounding of a float64 direct convolution: %s',
     async (_, c) => {
       const x = seededFloats(size(c.x), 21);
-      const w = seededFloats(9 * c.x[3] * c.cout, 22);
+      const w = seededFloats(size(filterShape(c)), 22);
       const got = await winograd(x, w, c);
-      const { y, scale } = reference(x, w, c.x, c.cout);
-      // Each output is 16 GEMM sums of cin products (each rounded once per addition) pushed
+      const { y, scale } = reference(x, w, c);
+      // Each output is 16 GEMM sums of cin/groups products (each rounded once per addition) pushed
       // through transforms of at most 9 terms each way, so its error stays within
-      // (cin + 32)·2⁻²³ · 16 · scale. A wrong tap, tile or channel is off by a whole term.
-      const gamma = (c.x[3] + 32) * 2 ** -23 * 16;
+      // (cin/groups + 32)·2⁻²³ · 16 · scale. A wrong tap, tile or channel is off by a whole term.
+      const gamma = (c.x[3] / groupsOf(c) + 32) * 2 ** -23 * 16;
       let worst = 0;
       for (let i = 0; i < y.length; i++) {
         const err = Math.abs((got[i] ?? NaN) - (y[i] ?? 0));
@@ -127,26 +141,18 @@ describe('Winograd F(2×2, 3×3) convolution (winograd.wat)', () => {
   );
 
   it.each(CASES.map((c) => [c.name, c] as const))(
-    'adds the bias and applies ReLU as tfjs fused conv2d does, within 1e-5 of max|y|: %s',
+    'adds the bias and applies ReLU as tfjs fused conv2d does (per group), within 1e-5 of max|y|: %s',
     async (_, c) => {
       const x = uniform(size(c.x), 31);
-      const w = uniform(9 * c.x[3] * c.cout, 32);
+      const w = uniform(size(filterShape(c)), 32);
       const bias = uniform(c.cout, 33);
       const got = await winograd(x, w, c, bias, true);
       const direct = tf.tidy(() =>
-        tf.fused.conv2d({
-          x: tf.tensor4d(x, c.x),
-          filter: tf.tensor4d(w, [3, 3, c.x[3], c.cout]),
-          strides: 1,
-          pad: [
-            [0, 0],
-            [1, 1],
-            [1, 1],
-            [0, 0],
-          ],
-          bias: tf.tensor1d(bias),
-          activation: 'relu',
-        }),
+        groupedConvBiasRelu(
+          tf.tensor4d(x, c.x),
+          splitConvBiasGroups(tf.tensor4d(w, filterShape(c)), tf.tensor1d(bias), groupsOf(c)),
+          1,
+        ),
       );
       const expected = (await direct.data()) as Float32Array;
       direct.dispose();
@@ -164,7 +170,7 @@ describe('Winograd F(2×2, 3×3) convolution (winograd.wat)', () => {
   it('gives the same bits on every call', async () => {
     const c = CASES[3];
     const x = uniform(size(c.x), 41);
-    const w = uniform(9 * c.x[3] * c.cout, 42);
+    const w = uniform(size(filterShape(c)), 42);
     const first = await winograd(x, w, c);
     const second = await winograd(x, w, c);
     expect(new Uint32Array(second.buffer)).toEqual(new Uint32Array(first.buffer));
@@ -181,5 +187,9 @@ describe('Winograd F(2×2, 3×3) convolution (winograd.wat)', () => {
     expect(winogradApplies([1, 1, 192, 192], 1)).toBe(false);
     expect(winogradApplies([3, 3, 3, 48], 1)).toBe(false);
     expect(winogradApplies([3, 3, 16, 12], 1)).toBe(false);
+    // grouped: the filter holds cin/groups input channels; each group's channels must fit
+    expect(winogradApplies([3, 3, 64, 256], 1, 4)).toBe(true);
+    expect(winogradApplies([3, 3, 2, 16], 1, 2)).toBe(false);
+    expect(winogradApplies([3, 3, 8, 8], 1, 2)).toBe(false);
   });
 });

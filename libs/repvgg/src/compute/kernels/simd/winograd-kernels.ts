@@ -4,8 +4,11 @@ import { WINOGRAD_WASM_BASE64 } from './winograd.wasm';
 
 /** winograd.wat's exports; every pointer is a byte offset into tfjs-backend-wasm's heap. */
 export interface WinogradWasm {
-  /** HWIO [3, 3, cin, cout] at `w` into U, [16][cout/8][cin][8], at `u`. */
-  winogradFilter(w: number, u: number, cin: number, cout: number): void;
+  /**
+   * HWIO [3, 3, cin, cout] at `w` into U, [16][cout/8][cin][8], at `u`; `wRow` floats from one input
+   * channel's row to the next (cout, or a grouped filter's whole width).
+   */
+  winogradFilter(w: number, u: number, cin: number, cout: number, wRow: number): void;
   winogradInput(
     xp: number,
     v: number,
@@ -15,6 +18,9 @@ export interface WinogradWasm {
     tilesH: number,
     tilesW: number,
     paddedWidth: number,
+    /** floats per pixel of the padded input */
+    pixelChannels: number,
+    /** channels transformed from `xp` on */
     cin: number,
   ): void;
   /** `rows`: the block's tiles rounded up to a multiple of 4. */
@@ -40,7 +46,10 @@ export interface WinogradWasm {
     tilesW: number,
     outHeight: number,
     outWidth: number,
+    /** channels written from `y` (and `bias`) on */
     cout: number,
+    /** floats per pixel of y */
+    pixelChannels: number,
   ): void;
 }
 

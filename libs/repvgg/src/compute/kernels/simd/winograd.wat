@@ -15,15 +15,17 @@
   (import "env" "memory" (memory 1))
 
 ;; U = G g Gᵀ for every (input channel, 4 output channels) of an HWIO filter, G = [1 0 0; ½ ½ ½; ½ −½ ½;
-;; 0 0 1]: the rows of g first, then the columns of G g.
-(func (export "winogradFilter") (param $w i32) (param $u i32) (param $cin i32) (param $cout i32)
+;; 0 0 1]: the rows of g first, then the columns of G g. $wRow: floats from one input channel's row of
+;; the filter to the next (its cout, or a grouped filter's whole width when $w starts at a group's
+;; first output channel).
+(func (export "winogradFilter") (param $w i32) (param $u i32) (param $cin i32) (param $cout i32) (param $wRow i32)
   (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g20 v128) (local $g21 v128) (local $g22 v128)
   (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a20 v128) (local $a21 v128) (local $a22 v128) (local $a30 v128) (local $a31 v128) (local $a32 v128)
   (local $c i32) (local $k i32) (local $tap i32) (local $src i32) (local $dst i32) (local $plane i32) (local $half v128)
   (local.set $half (f32x4.splat (f32.const 0.5)))
   ;; bytes between taps of the filter, and between the 16 planes of U
-  (local.set $tap (i32.shl (i32.mul (local.get $cin) (local.get $cout)) (i32.const 2)))
-  (local.set $plane (local.get $tap))
+  (local.set $tap (i32.shl (i32.mul (local.get $cin) (local.get $wRow)) (i32.const 2)))
+  (local.set $plane (i32.shl (i32.mul (local.get $cin) (local.get $cout)) (i32.const 2)))
   (local.set $c (i32.const 0))
   (block $cd (loop $lc
     (br_if $cd (i32.ge_u (local.get $c) (local.get $cin)))
@@ -31,7 +33,7 @@
     (block $kd (loop $lk
       (br_if $kd (i32.ge_u (local.get $k) (local.get $cout)))
       (local.set $src (i32.add (local.get $w)
-        (i32.shl (i32.add (i32.mul (local.get $c) (local.get $cout)) (local.get $k)) (i32.const 2))))
+        (i32.shl (i32.add (i32.mul (local.get $c) (local.get $wRow)) (local.get $k)) (i32.const 2))))
       (local.set $g00 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 0)))))
       (local.set $g01 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 1)))))
       (local.set $g02 (v128.load (i32.add (local.get $src) (i32.mul (local.get $tap) (i32.const 2)))))
@@ -81,14 +83,16 @@
 ;; V = Bᵀ d B for tiles [tile0, tile0 + tiles) (global tile = (n·tilesH + th)·tilesW + tw), 4 channels
 ;; at a time, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]: the rows of d first, then the columns.
 ;; Tile t of the block lands in lane t % 4 of V's group t / 4; a block's last group may be partial.
+;; $pixC: floats per pixel of xp; $cin: the channels transformed, from $xp on (a group's, when $xp
+;; points at the group's first channel).
 (func (export "winogradInput")
   (param $xp i32) (param $v i32) (param $tile0 i32) (param $tiles i32) (param $tb i32)
-  (param $tilesH i32) (param $tilesW i32) (param $wp i32) (param $cin i32)
+  (param $tilesH i32) (param $tilesW i32) (param $wp i32) (param $pixC i32) (param $cin i32)
   (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
   (local $r00 v128) (local $r01 v128) (local $r02 v128) (local $r03 v128) (local $r10 v128) (local $r11 v128) (local $r12 v128) (local $r13 v128) (local $r20 v128) (local $r21 v128) (local $r22 v128) (local $r23 v128) (local $r30 v128) (local $r31 v128) (local $r32 v128) (local $r33 v128)
   (local $t i32) (local $g i32) (local $n i32) (local $th i32) (local $tw i32) (local $src i32) (local $dst i32)
   (local $c i32) (local $row i32) (local $plane i32) (local $lane i32)
-  (local.set $row (i32.shl (i32.mul (local.get $wp) (local.get $cin)) (i32.const 2)))
+  (local.set $row (i32.shl (i32.mul (local.get $wp) (local.get $pixC)) (i32.const 2)))
   ;; bytes between V's 16 planes: tb tiles × cin floats
   (local.set $plane (i32.shl (i32.mul (local.get $tb) (local.get $cin)) (i32.const 2)))
   (local.set $t (i32.const 0))
@@ -100,7 +104,7 @@
     (local.set $th (i32.rem_u (local.get $g) (local.get $tilesH)))
     (local.set $n (i32.div_u (local.get $g) (local.get $tilesH)))
     ;; the patch's first pixel: xp[n][2·th][2·tw]
-    (local.set $src (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $cin)
+    (local.set $src (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $pixC)
       (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (i32.shl (i32.add (local.get $tilesH) (i32.const 1)) (i32.const 1)))
         (i32.shl (local.get $th) (i32.const 1))) (local.get $wp)) (i32.shl (local.get $tw) (i32.const 1)))) (i32.const 2))))
     ;; V[0][t / 4][0][t % 4]
@@ -110,34 +114,34 @@
     (local.set $c (i32.const 0))
     (block $cd (loop $lc
       (br_if $cd (i32.ge_u (local.get $c) (local.get $cin)))
-      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cin) (i32.const 0))))))
-      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cin) (i32.const 4))))))
-      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cin) (i32.const 8))))))
-      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cin) (i32.const 12))))))
+      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $pixC) (i32.const 0))))))
+      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $pixC) (i32.const 4))))))
+      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $pixC) (i32.const 8))))))
+      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $pixC) (i32.const 12))))))
       (local.set $r00 (f32x4.sub (local.get $d0) (local.get $d2)))
       (local.set $r01 (f32x4.add (local.get $d1) (local.get $d2)))
       (local.set $r02 (f32x4.sub (local.get $d2) (local.get $d1)))
       (local.set $r03 (f32x4.sub (local.get $d1) (local.get $d3)))
-      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cin) (i32.const 0))))))
-      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cin) (i32.const 4))))))
-      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cin) (i32.const 8))))))
-      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cin) (i32.const 12))))))
+      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $pixC) (i32.const 0))))))
+      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $pixC) (i32.const 4))))))
+      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $pixC) (i32.const 8))))))
+      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $pixC) (i32.const 12))))))
       (local.set $r10 (f32x4.sub (local.get $d0) (local.get $d2)))
       (local.set $r11 (f32x4.add (local.get $d1) (local.get $d2)))
       (local.set $r12 (f32x4.sub (local.get $d2) (local.get $d1)))
       (local.set $r13 (f32x4.sub (local.get $d1) (local.get $d3)))
-      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cin) (i32.const 0))))))
-      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cin) (i32.const 4))))))
-      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cin) (i32.const 8))))))
-      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cin) (i32.const 12))))))
+      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $pixC) (i32.const 0))))))
+      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $pixC) (i32.const 4))))))
+      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $pixC) (i32.const 8))))))
+      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $pixC) (i32.const 12))))))
       (local.set $r20 (f32x4.sub (local.get $d0) (local.get $d2)))
       (local.set $r21 (f32x4.add (local.get $d1) (local.get $d2)))
       (local.set $r22 (f32x4.sub (local.get $d2) (local.get $d1)))
       (local.set $r23 (f32x4.sub (local.get $d1) (local.get $d3)))
-      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cin) (i32.const 0))))))
-      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cin) (i32.const 4))))))
-      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cin) (i32.const 8))))))
-      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cin) (i32.const 12))))))
+      (local.set $d0 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $pixC) (i32.const 0))))))
+      (local.set $d1 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $pixC) (i32.const 4))))))
+      (local.set $d2 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $pixC) (i32.const 8))))))
+      (local.set $d3 (v128.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $pixC) (i32.const 12))))))
       (local.set $r30 (f32x4.sub (local.get $d0) (local.get $d2)))
       (local.set $r31 (f32x4.add (local.get $d1) (local.get $d2)))
       (local.set $r32 (f32x4.sub (local.get $d2) (local.get $d1)))
@@ -307,16 +311,18 @@
 
 ;; y = Aᵀ M A (+ bias, then ReLU when $relu) for tiles [tile0, tile0 + tiles), 4 output channels at a time,
 ;; Aᵀ = [1 1 1 0; 0 1 −1 −1]; pixels past an odd height or width are not written. $bias = 0: none.
+;; $pixK: floats per pixel of y; $cout: the channels written, from $y (and $bias) on.
 (func (export "winogradOutput")
   (param $m i32) (param $y i32) (param $bias i32) (param $relu i32) (param $tile0 i32) (param $tiles i32)
   (param $tb i32) (param $tilesH i32) (param $tilesW i32) (param $oh i32) (param $ow i32) (param $cout i32)
+  (param $pixK i32)
   (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
   (local $p00 v128) (local $p01 v128) (local $p02 v128) (local $p03 v128) (local $p10 v128) (local $p11 v128) (local $p12 v128) (local $p13 v128)
   (local $y0 v128) (local $y1 v128) (local $b v128) (local $zero v128)
   (local $t i32) (local $g i32) (local $n i32) (local $th i32) (local $tw i32) (local $src i32) (local $dst i32)
   (local $k i32) (local $plane i32) (local $pix i32) (local $right i32) (local $below i32)
   (local.set $plane (i32.shl (i32.mul (local.get $tb) (local.get $cout)) (i32.const 2)))
-  (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
+  (local.set $pix (i32.shl (local.get $pixK) (i32.const 2)))
   (local.set $t (i32.const 0))
   (block $td (loop $lt
     (br_if $td (i32.ge_u (local.get $t) (local.get $tiles)))
@@ -331,7 +337,7 @@
     (local.set $dst (i32.add (local.get $y) (i32.mul (local.get $pix)
       (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $oh)) (i32.shl (local.get $th) (i32.const 1))) (local.get $ow))
         (i32.shl (local.get $tw) (i32.const 1))))))
-    (local.set $src (i32.add (local.get $m) (i32.mul (local.get $t) (local.get $pix))))
+    (local.set $src (i32.add (local.get $m) (i32.shl (i32.mul (local.get $t) (local.get $cout)) (i32.const 2))))
     (local.set $k (i32.const 0))
     (block $kd (loop $lk
       (br_if $kd (i32.ge_u (local.get $k) (local.get $cout)))
