@@ -32,9 +32,10 @@ export class WinogradFilterCache {
 }
 
 /**
- * A block's 3×3 convolution in inference: Winograd F(2×2, 3×3) where it applies (winogradApplies),
- * else tfjs's convolution. Both graphs run their 3×3 layers through here or through `deployConv`,
- * so the fused-vs-multi-branch comparison measures the re-parameterization, not the kernel.
+ * A block's 3×3 convolution in inference: Winograd F(2×2, 3×3) where it applies (winogradApplies,
+ * grouped or not), else tfjs's convolution. DeployModel runs its layers on the same kernel under the
+ * same rule, so the fused-vs-multi-branch comparison measures the re-parameterization, not the
+ * kernel.
  */
 export function inferenceConv3x3(
   x: tf.Tensor4D,

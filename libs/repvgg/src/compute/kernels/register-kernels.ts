@@ -28,10 +28,11 @@ function replaceWasmKernel(
 }
 
 /**
- * Registers, once per process, the kernels training needs that tfjs lacks or runs slowly:
- * wasm Conv2DBackpropFilter and Conv2DBackpropInput on XNNPACK, a wasm Identity that shares its
- * input's buffer instead of copying it, our fused BatchNorm/add-ReLU kernels on cpu and wasm, and
- * the Winograd 3×3 convolution inference runs on wasm. Kernels someone else already registered are left alone.
+ * Registers, once per process, the kernels that tfjs lacks or runs slowly: for training, wasm
+ * Conv2DBackpropFilter and Conv2DBackpropInput, a wasm Identity that shares its input's buffer
+ * instead of copying it, and our fused BatchNorm/add-ReLU kernels on cpu and wasm; for inference,
+ * the wasm Winograd 3×3 convolution and its filter transform. Kernels someone else already
+ * registered are left alone.
  */
 export function registerKernels(): void {
   if (registered) return;

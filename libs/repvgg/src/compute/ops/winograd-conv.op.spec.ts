@@ -61,8 +61,8 @@ function reference(x: Float32Array, w: Float32Array, c: Case) {
   // grouped HWIO: input channel ci of output k's group is row ci − group·cinG of the filter
   const cinG = cin / groupsOf(c);
   const coutG = cout / groupsOf(c);
-  const at = (b: number, i: number, j: number, c: number): number =>
-    i < 0 || i >= h || j < 0 || j >= wd ? 0 : (x[((b * h + i) * wd + j) * cin + c] ?? 0);
+  const at = (b: number, i: number, j: number, ch: number): number =>
+    i < 0 || i >= h || j < 0 || j >= wd ? 0 : (x[((b * h + i) * wd + j) * cin + ch] ?? 0);
   const tapSums = new Float64Array(cinG * cout);
   for (let t = 0; t < 9; t++) {
     for (let i = 0; i < cinG * cout; i++)
@@ -76,17 +76,17 @@ function reference(x: Float32Array, w: Float32Array, c: Case) {
         const o = ((b * h + i) * wd + j) * cout;
         const top = i - (i % 2) - 1;
         const left = j - (j % 2) - 1;
-        for (let c = 0; c < cin; c++) {
+        for (let ch = 0; ch < cin; ch++) {
           let patch = 0;
           for (let pi = 0; pi < 4; pi++) {
-            for (let pj = 0; pj < 4; pj++) patch += Math.abs(at(b, top + pi, left + pj, c));
+            for (let pj = 0; pj < 4; pj++) patch += Math.abs(at(b, top + pi, left + pj, ch));
           }
-          const group = Math.floor(c / cinG);
-          const row = c - group * cinG;
+          const group = Math.floor(ch / cinG);
+          const row = ch - group * cinG;
           for (let k = group * coutG; k < (group + 1) * coutG; k++) {
             scale[o + k] = (scale[o + k] ?? 0) + patch * (tapSums[row * cout + k] ?? 0);
             for (let t = 0; t < 9; t++) {
-              const tap = at(b, i + Math.floor(t / 3) - 1, j + (t % 3) - 1, c);
+              const tap = at(b, i + Math.floor(t / 3) - 1, j + (t % 3) - 1, ch);
               y[o + k] = (y[o + k] ?? 0) + tap * (w[(t * cinG + row) * cout + k] ?? 0);
             }
           }
