@@ -3,12 +3,15 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTinyIdx } from '../training/tiny-idx.fixture';
 import { ensureBuilt, runCli } from './cli-harness';
-import { evaluateBundle, reportMetricsSchema } from './evaluate.fixture';
+import { evaluateBundle, evaluationSchema, reportMetricsSchema } from './evaluate.fixture';
 import { tempDir, writeJson } from './cli-fixtures';
 
 describe('repvgg evaluate', () => {
   let dir: string;
   let data: string;
+  /** the bundle `repvgg train` wrote in beforeAll, and that run */
+  let out: string;
+  let trained: ReturnType<typeof runCli>;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -16,16 +19,13 @@ describe('repvgg evaluate', () => {
     data = join(dir, 'data');
     mkdirSync(data);
     // 10×10 images trained at 12 pixels: the evaluation must resize as validation did.
-    await writeTinyIdx(data, { train: 48, test: 37, size: 10, classes: 3, seed: 4 });
-  });
-
-  it("reproduces repvgg train's final validation exactly from the bundle alone", () => {
+    await writeTinyIdx(data, { train: 48, test: 237, size: 10, classes: 3, seed: 4 });
     const arch = writeJson(dir, 'tiny.json', {
       numBlocks: [1, 1, 1, 1],
       widthMultiplier: [0.125, 0.125, 0.125, 0.125],
     });
-    const out = join(dir, 'out');
-    const trained = runCli([
+    out = join(dir, 'out');
+    trained = runCli([
       '--backend',
       'cpu',
       'train',
@@ -48,6 +48,9 @@ describe('repvgg evaluate', () => {
       '--threads',
       '1',
     ]);
+  });
+
+  it("reproduces repvgg train's final validation exactly from the bundle alone", () => {
     expect(trained.code, trained.stderr).toBe(0);
     const report = reportMetricsSchema.parse(
       JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')),
@@ -59,9 +62,39 @@ describe('repvgg evaluate', () => {
       top1: report.metrics.top1,
       top5: report.metrics.top5,
       loss: report.metrics.loss,
-      images: 37,
+      images: 237,
       split: 'test',
     });
+  });
+
+  // 237 images: three batches, so the two threads' evaluations are summed back in batch order
+  it('gives the same metrics, bit for bit, on 2 compute threads as on this one', () => {
+    const run = (threads: string) => {
+      const r = runCli(
+        ['--backend', 'cpu', 'evaluate', '--model', out, '--data', data, '--json'].concat([
+          '--threads',
+          threads,
+        ]),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return evaluationSchema.parse(JSON.parse(r.stdout));
+    };
+    const one = run('0');
+    expect(run('2')).toEqual(one);
+    const report = reportMetricsSchema.parse(
+      JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')),
+    );
+    expect(one.loss).toBe(report.metrics.loss);
+  });
+
+  it('shows its progress on stderr and prints the result alone on stdout', () => {
+    const r = runCli(['--backend', 'cpu', 'evaluate', '--model', out, '--data', data]);
+    expect(r.code, r.stderr).toBe(0);
+    // not a terminal here: a line per tenth of the split (three batches of at most 100 images)
+    expect(r.stderr).toMatch(/^evaluate: 237\/237 images \d+ img\/s ETA 0m00s$/m);
+    expect(r.stdout).toMatch(
+      /^top-1 \d+\.\d{2}% {2}top-5 \d+\.\d{2}% {2}loss \d+\.\d{4} {2}on 237 test images\n$/,
+    );
   });
 
   it('says what to pass when the dataset or the bundle is missing', () => {

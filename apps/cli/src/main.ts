@@ -1,5 +1,8 @@
 import { buildProgram } from './cli.program';
 import { reportCliError } from './errors/cli-error.handler';
+import { exitOnClosedStdout } from './io/closed-pipe';
+
+exitOnClosedStdout();
 
 buildProgram()
   .parseAsync(process.argv)

@@ -6,7 +6,7 @@ import { ValidationTotals, type BatchEvaluation } from '../trainer/validate';
 /** What validation needs of a pool of compute threads (ThreadReplicaPool). */
 export interface EvaluationLanes {
   readonly lanes: number;
-  loadEvaluation(weights: StateDict): Promise<void>;
+  loadEvaluation(weights: StateDict, deploy?: boolean): Promise<void>;
   evaluate(batch: ReplicaBatch): Promise<BatchEvaluation>;
   releaseEvaluation(): Promise<void>;
 }
@@ -19,15 +19,17 @@ const nextTurn = (): Promise<void> =>
 /**
  * `validate` with the forward passes on the lanes: up to one batch per lane in flight, the next one
  * read (decoded on this thread) meanwhile, the evaluations summed in batch order so the metrics are
- * those of one pass over the batches. The event loop gets a turn between batches.
+ * those of one pass over the batches. The event loop gets a turn between batches. `deploy`: the
+ * weights are a deploy state dict (a bundle's), not training weights to fuse.
  */
 export async function validateOnLanes(
   pool: EvaluationLanes,
   weights: StateDict,
   batches: AsyncIterable<ReplicaBatch>,
+  deploy = false,
 ): Promise<ValidationMetrics> {
   const start = performance.now();
-  await pool.loadEvaluation(weights);
+  await pool.loadEvaluation(weights, deploy);
   const inFlight: Promise<BatchEvaluation>[] = [];
   try {
     const totals = new ValidationTotals();

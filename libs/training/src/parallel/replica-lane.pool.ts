@@ -214,11 +214,25 @@ export class ReplicaLanePool implements ReplicaPool {
     return validateOnLanes(this, weights, batches);
   }
 
-  /** Loads the evaluation model into every lane (see `validate`). */
-  async loadEvaluation(weights: StateDict): Promise<void> {
+  /**
+   * The metrics of a deploy bundle's fused model (`deploySd` as it is) over the batches, computed on
+   * the lanes as `validate` does: the same metrics, bit for bit, as one pass on one thread.
+   */
+  evaluateBundle(
+    deploySd: StateDict,
+    batches: AsyncIterable<ReplicaBatch>,
+  ): Promise<ValidationMetrics> {
+    return validateOnLanes(this, deploySd, batches, true);
+  }
+
+  /**
+   * Loads the evaluation model into every lane (see `validate`); `deploy`: `weights` is a deploy
+   * state dict, used as it is.
+   */
+  async loadEvaluation(weights: StateDict, deploy = false): Promise<void> {
     await Promise.all(
       this.laneList.map((lane) =>
-        this.request(lane, { type: 'eval-load', id: this.nextId++, weights }),
+        this.request(lane, { type: 'eval-load', id: this.nextId++, weights, deploy }),
       ),
     );
   }

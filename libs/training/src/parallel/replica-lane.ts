@@ -1,12 +1,12 @@
 import { initLaneBackend } from '@repvgg/core/compute/backend';
-import type { DeployModel } from '@repvgg/core/graph/deploy-model';
+import { DeployModel } from '@repvgg/core/graph/deploy-model';
 import { TrainModel } from '@repvgg/core/graph/train-model';
 import { computeGradients, computeReplicaGradients } from '../step/compute-gradients';
 import { streamReplicaGradients } from '../step/stream-gradients';
 import { uploadParams } from '../step/upload-params';
 import { evaluationModel } from '../trainer/evaluation-model';
 import { evaluateBatch } from '../trainer/validate';
-import type { ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
+import type { LaneInit, ReplicaReply, ReplicaRequest, ReplicaWorkerInit } from './replica-protocol';
 
 /** How a lane talks to its pool: a thread's parentPort or a child process's IPC channel. */
 export interface LaneChannel {
@@ -22,7 +22,7 @@ export interface LaneChannel {
  * (a thread's or process's end frees them with its engine).
  */
 export async function serveReplicaLane(
-  init: ReplicaWorkerInit,
+  init: LaneInit | ReplicaWorkerInit,
   channel: LaneChannel,
 ): Promise<() => void> {
   const reply = (msg: ReplicaReply, transfer: ArrayBuffer[] = []): void => {
@@ -33,16 +33,15 @@ export async function serveReplicaLane(
     for (const module of init.preload ?? []) await import(module);
     // the main thread already announced the backend; one line per lane would be noise
     const backend = await initLaneBackend(init.backend, { log: () => undefined });
-    const model = TrainModel.fromStateDict(init.arch, init.weights);
+    const training = 'weights' in init ? trainingOf(init) : undefined;
     let evalModel: DeployModel | undefined;
-    const geometry = {
-      globalBatch: init.globalBatch,
-      labelSmoothing: init.labelSmoothing,
-      bnSpatial: init.bnSpatial,
-    };
     const handle = (req: ReplicaRequest): void => {
       switch (req.type) {
         case 'compute': {
+          if (training === undefined) {
+            throw new Error('this lane was started to evaluate only: it has no training weights');
+          }
+          const { model, geometry } = training;
           uploadParams(model, req.params);
           const plan = req.stream;
           if (plan !== undefined) {
@@ -73,7 +72,10 @@ export async function serveReplicaLane(
         case 'eval-load':
           evalModel?.dispose();
           evalModel = undefined;
-          evalModel = evaluationModel(init.arch, req.weights);
+          evalModel =
+            req.deploy === true
+              ? DeployModel.fromStateDict(init.arch, req.weights)
+              : evaluationModel(init.arch, req.weights);
           reply({ type: 'done', id: req.id });
           return;
         case 'evaluate':
@@ -98,10 +100,22 @@ export async function serveReplicaLane(
     return () => {
       evalModel?.dispose();
       evalModel = undefined;
-      model.dispose();
+      training?.model.dispose();
     };
   } catch (e) {
     reply({ type: 'error', message: (e as Error).message });
     return () => undefined;
   }
+}
+
+/** A training lane's model and the geometry its steps compute with. */
+function trainingOf(init: ReplicaWorkerInit) {
+  return {
+    model: TrainModel.fromStateDict(init.arch, init.weights),
+    geometry: {
+      globalBatch: init.globalBatch,
+      labelSmoothing: init.labelSmoothing,
+      bnSpatial: init.bnSpatial,
+    },
+  };
 }

@@ -4,19 +4,24 @@ import type { GradientPacket } from '../step/gradient-packet';
 import type { ReplicaBatch } from '../step/replica-model';
 import type { BatchEvaluation } from '../trainer/validate';
 
-export interface ReplicaWorkerInit {
+/** What every lane needs; a lane started with this alone only evaluates (`eval-load`, `evaluate`). */
+export interface LaneInit {
   readonly arch: Architecture;
-  /** Official training state dict the worker builds its model from. */
-  readonly weights: StateDict;
-  readonly globalBatch: number;
-  readonly labelSmoothing: number;
-  readonly bnSpatial: ReadonlyMap<string, number>;
   readonly backend: string | undefined;
   /**
    * Modules the lane loads before it activates `backend`, e.g. one that registers a backend that is
    * no built-in choice (`initBackend` accepts any backend registered by then).
    */
   readonly preload?: readonly string[];
+}
+
+/** A lane that computes replicas too: the weights it builds its model from and the step's geometry. */
+export interface ReplicaWorkerInit extends LaneInit {
+  /** Official training state dict the worker builds its model from. */
+  readonly weights: StateDict;
+  readonly globalBatch: number;
+  readonly labelSmoothing: number;
+  readonly bnSpatial: ReadonlyMap<string, number>;
 }
 
 /** A lane answers its requests one at a time, in the order they were posted. */
@@ -36,9 +41,15 @@ export type ReplicaRequest =
     }
   /**
    * Builds the lane's evaluation model (inference-mode BatchNorm) from an official training state
-   * dict: trainable weights and running statistics, e.g. TrainState.toStateDict. Replaces any before.
+   * dict: trainable weights and running statistics, e.g. TrainState.toStateDict; with `deploy`, from
+   * a deploy state dict (a bundle's fused weights) as it is. Replaces any before.
    */
-  | { readonly type: 'eval-load'; readonly id: number; readonly weights: StateDict }
+  | {
+      readonly type: 'eval-load';
+      readonly id: number;
+      readonly weights: StateDict;
+      readonly deploy?: boolean;
+    }
   /** Forward only, on the loaded evaluation model: answered with a `metrics` reply. */
   | { readonly type: 'evaluate'; readonly id: number; readonly batch: ReplicaBatch }
   /** Frees the evaluation model. */

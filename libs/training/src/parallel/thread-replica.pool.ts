@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from './module-worker';
 import { ReplicaLanePool, type LaneEndpoint } from './replica-lane.pool';
-import type { ReplicaReply, ReplicaWorkerInit } from './replica-protocol';
+import type { LaneInit, ReplicaReply, ReplicaWorkerInit } from './replica-protocol';
 
 export { ReplicaWorkerError } from './replica-lane.pool';
 
@@ -31,7 +31,11 @@ const threadLane = (worker: Worker): LaneEndpoint => ({
  * addon (tfjs-node) loads in one thread per process — see lane-plan.ts and ProcessReplicaPool.
  */
 export class ThreadReplicaPool extends ReplicaLanePool {
-  static async start(lanes: number, init: ReplicaWorkerInit): Promise<ThreadReplicaPool> {
+  /** `init` without training weights: lanes that only evaluate (`validate`, `evaluateBundle`). */
+  static async start(
+    lanes: number,
+    init: LaneInit | ReplicaWorkerInit,
+  ): Promise<ThreadReplicaPool> {
     const list = await ReplicaLanePool.openLanes(lanes, 'thread', () =>
       threadLane(startModuleWorker(__dirname, 'replica.worker', init)),
     );
