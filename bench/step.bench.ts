@@ -17,13 +17,15 @@ import type { ReplicaBatch } from '@repvgg/training/step/replica-model';
 import { cpus, loadavg } from 'node:os';
 
 /**
- * `npm run bench -- step [--steps N] [--warmup W] [--profile] [--streamed] [--arch-file F] [backend]`:
+ * `npm run bench -- step [--steps N] [--warmup W] [--profile] [--streamed] [--arch-file F]
+ * [--image-size S] [--batch B] [backend]`:
  * one replica's share of a `repvgg train --dataset fashion-mnist` step (64 images at 28², forward +
  * backward + every gradient and BN statistic read back, `computeReplicaGradients`), on this thread,
  * with no optimizer and no data loading. Prints every step's time, their median, and a digest of the
  * packet's bits so two builds can be compared for bit-identical gradients (the digest must not change
  * between runs). `--arch-file` profiles another architecture (the `repvgg train --arch-file` JSON) in
- * the preset's step.
+ * the preset's step; `--image-size` and `--batch` change its input side and images per replica (e.g.
+ * RepVGG-A0 at 224², 4 images).
  */
 
 const P = FASHION_MNIST_PRESET;
@@ -39,17 +41,16 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-function syntheticBatch(seed: number, numClasses: number): ReplicaBatch {
+function syntheticBatch(seed: number, numClasses: number, side: number, n: number): ReplicaBatch {
   let s = seed;
   const rnd = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32 - 0.5;
   };
-  const side = P.imageSize;
   return {
-    images: Float32Array.from({ length: PER_REPLICA * side * side * 3 }, rnd),
-    shape: [PER_REPLICA, side, side, 3],
-    labels: Int32Array.from({ length: PER_REPLICA }, (_, i) => i % numClasses),
+    images: Float32Array.from({ length: n * side * side * 3 }, rnd),
+    shape: [n, side, side, 3],
+    labels: Int32Array.from({ length: n }, (_, i) => i % numClasses),
   };
 }
 
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
   const backend = process.argv
     .slice(2)
     .find((a, i, all) => !a.startsWith('--') && Number.isNaN(+a) && all[i - 1] !== '--arch-file');
+  const side = flag('--image-size', P.imageSize);
+  const perReplica = flag('--batch', PER_REPLICA);
   const archFile = archFileArg();
   const ARCH =
     archFile === undefined ? expandArch(P.arch) : resolveArch({ archFile }, { numClasses: 10 });
@@ -83,11 +86,11 @@ async function main(): Promise<void> {
   await initBackend(backend ?? 'wasm');
   const model = TrainModel.fromStateDict(ARCH, initStateDict(ARCH, 0));
   const geometry = {
-    globalBatch: P.globalBatch,
+    globalBatch: perReplica * P.replicas,
     labelSmoothing: P.labelSmoothing,
-    bnSpatial: bnSpatialSizes(ARCH, P.imageSize, P.imageSize),
+    bnSpatial: bnSpatialSizes(ARCH, side, side),
   };
-  const batch = syntheticBatch(1, ARCH.head.numClasses);
+  const batch = syntheticBatch(1, ARCH.head.numClasses, side, perReplica);
   const digests = new Set<string>();
   // --streamed: the packet in parts as a worker's lanes compute it with the overlap
   // (streamReplicaGradients, a gradient tap per parameter), put back in variable order
@@ -150,12 +153,13 @@ async function main(): Promise<void> {
     node: process.version,
     backend: tf.getBackend(),
     loadAverage: load,
-    images: PER_REPLICA,
+    images: perReplica,
+    imageSize: side,
     warmup,
     steps,
     medianMs,
     bestMs: sorted[0] ?? Number.NaN,
-    medianImgPerSec: (PER_REPLICA * 1000) / medianMs,
+    medianImgPerSec: (perReplica * 1000) / medianMs,
     medianCpuMs,
     digests: [...digests],
     times,
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
     kernels,
   };
   const md = [
-    `One replica of the fashion-mnist preset step${archFile === undefined ? '' : ` with ${ARCH.spec.name}`} (${String(PER_REPLICA)} images at ${String(P.imageSize)}², forward + backward + read-back${streamed ? ', streamed in parts through gradient taps' : ''}), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
+    `One replica of the fashion-mnist preset step${archFile === undefined ? '' : ` with ${ARCH.spec.name}`} (${String(perReplica)} images at ${String(side)}², forward + backward + read-back${streamed ? ', streamed in parts through gradient taps' : ''}), ${tf.getBackend()}, one thread; ${String(cpus().length)} × ${cpus()[0]?.model ?? 'unknown'}, load average ${load.toFixed(2)} at the start.`,
     '',
     `median ${medianMs.toFixed(1)} ms/step (best ${report.bestMs.toFixed(1)}), CPU ${medianCpuMs.toFixed(1)} ms/step, over ${String(steps)} steps; packet digest ${[...digests].join(', ')}`,
     ...(kernels.length === 0

@@ -1,5 +1,9 @@
 import type { BlockSpec } from '../arch/arch-spec';
 import { addRelu, batchNormTrain } from '../compute/ops/batch-norm-train.op';
+import {
+  winogradConv2dTrainable,
+  winogradTrainApplies,
+} from '../compute/ops/winograd-conv-train.op';
 import { tf } from '../compute/tf';
 import { BN_EPS } from '../reparam/reparameterize';
 import { floatData, type StateDict } from '../tensor/host-tensor';
@@ -70,7 +74,11 @@ export type ParamTap = <R extends tf.Rank>(key: string, v: tf.Tensor<R>) => tf.T
 
 export const untapped: ParamTap = (_key, v) => v;
 
-/** Training mode: every BN normalizes with its batch statistics, reported through `onStats`. */
+/**
+ * Training mode: every BN normalizes with its batch statistics, reported through `onStats`. The 3×3
+ * branch runs as Winograd where winogradTrainApplies (stride 1 on wasm, maps of 8 × 8 and more),
+ * else tfjs's convolution.
+ */
 export function trainBlockForward(
   x: tf.Tensor4D,
   b: TrainBlock,
@@ -84,8 +92,14 @@ export function trainBlockForward(
     return r.y;
   };
   const s = b.spec;
+  const dense = tap(b.dense.key, b.dense.weight);
   const terms = [
-    bn(groupedConv2d(x, tap(b.dense.key, b.dense.weight), s.stride, PAD_3X3, s.groups), b.dense.bn),
+    bn(
+      winogradTrainApplies(x.shape, dense.shape, s.stride, s.groups)
+        ? winogradConv2dTrainable(x, dense)
+        : groupedConv2d(x, dense, s.stride, PAD_3X3, s.groups),
+      b.dense.bn,
+    ),
     bn(
       groupedConv2d(x, tap(b.oneByOne.key, b.oneByOne.weight), s.stride, 'valid', s.groups),
       b.oneByOne.bn,

@@ -9,8 +9,8 @@ import { groupedConv2d, PAD_3X3 } from './grouped-conv';
 
 /**
  * The Winograd transforms of a model's 3×3 kernel variables for inference, each made on first use
- * and again after the variable is assigned (assignment gives it a new dataId): validation between
- * training steps pays one transform per layer, not one per batch.
+ * and again after the variable is assigned (assignment gives it a new dataId): predictions between
+ * two assignments pay one transform per layer, not one per batch.
  */
 export class WinogradFilterCache {
   private readonly entries = new Map<tf.Variable, { dataId: object; filter: WinogradFilter }>();
