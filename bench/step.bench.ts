@@ -31,12 +31,14 @@ import { cpus, loadavg } from 'node:os';
 const P = FASHION_MNIST_PRESET;
 const PER_REPLICA = P.globalBatch / P.replicas;
 
-function flag(name: string, fallback: number): number {
+/** A whole-number flag of at least `min` (the step counts may be 0, sizes not). */
+function flag(name: string, fallback: number, min = 0): number {
   const i = process.argv.indexOf(name);
   if (i < 0) return fallback;
   const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} takes a whole number, e.g. ${name} ${String(fallback)}`);
+  if (!Number.isInteger(value) || value < min) {
+    const what = min > 0 ? 'a whole number ≥ 1' : 'a whole number';
+    throw new Error(`${name} takes ${what}, e.g. ${name} ${String(fallback)}`);
   }
   return value;
 }
@@ -75,8 +77,8 @@ async function main(): Promise<void> {
   const backend = process.argv
     .slice(2)
     .find((a, i, all) => !a.startsWith('--') && Number.isNaN(+a) && all[i - 1] !== '--arch-file');
-  const side = flag('--image-size', P.imageSize);
-  const perReplica = flag('--batch', PER_REPLICA);
+  const side = flag('--image-size', P.imageSize, 1);
+  const perReplica = flag('--batch', PER_REPLICA, 1);
   const archFile = archFileArg();
   const ARCH =
     archFile === undefined ? expandArch(P.arch) : resolveArch({ archFile }, { numClasses: 10 });

@@ -211,13 +211,25 @@ export class RedisStoreRepository {
 
   /** Read-modify-write of one job; `mutate` returns the new record or null to leave it unchanged. */
   update(id: string, mutate: (record: JobRecord) => JobRecord | null): Promise<JobRecord | null> {
-    return this.writes.run(id, async () => {
-      const current = await this.getJob(id);
-      if (current === null) return null;
+    return this.withRecord(id, async (current) => {
       const updated = mutate(current);
       if (updated === null) return current;
       await execAll(this.recordWrite(current, updated), `job ${id}`);
       return updated;
+    });
+  }
+
+  /**
+   * `write` with the job's current record, serialized with every other write of that job (the
+   * read-modify-write of `update`, `transition` and `commitStep`); null when there is no such job.
+   */
+  private withRecord<T>(
+    id: string,
+    write: (current: JobRecord) => Promise<T | null>,
+  ): Promise<T | null> {
+    return this.writes.run(id, async () => {
+      const current = await this.getJob(id);
+      return current === null ? null : write(current);
     });
   }
 
@@ -231,9 +243,7 @@ export class RedisStoreRepository {
     id: string,
     mutate: (record: JobRecord) => TransitionChange | null,
   ): Promise<StoredTransition | null> {
-    return this.writes.run(id, async () => {
-      const current = await this.getJob(id);
-      if (current === null) return null;
+    return this.withRecord(id, async (current) => {
       const change = mutate(current);
       if (change === null) return null;
       const multi = this.recordWrite(current, change.record).rpush(
@@ -338,9 +348,7 @@ export class RedisStoreRepository {
     mutate: (record: JobRecord) => JobRecord | null,
     metrics: StepMetrics,
   ): Promise<JobRecord | null> {
-    return this.writes.run(id, async () => {
-      const current = await this.getJob(id);
-      if (current === null) return null;
+    return this.withRecord(id, async (current) => {
       const updated = mutate(current);
       if (updated === null) return null;
       const multi = this.recordWrite(current, updated)

@@ -2,6 +2,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { heapOffset, trainKernels, type TrainKernelsWasm } from './simd/train-kernels';
 import { paddedSize, single, wasmKernel } from './wasm-kernel-utils';
+import { winogradChannelsFit, winogradConvolve, winogradTransform } from './winograd-conv.wasm';
 
 interface BackpropInputAttrs {
   readonly strides: number | [number, number];
@@ -9,6 +10,11 @@ interface BackpropInputAttrs {
   readonly dataFormat: 'NHWC' | 'NCHW';
   readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
   readonly inputShape: [number, number, number, number];
+  /**
+   * The forward convolution ran as Winograd (winograd-conv-train.op.ts): a stride-1 3×3 adjoint
+   * runs on winograd.wat too, where its channels fit; otherwise this changes nothing.
+   */
+  readonly winograd?: boolean;
 }
 
 interface KernelArgs {
@@ -43,6 +49,7 @@ function viaForwardConv(
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  winograd: boolean,
 ): tf.TensorInfo {
   const { filterHeight: fh, filterWidth: fw, padInfo } = info;
   const rotated = backend.makeOutput([fh, fw, info.outChannels, info.inChannels], 'float32');
@@ -52,6 +59,20 @@ function viaForwardConv(
     filter.shape,
     heapOffset(backend, rotated.dataId),
   );
+  const pads = [padInfo.top, padInfo.bottom, padInfo.left, padInfo.right];
+  if (
+    winograd &&
+    fh === 3 &&
+    fw === 3 &&
+    pads.every((p) => p === 1) &&
+    winogradChannelsFit(info.outChannels, info.inChannels)
+  ) {
+    const u = winogradTransform(backend, rotated, 1);
+    const attrs = { outChannels: info.inChannels, groups: 1, relu: false };
+    const dx = winogradConvolve(backend, dy, u, undefined, attrs);
+    for (const t of [u, rotated]) backend.disposeData(t.dataId);
+    return dx;
+  }
   const dx = single(
     wasmKernel('Conv2D')({
       inputs: { x: dy, filter: rotated },
@@ -170,7 +191,7 @@ export function conv2dBackpropInputWasmConfig(builtIn: tf.KernelFunc): tf.Kernel
     const adjointPadsValid =
       Math.max(p.top, p.bottom) < info.filterHeight && Math.max(p.left, p.right) < info.filterWidth;
     if (info.strideHeight === 1 && info.strideWidth === 1 && adjointPadsValid) {
-      return viaForwardConv(args.backend, dy, filter, info);
+      return viaForwardConv(args.backend, dy, filter, info, attrs.winograd === true);
     }
     return viaPatchGemm(args.backend, dy, filter, info);
   };

@@ -32,20 +32,28 @@ export interface WinogradConvAttrs {
 export function winogradChannelsFit(inChannels: number, outChannels: number, groups = 1): boolean {
   const cin = inChannels / groups;
   const cout = outChannels / groups;
-  return Number.isInteger(cin) && Number.isInteger(cout) && cin > 0 && cout > 0
-    ? cin % 4 === 0 && cout % 8 === 0
-    : false;
+  return (
+    Number.isInteger(cin) &&
+    Number.isInteger(cout) &&
+    cin > 0 &&
+    cin % 4 === 0 &&
+    cout > 0 &&
+    cout % 8 === 0
+  );
 }
 
-function filterTransform(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const { groups } = args.attrs as unknown as WinogradFilterAttrs;
-  const w = inputs.filter;
-  if (w === undefined) throw new Error(`${WINOGRAD_FILTER} needs a filter`);
+/** Floats of one group's transform in U: 16 planes of cin/g × cout/g. */
+const groupFloats = (cinG: number, coutG: number): number => 16 * cinG * coutG;
+
+/**
+ * U of an HWIO 3×3 filter ([3, 3, cin/groups, cout]) on the heap: the RepvggWinogradFilter kernel,
+ * and the stride-1 input gradient's transform of its rotated filter (conv2d-backprop-input.wasm.ts).
+ */
+export function winogradTransform(
+  backend: BackendWasm,
+  w: tf.TensorInfo,
+  groups: number,
+): tf.TensorInfo {
   const [kh, kw, cinG, cout] = w.shape as [number, number, number, number];
   if (kh !== 3 || kw !== 3 || !winogradChannelsFit(cinG * groups, cout, groups)) {
     throw new Error(
@@ -53,26 +61,37 @@ function filterTransform(args: {
     );
   }
   const coutG = cout / groups;
-  const u = backend.makeOutput([16 * cinG * cout], 'float32');
+  const u = backend.makeOutput([groups * groupFloats(cinG, coutG)], 'float32');
   const [wAt, uAt] = [heapOffset(backend, w.dataId), heapOffset(backend, u.dataId)];
   const k = winogradKernels(backend);
   for (let g = 0; g < groups; g++) {
-    k.winogradFilter(wAt + 4 * g * coutG, uAt + 4 * g * 16 * cinG * coutG, cinG, coutG, cout);
+    k.winogradFilter(
+      wAt + 4 * g * coutG,
+      uAt + 4 * g * groupFloats(cinG, coutG),
+      cinG,
+      coutG,
+      cout,
+    );
   }
   return u;
 }
 
-function winogradConv(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const { outChannels: cout, groups, relu } = args.attrs as unknown as WinogradConvAttrs;
-  const { x, u, bias } = inputs;
-  if (x === undefined || u === undefined) throw new Error(`${WINOGRAD_CONV} needs x and u`);
+/**
+ * relu?(conv3x3(x, U) + bias?), stride 1, padding 1, on the heap: the RepvggWinogradConv2D kernel,
+ * and the stride-1 input gradient as a convolution of dy (conv2d-backprop-input.wasm.ts).
+ */
+export function winogradConvolve(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  u: tf.TensorInfo,
+  bias: tf.TensorInfo | undefined,
+  { outChannels: cout, groups, relu }: WinogradConvAttrs,
+): tf.TensorInfo {
   const [n, h, w, cin] = x.shape as [number, number, number, number];
-  if (!winogradChannelsFit(cin, cout, groups) || u.shape[0] !== (16 * cin * cout) / groups) {
+  if (
+    !winogradChannelsFit(cin, cout, groups) ||
+    u.shape[0] !== groups * groupFloats(cin / groups, cout / groups)
+  ) {
     throw new Error(
       `${WINOGRAD_CONV}: U of ${String(u.shape[0])} floats for ${String(cin)} → ${String(cout)} channels in ${String(groups)} group(s)`,
     );
@@ -99,7 +118,7 @@ function winogradConv(args: {
     const rows = Math.ceil(count / 4) * 4;
     // Group g reads input channels [g·cinG, (g+1)·cinG) and writes outputs [g·coutG, (g+1)·coutG).
     for (let g = 0; g < groups; g++) {
-      const uG = uAt + 4 * g * 16 * cinG * coutG;
+      const uG = uAt + 4 * g * groupFloats(cinG, coutG);
       const biasG = biasAt === 0 ? 0 : biasAt + 4 * g * coutG;
       k.winogradInput(xpAt + 4 * g * cinG, vAt, tile0, count, TILE_BLOCK, ...grid, wp, cin, cinG);
       k.winogradGemm(vAt, uG, mAt, rows, TILE_BLOCK, cinG, coutG);
@@ -124,14 +143,35 @@ function winogradConv(args: {
   return out;
 }
 
+function filterKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { groups } = args.attrs as unknown as WinogradFilterAttrs;
+  const w = args.inputs.filter;
+  if (w === undefined) throw new Error(`${WINOGRAD_FILTER} needs a filter`);
+  return winogradTransform(args.backend, w, groups);
+}
+
+function convKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const { x, u, bias } = args.inputs;
+  if (x === undefined || u === undefined) throw new Error(`${WINOGRAD_CONV} needs x and u`);
+  return winogradConvolve(args.backend, x, u, bias, args.attrs as unknown as WinogradConvAttrs);
+}
+
 export const winogradFilterWasmConfig: tf.KernelConfig = {
   kernelName: WINOGRAD_FILTER,
   backendName: 'wasm',
-  kernelFunc: filterTransform as unknown as tf.KernelFunc,
+  kernelFunc: filterKernel as unknown as tf.KernelFunc,
 };
 
 export const winogradConvWasmConfig: tf.KernelConfig = {
   kernelName: WINOGRAD_CONV,
   backendName: 'wasm',
-  kernelFunc: winogradConv as unknown as tf.KernelFunc,
+  kernelFunc: convKernel as unknown as tf.KernelFunc,
 };

@@ -1,14 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeWasmBackend } from '../../testing/wasm-backend';
+import { PAD_3X3 } from '../../graph/grouped-conv';
 import { tf } from '../tf';
 import { winogradConv2dTrainable, winogradTrainApplies } from './winograd-conv-train.op';
-
-const PAD: [[0, 0], [1, 1], [1, 1], [0, 0]] = [
-  [0, 0],
-  [1, 1],
-  [1, 1],
-  [0, 0],
-];
 
 /** max|a − b| / max|b| */
 function relDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -35,10 +29,10 @@ describe('Winograd convolution in training (forward and exact gradient)', () => 
         tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights)),
       )([x, w]);
     const y = winogradConv2dTrainable(x, w);
-    const ref = tf.conv2d(x, w, 1, PAD);
+    const ref = tf.conv2d(x, w, 1, PAD_3X3);
     expect(relDiff(y, ref)).toBeLessThan(1e-5);
     const [dx, dw] = run(winogradConv2dTrainable);
-    const [rdx, rdw] = run((a, b) => tf.conv2d(a, b, 1, PAD));
+    const [rdx, rdw] = run((a, b) => tf.conv2d(a, b, 1, PAD_3X3));
     expect(relDiff(dx, rdx)).toBeLessThan(1e-5);
     // the filter gradient is the same kernel on the same x and dy: the same bits
     expect(relDiff(dw, rdw)).toBe(0);

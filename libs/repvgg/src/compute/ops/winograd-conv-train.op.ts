@@ -1,13 +1,6 @@
+import { PAD_3X3 } from '../../graph/grouped-conv';
 import { tf } from '../tf';
 import { winogradApplies, winogradConv2d, winogradFilter } from './winograd-conv.op';
-
-/** PyTorch's padding=1 on every side, as the gradient kernels take it. */
-const PAD_1: [[number, number], [number, number], [number, number], [number, number]] = [
-  [0, 0],
-  [1, 1],
-  [1, 1],
-  [0, 0],
-];
 
 /**
  * The smallest feature map (height and width) a training convolution runs as Winograd on. Below it
@@ -37,38 +30,39 @@ export function winogradTrainApplies(
   );
 }
 
-/** y = Winograd conv(x, w) on its own transform, which is freed at once. */
-function winogradOnce(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const f = winogradFilter(w);
-  const y = winogradConv2d(x, f);
-  f.u.dispose();
-  return y;
-}
-
 /**
  * conv2d(x, w, stride 1, padding 1) for training, where winogradTrainApplies: forward as Winograd
- * F(2×2, 3×3); backward the convolution's exact gradient, as tfjs's own conv2d gradient computes it —
- * dx = conv(dy, w rotated by 180° with its channel axes swapped), here as Winograd too, and dw from
- * the Conv2DBackpropFilter kernel. The same inputs give the same bits on every run and worker.
+ * F(2×2, 3×3) on the filter's own transform (freed at once); backward the convolution's exact
+ * gradient from the two kernels tfjs's own conv2d gradient calls — Conv2DBackpropInput, asked to run
+ * its stride-1 adjoint (the rotated filter) on Winograd too, and Conv2DBackpropFilter. The same inputs
+ * give the same bits on every run and worker.
  */
 export function winogradConv2dTrainable(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xi, wi]);
+    const f = winogradFilter(wi);
+    const value = winogradConv2d(xi, f);
+    f.u.dispose();
     return {
-      value: winogradOnce(xi, wi),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      value,
+      gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const g = dy as tf.Tensor4D;
-        const rotated = tf.tidy(() => tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]));
-        const dx = winogradOnce(g, rotated);
-        rotated.dispose();
+        const dy = dys as tf.Tensor4D;
+        const attrs = { strides: 1, pad: PAD_3X3, dataFormat: 'NHWC' };
+        const dx = tf
+          .engine()
+          .runKernel<tf.Tensor4D>(
+            'Conv2DBackpropInput',
+            { dy, filter: ws },
+            { ...attrs, inputShape: xs.shape, winograd: true },
+          );
         const dw = tf
           .engine()
           .runKernel<tf.Tensor4D>(
             'Conv2DBackpropFilter',
-            { x: xs, dy: g },
-            { strides: 1, pad: PAD_1, dataFormat: 'NHWC', filterShape: ws.shape },
+            { x: xs, dy },
+            { ...attrs, filterShape: ws.shape },
           );
         return [dx, dw];
       },
